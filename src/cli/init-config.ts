@@ -1,0 +1,40 @@
+/** The commented sqlgate.yaml that `sqlgate init` writes. */
+export const INIT_CONFIG = `# sqlgate configuration. Every key is documented in docs/configuration.md.
+# \${VAR} is read from the environment; \${VAR:-default} gives a default.
+# Secrets can come from files: password_file: /run/secrets/db_password (or database_file for the whole URL).
+
+server:
+  host: 127.0.0.1        # a non-loopback address needs authentication (or --insecure-no-auth)
+  port: 8008
+  # allowed_hosts: [data.example.com]         # host names this server answers to behind a proxy
+  # allowed_origins: [https://app.example.com] # browser origins allowed to call /<env>/mcp
+  # max_body_bytes: 1048576
+
+log:
+  level: info            # trace | debug | info | warn | error | fatal | silent
+
+# Each environment is served at /<name>/mcp (Streamable HTTP) and /<name>/sse (legacy SSE).
+environments:
+  demo:
+    database: "sqlite:./data/demo.sqlite"
+    demo: true             # generate the demo sales database into this file when it is missing
+    read_only: true
+    description: Demo sales database
+
+  # analytics:
+  #   database: "postgres://reader@127.0.0.1:5432/sales?sslmode=prefer"
+  #   password_file: /run/secrets/analytics_password
+  #   read_only: true
+  #   max_rows: 500                  # rows returned per query (default 1000)
+  #   statement_timeout_ms: 30000    # enforced in the database
+  #   pool: { max: 5, acquire_timeout_ms: 5000 }
+
+  # shop:
+  #   database: "mysql://app:\${SHOP_PASSWORD}@127.0.0.1:3306/shop"   # mariadb:// works too
+  #   read_only: false
+
+  # finance:
+  #   database: "sqlserver://claude_demo:\${MSSQL_PASSWORD}@sql.example.com:1433/DemoDB?encrypt=true"
+  #   read_only: true
+  #   tls: { reject_unauthorized: true }
+`;

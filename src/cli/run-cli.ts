@@ -1,0 +1,158 @@
+/**
+ * The command line: serve, stdio, init. The only code that reads argv and the process environment or decides
+ * an exit code; everything it needs is handed to app.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { serve as serveHttp } from '@hono/node-server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { createSqlgate } from '../app.js';
+import { loadConfig, DEFAULT_CONFIG_FILE } from '../config/load.js';
+import { ConfigError } from '../errors.js';
+import { isLoopbackHost } from '../http/request-guards.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { SQLGATE_VERSION } from '../version.js';
+import { startBanner } from './banner.js';
+import { reportCliError } from './exit.js';
+import { INIT_CONFIG } from './init-config.js';
+
+export interface CliIo {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** Runs the command line. Resolves with the exit code for one-shot commands; serve/stdio keep running. */
+export async function runCli(io: CliIo): Promise<number> {
+  const program = new Command('sqlgate')
+    .description('Governed, audited access to SQL databases for AI assistants, over MCP.')
+    .version(SQLGATE_VERSION, '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  let exitCode = 0;
+  const guard = (action: (...args: any[]) => Promise<number | void>) => async (...args: any[]) => {
+    try {
+      exitCode = (await action(...args)) ?? 0;
+    } catch (err) {
+      exitCode = reportCliError(err, io.stderr, io.env.SQLGATE_DEBUG === '1');
+    }
+  };
+
+  program
+    .command('serve')
+    .description('Serve every configured environment over HTTP (Streamable HTTP at /<env>/mcp, legacy SSE at /<env>/sse).')
+    .option('-c, --config <file>', `configuration file (default: $SQLGATE_CONFIG, ./${DEFAULT_CONFIG_FILE}, or the built-in demo)`)
+    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', parsePort)
+    .option('-H, --host <host>', 'address to bind')
+    .option('--insecure-no-auth', 'allow a non-loopback --host without authentication (dangerous)')
+    .action(guard(async (options: { config?: string; port?: number; host?: string; insecureNoAuth?: boolean }) => {
+      const config = loadConfig({
+        configPath: options.config,
+        env: io.env,
+        cwd: io.cwd,
+        overrides: { host: options.host, port: options.port, insecureNoAuth: options.insecureNoAuth },
+      });
+      const logger = createLogger(config.log.level);
+      refuseUnauthenticatedExposure(config.server.host, config.server.insecureNoAuth, logger);
+      const sqlgate = await createSqlgate(config, logger);
+      const server = serveHttp({ fetch: sqlgate.http.app.fetch, hostname: config.server.host, port: config.server.port });
+      await new Promise<void>((resolve, reject) => {
+        server.once('listening', resolve);
+        server.once('error', (err: NodeJS.ErrnoException) =>
+          reject(err.code === 'EADDRINUSE'
+            ? new ConfigError(`Port ${config.server.port} on ${config.server.host} is already in use.`, { hint: 'Choose another with --port, or stop the other process.' })
+            : err),
+        );
+      });
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : config.server.port;
+      const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+      io.stdout(startBanner(sqlgate, `http://${host}:${port}`, SQLGATE_VERSION));
+      installShutdown(logger, async () => {
+        server.close();
+        await sqlgate.close();
+      });
+      return new Promise<never>(() => undefined);
+    }));
+
+  program
+    .command('stdio')
+    .description('Serve one environment over stdio (for clients that launch sqlgate as a subprocess).')
+    .requiredOption('-e, --env <name>', 'environment to serve')
+    .option('-c, --config <file>', 'configuration file (default: as for serve)')
+    .action(guard(async (options: { env: string; config?: string }) => {
+      const config = loadConfig({ configPath: options.config, env: io.env, cwd: io.cwd });
+      const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
+      if (!config.environments.some((e) => e.name === options.env)) {
+        throw new ConfigError(`There is no environment named "${options.env}".`, {
+          hint: `Configured environments: ${config.environments.map((e) => e.name).join(', ')}.`,
+        });
+      }
+      const sqlgate = await createSqlgate(config, logger);
+      const handle = serveStdio(sqlgate.serverFactory(options.env), {
+        onerror: (err) => logger.warn({ err: err.message }, 'stdio transport'),
+      });
+      installShutdown(logger, async () => {
+        await handle.close();
+        await sqlgate.close();
+      });
+      process.stdin.on('end', () => void handle.close().then(() => sqlgate.close()).then(() => process.exit(0)));
+      return new Promise<never>(() => undefined);
+    }));
+
+  program
+    .command('init')
+    .description(`Write a commented ${DEFAULT_CONFIG_FILE} to start from.`)
+    .option('-o, --output <file>', 'where to write it', DEFAULT_CONFIG_FILE)
+    .option('-f, --force', 'overwrite an existing file')
+    .action(guard(async (options: { output: string; force?: boolean }) => {
+      const file = path.resolve(io.cwd, options.output);
+      if (fs.existsSync(file) && !options.force) {
+        throw new ConfigError(`${file} already exists.`, { hint: 'Pass --force to overwrite it, or --output to write elsewhere.' });
+      }
+      fs.writeFileSync(file, INIT_CONFIG, { mode: 0o600 });
+      io.stdout(`Wrote ${file}. Edit it, then run: sqlgate serve --config ${options.output}\n`);
+      return 0;
+    }));
+
+  try {
+    await program.parseAsync(io.argv, { from: 'node' });
+  } catch (err) {
+    const code = (err as { exitCode?: number }).exitCode;
+    return typeof code === 'number' ? code : reportCliError(err, io.stderr, false);
+  }
+  return exitCode;
+}
+
+function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65_535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
+  return Number(value);
+}
+
+/** Until authentication exists, only loopback is served unless the operator explicitly accepts the risk. */
+function refuseUnauthenticatedExposure(host: string, isAllowed: boolean, logger: Logger): void {
+  if (isLoopbackHost(host)) return;
+  if (!isAllowed) {
+    throw new ConfigError(`Refusing to serve ${host} without authentication: anyone who can reach it could query your databases.`, {
+      hint: 'Bind to 127.0.0.1 behind a reverse proxy that authenticates, or pass --insecure-no-auth to accept the risk.',
+    });
+  }
+  logger.warn({ host }, '!!! INSECURE: serving a non-loopback address WITHOUT AUTHENTICATION (--insecure-no-auth). Anyone who can reach it can query every environment.');
+}
+
+function installShutdown(logger: Logger, close: () => Promise<void>): void {
+  let isClosing = false;
+  const stop = (signal: string) => {
+    if (isClosing) return;
+    isClosing = true;
+    logger.info({ signal }, 'shutting down');
+    close().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}

@@ -1,0 +1,248 @@
+/**
+ * Loads the configuration once, at start: YAML file → `${VAR}` expansion → `*_file` secrets → zod → frozen Config.
+ *
+ * Where it comes from, first match wins: `--config FILE`, `SQLGATE_CONFIG`, `./sqlgate.yaml`, the seed's
+ * `MSSQL_*` variables (one SQL Server environment), and otherwise the embedded SQLite demo.
+ * Every failure is a `ConfigError` naming the key path, the offending value (secrets masked) and what is expected.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { maskDatabaseUrl, parseDatabaseUrl } from './database-url.js';
+import { configSchema, type Config, type ConfigSource, type EnvironmentConfig } from './schema.js';
+
+export interface LoadConfigOptions {
+  /** `--config` from the command line. */
+  configPath?: string;
+  /** The process environment (passed in: nothing else in sqlgate reads process.env). */
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** Command-line overrides of `server.*`. */
+  overrides?: { host?: string; port?: number; insecureNoAuth?: boolean };
+}
+
+export const DEFAULT_CONFIG_FILE = 'sqlgate.yaml';
+export const DEMO_DATABASE_FILE = path.join('data', 'demo.sqlite');
+
+/** Keys whose values are secrets: masked in errors, and loadable from `<key>_file`. */
+const SECRET_KEYS = new Set(['database', 'password']);
+
+export function loadConfig(options: LoadConfigOptions): Config {
+  const { raw, source, baseDir } = readRawConfig(options);
+  const expanded = expandVariables(raw, options.env, []);
+  applyOverrides(expanded, options.overrides);
+  loadSecretFiles(expanded, baseDir);
+  const parsed = configSchema.safeParse(expanded);
+  if (!parsed.success) throw configErrorFromZod(parsed.error, expanded, source);
+
+  const environments: EnvironmentConfig[] = [];
+  for (const [name, env] of Object.entries(parsed.data.environments)) {
+    const result = parseDatabaseUrl(env.databaseUrl, options.cwd);
+    if (!result.ok) {
+      throw new ConfigError(
+        `environments.${name}.database ("${maskDatabaseUrl(env.databaseUrl)}") ${result.problem}.`,
+        { hint: describeSource(source) },
+      );
+    }
+    let target = result.target;
+    if (env.isDemo && target.dialect !== 'sqlite') {
+      throw new ConfigError(`environments.${name}.demo: true needs a sqlite: database (got ${target.dialect}).`);
+    }
+    if (env.password !== undefined && target.dialect !== 'sqlite') target = { ...target, password: env.password };
+    const { databaseUrl, password: _password, ...rest } = env;
+    environments.push(deepFreeze({ ...rest, name, target, maskedUrl: maskDatabaseUrl(databaseUrl) }));
+  }
+  return deepFreeze({ server: parsed.data.server, log: parsed.data.log, environments, source });
+}
+
+interface RawConfig {
+  raw: Record<string, unknown>;
+  source: ConfigSource;
+  baseDir: string;
+}
+
+function readRawConfig(options: LoadConfigOptions): RawConfig {
+  const explicit = options.configPath ?? options.env.SQLGATE_CONFIG;
+  const candidate = explicit ?? path.join(options.cwd, DEFAULT_CONFIG_FILE);
+  const file = path.resolve(options.cwd, candidate);
+  if (explicit !== undefined || fs.existsSync(file)) {
+    return { raw: readYamlFile(file), source: { kind: 'file', path: file }, baseDir: path.dirname(file) };
+  }
+  if (options.env.MSSQL_HOST) {
+    return { raw: legacyEnvironmentConfig(options.env), source: { kind: 'legacy-env' }, baseDir: options.cwd };
+  }
+  const demoFile = path.join(options.cwd, DEMO_DATABASE_FILE);
+  const raw = {
+    server: pickLegacyServer(options.env),
+    environments: {
+      demo: { database: `sqlite:${demoFile}`, demo: true, read_only: true, description: 'Demo sales database (SQLite)' },
+    },
+  };
+  return { raw, source: { kind: 'demo', file: demoFile }, baseDir: options.cwd };
+}
+
+function readYamlFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`Cannot read the configuration file ${file} (${code ?? 'unreadable'}).`, {
+      hint: 'Check the path given with --config or SQLGATE_CONFIG, or run "sqlgate init" to write one.',
+    });
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    const where = first.linePos?.[0] ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
+    throw new ConfigError(`${file} is not valid YAML${where}: ${first.message.split('\n')[0]}`);
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) {
+    throw new ConfigError(`${file} is empty.`, { hint: 'Run "sqlgate init" to write a commented example.' });
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(`${file} must be a YAML mapping with "server" and "environments" keys.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** The seed's variable names: one SQL Server environment configured from the process environment. */
+function legacyEnvironmentConfig(env: LoadConfigOptions['env']): Record<string, unknown> {
+  const user = encodeURIComponent(env.MSSQL_USER ?? '');
+  const password = encodeURIComponent(env.MSSQL_PASSWORD ?? '');
+  const database = env.MSSQL_DATABASE ?? 'master';
+  const port = env.MSSQL_PORT ?? '1433';
+  const trust = isTrue(env.TrustServerCertificate ?? env.MSSQL_TRUST_SERVER_CERTIFICATE);
+  const query = new URLSearchParams({ encrypt: 'true', trustServerCertificate: String(trust) });
+  const name = database.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+/, '') || 'default';
+  return {
+    server: pickLegacyServer(env),
+    log: env.LOG_LEVEL ? { level: env.LOG_LEVEL.toLowerCase() } : undefined,
+    environments: {
+      [name]: {
+        database: `sqlserver://${user}:${password}@${env.MSSQL_HOST}:${port}/${encodeURIComponent(database)}?${query}`,
+        read_only: env.READ_ONLY_MODE === undefined ? true : isTrue(env.READ_ONLY_MODE),
+      },
+    },
+  };
+}
+
+function pickLegacyServer(env: LoadConfigOptions['env']): Record<string, unknown> {
+  const server: Record<string, unknown> = {};
+  if (env.SERVER_HOST) server.host = env.SERVER_HOST;
+  if (env.SERVER_PORT) server.port = /^\d+$/.test(env.SERVER_PORT) ? Number(env.SERVER_PORT) : env.SERVER_PORT;
+  return server;
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Expands `${VAR}` and `${VAR:-default}` in every string value. A variable that is not set is an error. */
+function expandVariables(value: unknown, env: LoadConfigOptions['env'], keyPath: string[]): any {
+  if (typeof value === 'string') {
+    return value.replace(VARIABLE, (_match, name: string, fallback: string | undefined) => {
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      throw new ConfigError(`${keyPath.join('.')} uses \${${name}}, but ${name} is not set in the environment.`, {
+        hint: `Export ${name}, or write \${${name}:-default} to give a default.`,
+      });
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => expandVariables(item, env, [...keyPath, String(i)]));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, expandVariables(item, env, [...keyPath, key])]),
+    );
+  }
+  return value;
+}
+
+function applyOverrides(raw: Record<string, any>, overrides: LoadConfigOptions['overrides']): void {
+  if (!overrides) return;
+  const server = (raw.server ??= {});
+  if (typeof server !== 'object') return; // the schema reports it
+  if (overrides.host !== undefined) server.host = overrides.host;
+  if (overrides.port !== undefined) server.port = overrides.port;
+  if (overrides.insecureNoAuth) server.insecure_no_auth = true;
+}
+
+/** `database_file: /run/secrets/x` reads the secret from that file (trailing newline removed). */
+function loadSecretFiles(raw: Record<string, any>, baseDir: string): void {
+  const environments = raw.environments;
+  if (environments === null || typeof environments !== 'object') return;
+  for (const [name, env] of Object.entries(environments as Record<string, any>)) {
+    if (env === null || typeof env !== 'object') continue;
+    for (const key of SECRET_KEYS) {
+      const fileKey = `${key}_file`;
+      if (!(fileKey in env)) continue;
+      const keyPath = `environments.${name}.${fileKey}`;
+      if (key in env) throw new ConfigError(`environments.${name} sets both ${key} and ${fileKey}; keep one.`);
+      if (typeof env[fileKey] !== 'string') throw new ConfigError(`${keyPath} must be a file path.`);
+      const file = path.resolve(baseDir, env[fileKey]);
+      try {
+        env[key] = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      } catch (err) {
+        throw new ConfigError(`${keyPath}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}).`);
+      }
+      delete env[fileKey];
+    }
+  }
+}
+
+function configErrorFromZod(error: z.ZodError, raw: unknown, source: ConfigSource): ConfigError {
+  const lines = error.issues.slice(0, 5).map((issue) => {
+    const keyPath = issue.path.map(String);
+    const shown = keyPath.length ? keyPath.join('.') : '(top level)';
+    if (issue.code === 'unrecognized_keys') {
+      const prefix = keyPath.length ? `${shown}: ` : '';
+      return `${prefix}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    const value = valueAt(raw, keyPath);
+    const lastKey = keyPath.at(-1) ?? '';
+    const shownValue = value === undefined ? 'missing' : `got ${formatValue(value, SECRET_KEYS.has(lastKey))}`;
+    return `${shown}: ${issue.message} (${shownValue})`;
+  });
+  const more = error.issues.length > 5 ? `\n… and ${error.issues.length - 5} more` : '';
+  return new ConfigError(`Invalid configuration:\n- ${lines.join('\n- ')}${more}`, { hint: describeSource(source) });
+}
+
+function valueAt(raw: unknown, keyPath: string[]): unknown {
+  let node: any = raw;
+  for (const key of keyPath) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = node[key];
+  }
+  return node;
+}
+
+function formatValue(value: unknown, isSecret: boolean): string {
+  if (typeof value === 'string') return JSON.stringify(isSecret ? maskDatabaseUrl(value).replace(/^(?!.*:\/\/).+$/, '****') : value);
+  if (value !== null && typeof value === 'object') return Array.isArray(value) ? 'a list' : 'a mapping';
+  return String(value);
+}
+
+function describeSource(source: ConfigSource): string {
+  switch (source.kind) {
+    case 'file':
+      return `Fix ${source.path}; "sqlgate init" writes a commented example.`;
+    case 'legacy-env':
+      return 'The configuration came from the MSSQL_* and SERVER_* environment variables.';
+    case 'demo':
+      return 'The configuration is the built-in demo; SERVER_HOST and SERVER_PORT override its address.';
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}

@@ -1,0 +1,141 @@
+/**
+ * The configuration schema: the single source of defaults and types. YAML snake_case keys become camelCase here,
+ * and the rest of sqlgate only ever sees the frozen `Config` this produces (see load.ts).
+ */
+import { z } from 'zod';
+import type { DatabaseTarget } from './database-url.js';
+
+/** Path prefixes that an environment may not take, because the server itself answers them. */
+export const RESERVED_ENVIRONMENT_NAMES = new Set([
+  'health', 'ready', 'metrics', 'authorize', 'token', 'register', 'revoke', 'jwks', 'login', 'consent',
+  'oauth', 'admin', 'static', 'assets', 'mcp', 'sse', 'messages', 'favicon.ico', 'robots.txt',
+]);
+
+const environmentName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, "-" and "_", starting with a letter or digit (it becomes the URL path)')
+  .refine((name) => !RESERVED_ENVIRONMENT_NAMES.has(name), {
+    message: 'is reserved for the server\'s own routes; choose another name',
+  });
+
+const tlsSchema = z
+  .strictObject({
+    /** Use TLS for the connection. Unset: whatever the URL says (sslmode, encrypt, ssl). */
+    enabled: z.boolean().optional(),
+    /** Verify the server certificate against the trusted CAs. */
+    reject_unauthorized: z.boolean().default(true),
+    ca_file: z.string().optional(),
+    cert_file: z.string().optional(),
+    key_file: z.string().optional(),
+    /** Host name to verify the certificate against, when it differs from the connection host. */
+    servername: z.string().optional(),
+  })
+  .transform((t) => ({
+    enabled: t.enabled,
+    rejectUnauthorized: t.reject_unauthorized,
+    caFile: t.ca_file,
+    certFile: t.cert_file,
+    keyFile: t.key_file,
+    servername: t.servername,
+  }));
+
+const poolSchema = z
+  .strictObject({
+    /** Connections per environment; also the number of statements that may run at once. */
+    max: z.int().min(1).max(200).default(5),
+    /** How long a request waits for a free connection before it is told the environment is busy. */
+    acquire_timeout_ms: z.int().min(1).max(600_000).default(5_000),
+    idle_timeout_ms: z.int().min(1_000).max(3_600_000).default(60_000),
+  })
+  .transform((p) => ({ max: p.max, acquireTimeoutMs: p.acquire_timeout_ms, idleTimeoutMs: p.idle_timeout_ms }));
+
+export const environmentSchema = z
+  .strictObject({
+    /** Database URL; `${VAR}` is expanded. Use `database_file` to read it from a secret file instead. */
+    database: z.string().min(1, 'must not be empty'),
+    /** Overrides the URL's password (e.g. `password_file: /run/secrets/db_password`). */
+    password: z.string().optional(),
+    description: z.string().max(500).optional(),
+    /** Fill this SQLite file with the generated demo sales database when it does not exist. */
+    demo: z.boolean().default(false),
+    read_only: z.boolean().default(true),
+    max_rows: z.int().min(1).max(100_000).default(1_000),
+    statement_timeout_ms: z.int().min(100).max(3_600_000).default(30_000),
+    connect_timeout_ms: z.int().min(100).max(120_000).default(10_000),
+    /** Binary values are shown base64-encoded up to this many bytes, then cut with a marker. */
+    max_binary_bytes: z.int().min(0).max(1_048_576).default(1_024),
+    pool: z.preprocess((v) => v ?? {}, poolSchema),
+    tls: tlsSchema.optional(),
+  })
+  .transform((e) => ({
+    databaseUrl: e.database,
+    password: e.password,
+    description: e.description,
+    isDemo: e.demo,
+    readOnly: e.read_only,
+    maxRows: e.max_rows,
+    statementTimeoutMs: e.statement_timeout_ms,
+    connectTimeoutMs: e.connect_timeout_ms,
+    maxBinaryBytes: e.max_binary_bytes,
+    pool: e.pool,
+    tls: e.tls,
+  }));
+
+const serverSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.int().min(0).max(65_535).default(8008),
+    /** Extra browser origins allowed to call the MCP endpoints (DNS-rebinding protection refuses the rest). */
+    allowed_origins: z.array(z.url()).default([]),
+    /** Host names the server answers to besides its bind address and localhost (set this behind a proxy). */
+    allowed_hosts: z.array(z.string().min(1)).default([]),
+    max_body_bytes: z.int().min(1_024).max(64 * 1_048_576).default(1_048_576),
+    /** Serve a non-loopback address without authentication. Dangerous; warns loudly. */
+    insecure_no_auth: z.boolean().default(false),
+  })
+  .transform((s) => ({
+    host: s.host,
+    port: s.port,
+    allowedOrigins: s.allowed_origins,
+    allowedHosts: s.allowed_hosts,
+    maxBodyBytes: s.max_body_bytes,
+    insecureNoAuth: s.insecure_no_auth,
+  }));
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+export const configSchema = z.strictObject({
+  server: z.preprocess((v) => v ?? {}, serverSchema),
+  log: z.preprocess(
+    (v) => v ?? {},
+    z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }),
+  ),
+  environments: z
+    .record(environmentName, environmentSchema)
+    .refine((envs) => Object.keys(envs).length > 0, { message: 'must name at least one environment' }),
+});
+
+export type ServerConfig = z.output<typeof serverSchema>;
+export type TlsConfig = z.output<typeof tlsSchema>;
+export type PoolConfig = z.output<typeof poolSchema>;
+
+/** One environment's configuration, with its database URL parsed. */
+export type EnvironmentConfig = Omit<z.output<typeof environmentSchema>, 'databaseUrl' | 'password'> & {
+  readonly name: string;
+  readonly target: DatabaseTarget;
+  /** The URL with its password masked: safe for logs and /health. */
+  readonly maskedUrl: string;
+};
+
+export interface Config {
+  readonly server: ServerConfig;
+  readonly log: { readonly level: (typeof LOG_LEVELS)[number] };
+  readonly environments: readonly EnvironmentConfig[];
+  /** Where the configuration came from, for the start-up banner. */
+  readonly source: ConfigSource;
+}
+
+export type ConfigSource =
+  | { kind: 'file'; path: string }
+  | { kind: 'legacy-env' }
+  | { kind: 'demo'; file: string };

@@ -1,0 +1,24 @@
+/**
+ * Takes a connection from a dialect's pool, written once for every dialect: a full pool answers "busy, retry"
+ * after the bounded wait instead of queueing without end.
+ */
+import { BusyError, type SqlgateError } from '../errors.js';
+import { PoolTimeoutError, type ResourcePool } from '../util/resource-pool.js';
+
+export async function acquireConnection<T>(
+  pool: ResourcePool<T>,
+  maxConnections: number,
+  toError: (err: unknown) => SqlgateError,
+): Promise<T> {
+  try {
+    return await pool.acquire();
+  } catch (err) {
+    if (err instanceof PoolTimeoutError) {
+      throw new BusyError(
+        `All ${maxConnections} connections of this environment stayed busy for ${err.waitedMs} ms.`,
+        { hint: 'Retry in a few seconds; if this persists, ask the operator to raise pool.max for the environment.' },
+      );
+    }
+    throw toError(err);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The one interface every database dialect implements, and the catalog and result types they share.
+ *
+ * A dialect supplies primitives — a pooled session that streams rows, an introspector, identifier quoting and
+ * error translation. Everything the dialects have in common (row cap, truncation, timeout backstop, value
+ * serialization) is written once above them, in run-query.ts. No driver is imported here.
+ */
+import type { DialectName } from '../config/database-url.js';
+import type { SqlgateError } from '../errors.js';
+
+export type { DialectName };
+
+/** A table or view reference. `schema` is null where the engine has none (SQLite's main database). */
+export interface TableRef {
+  readonly schema: string | null;
+  readonly name: string;
+}
+
+export interface TableSummary extends TableRef {
+  readonly kind: 'table' | 'view';
+  /** The engine's estimate from its statistics (never a COUNT(*)); null when it has none. */
+  readonly estimatedRows: number | null;
+}
+
+export interface ColumnInfo {
+  readonly name: string;
+  /** The engine's type name as a user would write it, e.g. `numeric(12,2)`, `varchar(255)`. */
+  readonly type: string;
+  readonly nullable: boolean;
+  readonly default: string | null;
+  /** Maximum length in characters for character types, bytes for binary types; null otherwise. */
+  readonly maxLength: number | null;
+}
+
+export interface ForeignKeyInfo {
+  readonly name: string;
+  /** Columns of the referencing table. */
+  readonly columns: readonly string[];
+  readonly fromTable: TableRef;
+  readonly toTable: TableRef;
+  /** Columns of the referenced table, in the same order as `columns`. */
+  readonly toColumns: readonly string[];
+}
+
+export interface IndexInfo {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly unique: boolean;
+  readonly primary: boolean;
+}
+
+export interface TableDetail extends TableRef {
+  readonly kind: 'table' | 'view';
+  readonly columns: readonly ColumnInfo[];
+  readonly primaryKey: readonly string[];
+  /** Foreign keys of this table pointing at others. */
+  readonly foreignKeys: readonly ForeignKeyInfo[];
+  /** Foreign keys of other tables pointing at this one. */
+  readonly referencedBy: readonly ForeignKeyInfo[];
+  readonly indexes: readonly IndexInfo[];
+}
+
+export interface ListTablesFilter {
+  readonly schema?: string;
+  /** Case-insensitive substring of the table name. */
+  readonly nameContains?: string;
+}
+
+/** Reads the catalog. Implementations query the engine's catalog views; they never scan user tables. */
+export interface Introspector {
+  /** Tables and views visible to the login, system schemas excluded, ordered by schema then name. */
+  listTables(filter: ListTablesFilter): Promise<TableSummary[]>;
+  /** The table's full description, or null when no table or view of that name exists. */
+  describeTable(ref: TableRef): Promise<TableDetail | null>;
+  /** The schema a bare table name resolves to (`public`, the current MySQL database, `dbo`, null for SQLite). */
+  defaultSchema(): Promise<string | null>;
+}
+
+/** A result column as reported by the driver. `type` is the engine's type name, lower-case. */
+export interface ResultColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+/**
+ * One read from a running statement. Values are in the dialect's *canonical* form: null, boolean, number (only
+ * when exact), bigint, string (exact decimals, ISO 8601 temporal values), Uint8Array/Buffer (binary), or
+ * plain JSON objects/arrays. run-query.ts turns these into JSON.
+ */
+export interface RowBatch {
+  readonly columns: readonly ResultColumn[];
+  readonly rows: readonly (readonly unknown[])[];
+  /** True when the statement has no more rows. */
+  readonly done: boolean;
+  /** Rows inserted, updated or deleted, for a statement that changes data; null for reads. */
+  readonly rowsAffected: number | null;
+}
+
+/** A running statement. Reading stops early when the caller has what it needs: the rest is never fetched. */
+export interface Cursor {
+  /** Up to `maxRows` more rows (fewer only at the end). The first call also starts the statement. */
+  read(maxRows: number): Promise<RowBatch>;
+  /** Stops the statement (if still running) and frees driver resources. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface SessionOptions {
+  /** Open the session read-only in the engine itself (read-only transaction or connection). */
+  readonly readOnly: boolean;
+  /** Statement timeout enforced in the database. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * One pooled connection, held for one tool call. Exactly one statement runs at a time.
+ * `finish` must be called exactly once, on every path; it returns the connection to the pool.
+ */
+export interface Session {
+  /** Starts one statement with driver-bound positional parameters. Multi-statement text is refused by the driver. */
+  execute(sql: string, params: readonly unknown[]): Cursor;
+  /**
+   * Cancels the running statement in the database (e.g. pg_cancel_backend, KILL QUERY, tedious cancel).
+   * Safe to call at any time, also when nothing runs.
+   */
+  cancel(): Promise<void>;
+  /** Commits or rolls back, then returns the connection to the pool (or destroys it when it is unhealthy). */
+  finish(outcome: 'commit' | 'rollback'): Promise<void>;
+}
+
+export interface ConnectionStatus {
+  readonly connected: boolean;
+  readonly latencyMs: number | null;
+  /** Safe to show: no host names or passwords. */
+  readonly error?: string;
+}
+
+/** A database engine. Built by db/registry.ts from an EnvironmentConfig; owns its connection pool. */
+export interface Dialect {
+  readonly name: DialectName;
+  /** Human name of the server family, e.g. "PostgreSQL", "MariaDB". */
+  readonly displayName: string;
+  /** Creates the pool. Does not fail when the database is down: `ping` reports that. */
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** Round-trip to the database. Never throws. */
+  ping(): Promise<ConnectionStatus>;
+  /** Takes a connection from the pool (waiting up to the pool's acquire timeout, then BusyError). */
+  session(options: SessionOptions): Promise<Session>;
+  introspector(): Introspector;
+  quoteIdentifier(name: string): string;
+  /** A statement that returns the first `limit` rows of a table in no particular order. `table` is already resolved. */
+  sampleSql(table: TableRef, limit: number): string;
+  /** Translates a driver error into ours; the database's own message is kept, connection details are not. */
+  toError(err: unknown): SqlgateError;
+}

@@ -1,0 +1,112 @@
+/**
+ * Runs one statement on any dialect, written once: session, row cap decided by reading one row more, timeout
+ * backstop, cancellation, commit/rollback, error translation and value serialization.
+ *
+ * Dialects only stream; they never decide how many rows to keep or how a value looks in JSON.
+ */
+import { CancelledError, SqlgateError, TimeoutError } from '../errors.js';
+import type { Cursor, Dialect, ResultColumn, Session } from './dialect.js';
+import { serializeValue, type JsonValue } from './serialize-value.js';
+
+export interface QueryRequest {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+  readonly readOnly: boolean;
+  /** Rows to return at most; one more is read to know whether the result was cut. */
+  readonly maxRows: number;
+  readonly timeoutMs: number;
+  readonly maxBinaryBytes: number;
+  /** Aborted when the client cancels or goes away: the statement is cancelled in the database. */
+  readonly signal?: AbortSignal;
+}
+
+export interface QueryResult {
+  readonly columns: readonly ResultColumn[];
+  readonly rows: JsonValue[][];
+  readonly rowCount: number;
+  /** True when the statement had more rows than `maxRows`; only `maxRows` were returned. */
+  readonly truncated: boolean;
+  /** Rows changed by a data-modifying statement; null for reads. */
+  readonly rowsAffected: number | null;
+  readonly elapsedMs: number;
+}
+
+/** How long after the database's own statement timeout we cancel from our side, as a backstop. */
+const TIMEOUT_BACKSTOP_GRACE_MS = 2_000;
+/** Rows fetched per driver round trip. */
+const BATCH_ROWS = 500;
+
+export async function runQuery(dialect: Dialect, request: QueryRequest): Promise<QueryResult> {
+  const started = performance.now();
+  throwIfCancelled(request.signal);
+  let session: Session;
+  try {
+    session = await dialect.session({ readOnly: request.readOnly, timeoutMs: request.timeoutMs });
+  } catch (err) {
+    throw err instanceof SqlgateError ? err : dialect.toError(err);
+  }
+
+  let timedOut = false;
+  const cancelInDatabase = () => void session.cancel().catch(() => undefined);
+  const backstop = setTimeout(() => {
+    timedOut = true;
+    cancelInDatabase();
+  }, request.timeoutMs + TIMEOUT_BACKSTOP_GRACE_MS);
+  request.signal?.addEventListener('abort', cancelInDatabase, { once: true });
+
+  let cursor: Cursor | undefined;
+  try {
+    cursor = session.execute(request.sql, request.params);
+    let columns: readonly ResultColumn[] = [];
+    const rows: JsonValue[][] = [];
+    let rowsAffected: number | null = null;
+    let done = false;
+    while (!done && rows.length <= request.maxRows) {
+      const batch = await cursor.read(Math.min(BATCH_ROWS, request.maxRows + 1 - rows.length));
+      if (batch.columns.length > 0) columns = batch.columns;
+      for (const row of batch.rows) rows.push(row.map((value) => serializeValue(value, request.maxBinaryBytes)));
+      rowsAffected = batch.rowsAffected ?? rowsAffected;
+      done = batch.done;
+    }
+    await cursor.close();
+    await session.finish(request.readOnly ? 'rollback' : 'commit');
+    const truncated = rows.length > request.maxRows;
+    if (truncated) rows.length = request.maxRows;
+    return {
+      columns,
+      rows,
+      rowCount: rows.length,
+      truncated,
+      rowsAffected,
+      elapsedMs: Math.round((performance.now() - started) * 10) / 10,
+    };
+  } catch (err) {
+    await cursor?.close().catch(() => undefined);
+    await session.finish('rollback').catch(() => undefined);
+    if (request.signal?.aborted) throw cancelledError();
+    if (timedOut) throw timeoutError(request.timeoutMs);
+    throw err instanceof SqlgateError ? err : dialect.toError(err);
+  } finally {
+    clearTimeout(backstop);
+    request.signal?.removeEventListener('abort', cancelInDatabase);
+  }
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelledError();
+}
+
+function cancelledError(): CancelledError {
+  return new CancelledError('The request was cancelled; the statement was stopped in the database.');
+}
+
+/** The error every dialect raises when its engine-side statement timeout fires. */
+export function timeoutError(timeoutMs: number): TimeoutError {
+  return new TimeoutError(`The statement ran longer than the ${formatMs(timeoutMs)} limit and was cancelled in the database.`, {
+    hint: 'Narrow it: filter with WHERE on indexed columns, aggregate instead of listing rows, or add LIMIT.',
+  });
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}

@@ -1,0 +1,89 @@
+/**
+ * SQLite through better-sqlite3, one connection per worker thread (see sqlite-worker.ts for why).
+ * A read-only environment opens its file read-only with `PRAGMA query_only`; a statement that outlives the
+ * timeout is stopped by terminating its worker, and the pool replaces it.
+ */
+import type { EnvironmentConfig } from '../../config/schema.js';
+import type { SqliteTarget } from '../../config/database-url.js';
+import type { SqlgateError } from '../../errors.js';
+import { ResourcePool } from '../../util/resource-pool.js';
+import { acquireConnection } from '../acquire-connection.js';
+import type { ConnectionStatus, Dialect, Introspector, Session, SessionOptions, TableRef } from '../dialect.js';
+import { SqliteConnection } from './sqlite-connection.js';
+import { sqliteToError } from './sqlite-errors.js';
+import { SqliteIntrospector } from './sqlite-introspector.js';
+import { SqliteSession } from './sqlite-session.js';
+
+export class SqliteDialect implements Dialect {
+  readonly name = 'sqlite' as const;
+  readonly displayName = 'SQLite';
+  private pool: ResourcePool<SqliteConnection> | null = null;
+  private readonly catalog = new SqliteIntrospector(this);
+
+  constructor(
+    private readonly config: EnvironmentConfig & { target: SqliteTarget },
+    private readonly options: { createIfMissing?: boolean } = {},
+  ) {}
+
+  async open(): Promise<void> {
+    const { target, readOnly, pool } = this.config;
+    this.pool = new ResourcePool<SqliteConnection>({
+      create: async () => {
+        const connection = new SqliteConnection({
+          file: target.file,
+          readonly: readOnly,
+          busyTimeoutMs: Math.min(pool.acquireTimeoutMs, 5_000),
+          createIfMissing: this.options.createIfMissing === true && !readOnly,
+        });
+        await connection.ready;
+        return connection;
+      },
+      destroy: (connection) => connection.kill(),
+      max: pool.max,
+      acquireTimeoutMs: pool.acquireTimeoutMs,
+      idleTimeoutMs: pool.idleTimeoutMs,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = null;
+  }
+
+  async ping(): Promise<ConnectionStatus> {
+    const started = performance.now();
+    try {
+      const session = await this.session({ readOnly: true, timeoutMs: 5_000 });
+      const cursor = session.execute('SELECT 1', []);
+      await cursor.read(1);
+      await cursor.close();
+      await session.finish('rollback');
+      return { connected: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+    } catch (err) {
+      return { connected: false, latencyMs: null, error: this.toError(err).message };
+    }
+  }
+
+  async session(options: SessionOptions): Promise<Session> {
+    if (!this.pool) throw this.toError(new Error('the environment is closed'));
+    const pool = this.pool;
+    const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err));
+    return new SqliteSession(connection, options, !this.config.readOnly, (destroy) => pool.release(connection, { destroy }));
+  }
+
+  introspector(): Introspector {
+    return this.catalog;
+  }
+
+  quoteIdentifier(name: string): string {
+    return `"${name.replaceAll('"', '""')}"`;
+  }
+
+  sampleSql(table: TableRef, limit: number): string {
+    return `SELECT * FROM ${this.quoteIdentifier(table.name)} LIMIT ${Math.trunc(limit)}`;
+  }
+
+  toError(err: unknown): SqlgateError {
+    return sqliteToError(err);
+  }
+}

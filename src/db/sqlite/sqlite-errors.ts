@@ -1,0 +1,43 @@
+/** SQLite result codes → sqlgate errors. SQLite messages name no hosts; file paths are kept out of them. */
+import {
+  BusyError,
+  QueryFailedError,
+  ReadOnlyError,
+  SqlgateError,
+  UnavailableError,
+} from '../../errors.js';
+import { SqliteWorkerGoneError } from './sqlite-connection.js';
+
+export function sqliteToError(err: unknown): SqlgateError {
+  if (err instanceof SqlgateError) return err;
+  const code = (err as { code?: unknown })?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof SqliteWorkerGoneError) {
+    return new UnavailableError('The SQLite connection was stopped before the statement finished.', { detail: message });
+  }
+  // Extended codes (SQLITE_IOERR_READ, SQLITE_READONLY_DBMOVED) are grouped by their primary code.
+  const primaryCode = typeof code === 'string' ? (/^SQLITE_[A-Z]+/.exec(code)?.[0] ?? code) : '';
+  switch (primaryCode) {
+    case 'SQLITE_READONLY':
+      return new ReadOnlyError('This environment is read-only; the statement would write.', {
+        hint: 'Only reading statements (SELECT, WITH … SELECT, EXPLAIN) run here.',
+        detail: message,
+      });
+    case 'SQLITE_BUSY':
+    case 'SQLITE_LOCKED':
+      return new BusyError('The SQLite database is locked by another writer.', { hint: 'Retry in a moment.', detail: message });
+    case 'SQLITE_CANTOPEN':
+    case 'SQLITE_NOTADB':
+    case 'SQLITE_CORRUPT':
+    case 'SQLITE_IOERR':
+      return new UnavailableError('The SQLite database file cannot be opened.', {
+        hint: 'Ask the operator to check that the file exists and is readable by sqlgate.',
+        detail: message,
+      });
+    default:
+      return new QueryFailedError(`SQLite: ${message}`, {
+        hint: 'Check table and column names with list_tables and describe_table.',
+        detail: typeof code === 'string' ? code : undefined,
+      });
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * A session on one SQLite worker. SQLite has no statement timeout of its own that better-sqlite3 exposes, so
+ * every request to the worker races the session's timeout; when it fires, the worker is terminated, which
+ * really stops the statement, and the pool creates a fresh connection for the next caller.
+ */
+import { timeoutError } from '../run-query.js';
+import type { Cursor, ResultColumn, RowBatch, Session, SessionOptions } from '../dialect.js';
+import type { SqliteConnection } from './sqlite-connection.js';
+
+export class SqliteSession implements Session {
+  private readonly deadline: number;
+  private isFinished = false;
+
+  constructor(
+    private readonly connection: SqliteConnection,
+    private readonly options: SessionOptions,
+    /** Writable environments wrap the session in a transaction so that finish() commits or rolls back. */
+    private readonly isWritable: boolean,
+    private readonly release: (destroy: boolean) => void,
+  ) {
+    this.deadline = Date.now() + options.timeoutMs;
+  }
+
+  execute(sql: string, params: readonly unknown[]): Cursor {
+    let columns: readonly ResultColumn[] | null = null;
+    let rowsAffected: number | null = null;
+    let isDone = false;
+    return {
+      read: async (maxRows: number): Promise<RowBatch> => {
+        if (columns === null) {
+          const started = await this.request({
+            op: 'execute',
+            sql,
+            params,
+            queryOnly: this.options.readOnly,
+            transaction: this.isWritable && !this.options.readOnly,
+          });
+          columns = started.columns as ResultColumn[];
+          rowsAffected = (started.rowsAffected as number | null) ?? null;
+          isDone = started.done === true;
+        }
+        if (isDone) return { columns, rows: [], done: true, rowsAffected };
+        const batch = await this.request({ op: 'read', maxRows });
+        isDone = batch.done === true;
+        return { columns, rows: batch.rows as unknown[][], done: isDone, rowsAffected };
+      },
+      close: async () => {
+        if (columns !== null && !isDone && !this.connection.gone) {
+          isDone = true;
+          await this.request({ op: 'closeCursor' });
+        }
+      },
+    };
+  }
+
+  async cancel(): Promise<void> {
+    if (!this.isFinished) await this.connection.kill();
+  }
+
+  async finish(outcome: 'commit' | 'rollback'): Promise<void> {
+    if (this.isFinished) return;
+    this.isFinished = true;
+    let isHealthy = !this.connection.gone;
+    if (isHealthy) {
+      try {
+        await this.request({ op: 'finish', commit: outcome === 'commit' });
+      } catch {
+        isHealthy = false;
+      }
+    }
+    this.release(!isHealthy || this.connection.gone);
+  }
+
+  /** One request to the worker, bounded by what is left of the session's timeout. */
+  private async request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const remainingMs = this.deadline - Date.now();
+    if (remainingMs <= 0) {
+      await this.connection.kill();
+      throw timeoutError(this.options.timeoutMs);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void this.connection.kill();
+        reject(timeoutError(this.options.timeoutMs));
+      }, remainingMs);
+    });
+    try {
+      return await Promise.race([this.connection.request(message), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * One SQLite connection living in a worker thread.
+ *
+ * better-sqlite3 is synchronous: a long statement on the main thread would stall every other request and no
+ * timer could fire to stop it. Here it blocks only this worker; the main thread stops a runaway statement by
+ * terminating the worker (SQLite rolls back any open transaction from its journal on the next open).
+ *
+ * This file imports nothing from src/ so that Node can load it directly (type stripping) in tests and compiled
+ * in dist/. Protocol: one request at a time, answered by exactly one reply (see sqlite-connection.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+interface WorkerOptions {
+  file: string;
+  readonly: boolean;
+  busyTimeoutMs: number;
+  /** Create the file when it does not exist (only the demo generator asks for this). */
+  createIfMissing: boolean;
+}
+
+type Request =
+  | { op: 'execute'; sql: string; params: unknown[]; queryOnly: boolean; transaction: boolean }
+  | { op: 'read'; maxRows: number }
+  | { op: 'closeCursor' }
+  | { op: 'finish'; commit: boolean };
+
+const options = workerData as WorkerOptions;
+const port = parentPort!;
+
+let db: Database.Database;
+try {
+  db = new Database(options.file, { readonly: options.readonly, fileMustExist: !options.createIfMissing, timeout: options.busyTimeoutMs });
+  db.pragma('foreign_keys = ON');
+  if (options.readonly) db.pragma('query_only = ON');
+  port.postMessage({ ok: true, ready: true });
+} catch (err) {
+  port.postMessage({ ok: false, ready: true, error: describe(err) });
+  process.exit(0);
+}
+
+let rows: IterableIterator<unknown[]> | null = null;
+let inTransaction = false;
+
+port.on('message', (request: Request) => {
+  try {
+    port.postMessage({ ok: true, ...handle(request) });
+  } catch (err) {
+    rows = null;
+    port.postMessage({ ok: false, error: describe(err) });
+  }
+});
+
+function handle(request: Request): Record<string, unknown> {
+  switch (request.op) {
+    case 'execute': {
+      rows?.return?.();
+      rows = null;
+      if (!options.readonly) db.pragma(`query_only = ${request.queryOnly ? 'ON' : 'OFF'}`);
+      if (request.transaction && !inTransaction) {
+        db.exec('BEGIN');
+        inTransaction = true;
+      }
+      const statement = db.prepare(request.sql);
+      const params = request.params.map(toSqliteParam);
+      if (statement.reader) {
+        statement.raw(true).safeIntegers(true);
+        const columns = statement.columns().map((c) => ({ name: c.name, type: (c.type ?? '').toLowerCase() }));
+        rows = statement.iterate(...params) as IterableIterator<unknown[]>;
+        return { columns, rowsAffected: null, readonly: statement.readonly };
+      }
+      if (request.queryOnly && !statement.readonly) {
+        throw Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' });
+      }
+      const info = statement.run(...params);
+      return { columns: [], rowsAffected: Number(info.changes), done: true, readonly: statement.readonly };
+    }
+    case 'read': {
+      const batch: unknown[][] = [];
+      if (!rows) return { rows: batch, done: true };
+      while (batch.length < request.maxRows) {
+        const next = rows.next();
+        if (next.done) {
+          rows = null;
+          return { rows: batch, done: true };
+        }
+        batch.push(next.value);
+      }
+      return { rows: batch, done: false };
+    }
+    case 'closeCursor':
+      rows?.return?.();
+      rows = null;
+      return {};
+    case 'finish':
+      rows?.return?.();
+      rows = null;
+      if (inTransaction) {
+        inTransaction = false;
+        db.exec(request.commit ? 'COMMIT' : 'ROLLBACK');
+      }
+      return {};
+  }
+}
+
+/** better-sqlite3 binds numbers, bigints, strings, Buffers and null; booleans become 1/0 as SQLite stores them. */
+function toSqliteParam(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) return JSON.stringify(value);
+  return value;
+}
+
+function describe(err: unknown): { message: string; code?: string } {
+  const e = err as { message?: unknown; code?: unknown };
+  return {
+    message: typeof e?.message === 'string' ? e.message : String(err),
+    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * An environment: one configured database served at `/<name>/…`, with its mode and limits.
+ * Built by app.ts from the config; tools receive the Environment, never a driver.
+ */
+import type { EnvironmentConfig } from '../config/schema.js';
+import type { ConnectionStatus, Dialect } from '../db/dialect.js';
+import { NotFoundError } from '../errors.js';
+
+export interface Environment {
+  readonly name: string;
+  readonly config: EnvironmentConfig;
+  readonly dialect: Dialect;
+}
+
+export interface EnvironmentStatus {
+  readonly name: string;
+  readonly dialect: string;
+  readonly readOnly: boolean;
+  readonly database: ConnectionStatus;
+}
+
+/** The environments of one server, looked up by name. */
+export class EnvironmentRegistry {
+  private readonly byName: ReadonlyMap<string, Environment>;
+
+  constructor(environments: readonly Environment[]) {
+    this.byName = new Map(environments.map((e) => [e.name, e]));
+  }
+
+  list(): Environment[] {
+    return [...this.byName.values()];
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  resolve(name: string): Environment {
+    const environment = this.byName.get(name);
+    if (!environment) {
+      throw new NotFoundError(`There is no environment named "${name}".`, {
+        hint: `Environments on this server: ${[...this.byName.keys()].join(', ')}.`,
+      });
+    }
+    return environment;
+  }
+
+  async status(): Promise<EnvironmentStatus[]> {
+    return Promise.all(
+      this.list().map(async (e) => ({
+        name: e.name,
+        dialect: e.dialect.displayName,
+        readOnly: e.config.readOnly,
+        database: await e.dialect.ping(),
+      })),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.list().map((e) => e.dialect.close()));
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The one error hierarchy of sqlgate.
+ *
+ * Every failure that may reach a user or the model is a `SqlgateError` with a stable `code`, a `message` that is
+ * safe to show (no host names, passwords or stack traces), an optional `hint` saying what to do next, and a
+ * `detail` that is only ever logged. Errors are thrown anywhere and converted in exactly three places:
+ * `mcp/error-result.ts`, `http/on-error.ts` and `cli/exit.ts`. Anything that is not a `SqlgateError` is
+ * answered as an internal error and logged in full.
+ *
+ * Leaf module: imports nothing from src/.
+ */
+
+/** Every error code sqlgate can produce, with what it means and the HTTP status it maps to. */
+export const ERROR_CATALOGUE = {
+  SG_CONFIG: { status: 500, summary: 'The configuration is invalid; the server does not start.' },
+  SG_INVALID_INPUT: { status: 400, summary: 'A tool argument or request parameter is malformed or out of range.' },
+  SG_TABLE_NOT_FOUND: { status: 404, summary: 'The named table or view does not exist (the error lists close matches).' },
+  SG_NOT_FOUND: { status: 404, summary: 'The named environment, route or object does not exist.' },
+  SG_FORBIDDEN: { status: 403, summary: 'The request is not allowed (origin, host or policy).' },
+  SG_READ_ONLY: { status: 403, summary: 'The environment is read-only and the statement would write.' },
+  SG_ROW_LIMIT: { status: 400, summary: 'A requested limit exceeds what the environment allows.' },
+  SG_TIMEOUT: { status: 504, summary: 'The statement ran longer than the environment\'s statement timeout and was cancelled in the database.' },
+  SG_CANCELLED: { status: 499, summary: 'The client cancelled the request; the running statement was cancelled.' },
+  SG_BUSY: { status: 503, summary: 'Every connection of the environment is in use; retry shortly.' },
+  SG_DB_UNAVAILABLE: { status: 503, summary: 'The environment\'s database cannot be reached.' },
+  SG_QUERY_FAILED: { status: 400, summary: 'The database rejected the statement (syntax, missing column, type error …).' },
+  SG_PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body exceeds the configured limit.' },
+  SG_INTERNAL: { status: 500, summary: 'An unexpected failure; details are in the server log under the request id.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface SqlgateErrorOptions {
+  /** What the user or model can do next. Safe to show. */
+  hint?: string;
+  /** Diagnostic detail for the log only: may name hosts, roles or files. Never shown. */
+  detail?: string;
+  cause?: unknown;
+}
+
+/** Base of every error that sqlgate shows to a user or a model. */
+export class SqlgateError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: SqlgateErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+    this.detail = options.detail;
+  }
+
+  get status(): number {
+    return ERROR_CATALOGUE[this.code].status;
+  }
+
+  /** Message plus hint, as shown to a person or a model. */
+  get publicText(): string {
+    return this.hint ? `${this.message}\n${this.hint}` : this.message;
+  }
+}
+
+export class ConfigError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_CONFIG', message, options);
+  }
+}
+
+export class InvalidInputError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_INVALID_INPUT', message, options);
+  }
+}
+
+export class TableNotFoundError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_TABLE_NOT_FOUND', message, options);
+  }
+}
+
+export class NotFoundError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_NOT_FOUND', message, options);
+  }
+}
+
+export class ForbiddenError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_FORBIDDEN', message, options);
+  }
+}
+
+export class ReadOnlyError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_READ_ONLY', message, options);
+  }
+}
+
+export class RowLimitError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_ROW_LIMIT', message, options);
+  }
+}
+
+export class TimeoutError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_TIMEOUT', message, options);
+  }
+}
+
+export class CancelledError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_CANCELLED', message, options);
+  }
+}
+
+export class BusyError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_BUSY', message, options);
+  }
+}
+
+export class UnavailableError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_DB_UNAVAILABLE', message, options);
+  }
+}
+
+export class QueryFailedError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_QUERY_FAILED', message, options);
+  }
+}
+
+export class PayloadTooLargeError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_PAYLOAD_TOO_LARGE', message, options);
+  }
+}
+
+export class InternalError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_INTERNAL', message, options);
+  }
+}
+
+/** True for errors whose message may be shown as-is. */
+export function isSqlgateError(err: unknown): err is SqlgateError {
+  return err instanceof SqlgateError;
+}

@@ -1,0 +1,112 @@
+/**
+ * The Hono application: per environment, Streamable HTTP at `/<env>/mcp`, the legacy SSE transport at
+ * `/<env>/sse` + `/<env>/messages`, and the server's own `/health`. The only folder that imports Hono.
+ */
+import { createMcpHandler, SUPPORTED_PROTOCOL_VERSIONS, type McpServerFactory } from '@modelcontextprotocol/server';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import type { ServerConfig } from '../config/schema.js';
+import type { EnvironmentRegistry } from '../environments/environment.js';
+import { NotFoundError, PayloadTooLargeError } from '../errors.js';
+import { LegacySseEndpoint } from '../mcp/transports/legacy-sse.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { ToolDefinition } from '../tools/tool.js';
+import { SQLGATE_VERSION } from '../version.js';
+import { errorResponse } from './on-error.js';
+import { requestGuards } from './request-guards.js';
+
+export interface HttpAppOptions {
+  server: ServerConfig;
+  environments: EnvironmentRegistry;
+  tools: readonly ToolDefinition[];
+  /** Builds the MCP server factory of an environment (mcp/create-mcp-server.ts). */
+  serverFactory: (environmentName: string) => McpServerFactory;
+  logger: Logger;
+}
+
+export interface HttpApp {
+  app: Hono;
+  close(): Promise<void>;
+}
+
+export function createHttpApp(options: HttpAppOptions): HttpApp {
+  const { server, environments, logger } = options;
+  const app = new Hono();
+  const closers: (() => Promise<void>)[] = [];
+
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin', xFrameOptions: 'DENY' }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: server.maxBodyBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(`The request body is larger than ${server.maxBodyBytes} bytes.`, {
+          hint: 'Send a smaller request, or ask the operator to raise server.max_body_bytes.',
+        });
+      },
+    }),
+  );
+
+  app.get('/health', async (c) => {
+    const statuses = await environments.status();
+    const isHealthy = statuses.every((s) => s.database.connected);
+    return c.json({
+      status: isHealthy ? 'ok' : 'degraded',
+      version: SQLGATE_VERSION,
+      protocol_versions: SUPPORTED_PROTOCOL_VERSIONS,
+      environments: Object.fromEntries(
+        statuses.map((s) => [
+          s.name,
+          {
+            dialect: s.dialect,
+            read_only: s.readOnly,
+            database: {
+              status: s.database.connected ? 'connected' : 'down',
+              latency_ms: s.database.latencyMs,
+              ...(s.database.error ? { error: s.database.error } : {}),
+            },
+            tools: options.tools.map((t) => t.name),
+            endpoints: { mcp: `/${s.name}/mcp`, sse: `/${s.name}/sse` },
+          },
+        ]),
+      ),
+    });
+  });
+
+  const guards = requestGuards(server);
+  for (const environment of environments.list()) {
+    const base = `/${environment.name}`;
+    const factory = options.serverFactory(environment.name);
+    const streamable = createMcpHandler(factory, {
+      maxRequestBodySize: server.maxBodyBytes,
+      onerror: (err) => logger.debug({ err: err.message, environment: environment.name }, 'mcp transport'),
+    });
+    const legacySse = new LegacySseEndpoint(factory, { messagesPath: `${base}/messages`, logger });
+    closers.push(() => streamable.close(), () => legacySse.close());
+
+    app.use(`${base}/*`, guards);
+    app.all(`${base}/mcp`, (c) => streamable.fetch(c.req.raw));
+    app.get(`${base}/sse`, (c) => legacySse.open(c.req.raw));
+    // The seed's clients also POST JSON-RPC straight to /sse: serve it like Streamable HTTP.
+    app.post(`${base}/sse`, (c) => streamable.fetch(c.req.raw));
+    app.post(`${base}/messages`, (c) => legacySse.post(c.req.raw));
+  }
+
+  app.notFound((c) => {
+    const names = environments.list().map((e) => `/${e.name}/mcp`);
+    return errorResponse(
+      new NotFoundError(`Nothing is served at ${c.req.path}.`, { hint: `MCP endpoints on this server: ${names.join(', ')}; status at /health.` }),
+      c,
+      logger,
+    );
+  });
+  app.onError((err, c) => errorResponse(err, c, logger));
+
+  return {
+    app,
+    close: async () => {
+      await Promise.all(closers.map((close) => close().catch(() => undefined)));
+    },
+  };
+}

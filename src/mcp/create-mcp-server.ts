@@ -1,0 +1,63 @@
+/**
+ * Builds one MCP server for one environment from the tool definitions. Called per request (Streamable HTTP is
+ * stateless) or per connection (stdio, legacy SSE) by the SDK's serving entries; construction only registers
+ * closures, so it is cheap.
+ */
+import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
+import type { Environment } from '../environments/environment.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { ToolDefinition } from '../tools/tool.js';
+import { SQLGATE_VERSION } from '../version.js';
+import { toToolErrorResult } from './error-result.js';
+
+export function createMcpServerFactory(
+  environment: Environment,
+  tools: readonly ToolDefinition[],
+  logger: Logger,
+): McpServerFactory {
+  const instructions = describeEnvironment(environment);
+  return () => {
+    const server = new McpServer(
+      { name: 'sqlgate', title: `sqlgate · ${environment.name}`, version: SQLGATE_VERSION },
+      { capabilities: { tools: {} }, instructions },
+    );
+    for (const tool of tools) {
+      const hints = tool.hints(environment);
+      server.registerTool(
+        tool.name,
+        {
+          title: hints.title,
+          description: tool.description,
+          inputSchema: tool.inputSchema,
+          outputSchema: tool.outputSchema,
+          annotations: hints,
+        },
+        async (input, context) => {
+          const started = performance.now();
+          const logContext = { environment: environment.name, tool: tool.name };
+          try {
+            const output = await tool.run(input, { environment, signal: context.mcpReq.signal });
+            logger.debug({ ...logContext, ms: Math.round(performance.now() - started) }, 'tool call');
+            return {
+              content: [{ type: 'text' as const, text: output.text }],
+              structuredContent: output.structured as Record<string, unknown>,
+            };
+          } catch (err) {
+            return toToolErrorResult(err, logger, logContext);
+          }
+        },
+      );
+    }
+    return server;
+  };
+}
+
+function describeEnvironment(environment: Environment): string {
+  const { config, dialect } = environment;
+  return [
+    `Environment "${environment.name}": a ${dialect.displayName} database${config.description ? ` (${config.description})` : ''}.`,
+    config.readOnly ? 'Read-only: only reading statements run.' : 'Writable: data-changing statements run and commit.',
+    `Write ${dialect.displayName} SQL. Results are capped at ${config.maxRows} rows; statements time out after ${config.statementTimeoutMs / 1000} s.`,
+    'Start with list_tables and describe_table; prefer aggregates over listing rows.',
+  ].join(' ');
+}

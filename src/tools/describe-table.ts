@@ -1,0 +1,77 @@
+/** describe_table: columns, keys both ways and indexes of one table or view. */
+import { z } from 'zod';
+import type { ForeignKeyInfo, TableDetail } from '../db/dialect.js';
+import { readOnlyHints } from './hints.js';
+import { qualifiedName, resolveTable } from './resolve-table.js';
+import { defineTool } from './tool.js';
+
+const inputSchema = z.object({
+  table: z.string().min(1).max(300).describe('"table" or "schema.table"'),
+});
+
+const foreignKey = z.object({
+  name: z.string(),
+  columns: z.array(z.string()),
+  table: z.string().describe('The other table'),
+  other_columns: z.array(z.string()),
+});
+
+const outputSchema = z.object({
+  schema: z.string().nullable(),
+  name: z.string(),
+  kind: z.enum(['table', 'view']),
+  columns: z.array(
+    z.object({
+      name: z.string(),
+      type: z.string(),
+      nullable: z.boolean(),
+      default: z.string().nullable(),
+      max_length: z.number().nullable(),
+    }),
+  ),
+  primary_key: z.array(z.string()),
+  foreign_keys: z.array(foreignKey).describe('This table → others'),
+  referenced_by: z.array(foreignKey).describe('Others → this table'),
+  indexes: z.array(z.object({ name: z.string(), columns: z.array(z.string()), unique: z.boolean(), primary: z.boolean() })),
+});
+
+export const describeTableTool = defineTool({
+  name: 'describe_table',
+  description: 'Describe a table or view: columns (type, nullable, default, max length), primary key, foreign keys both ways, indexes.',
+  inputSchema,
+  outputSchema,
+  hints: () => readOnlyHints('Describe table'),
+  async run(input, { environment }) {
+    const table = await resolveTable(environment.dialect.introspector(), input.table);
+    return { structured: toOutput(table), text: render(table) };
+  },
+});
+
+function toOutput(table: TableDetail) {
+  return {
+    schema: table.schema,
+    name: table.name,
+    kind: table.kind,
+    columns: table.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, default: c.default, max_length: c.maxLength })),
+    primary_key: [...table.primaryKey],
+    foreign_keys: table.foreignKeys.map((fk) => ({ name: fk.name, columns: [...fk.columns], table: qualifiedName(fk.toTable), other_columns: [...fk.toColumns] })),
+    referenced_by: table.referencedBy.map((fk) => ({ name: fk.name, columns: [...fk.toColumns], table: qualifiedName(fk.fromTable), other_columns: [...fk.columns] })),
+    indexes: table.indexes.map((i) => ({ name: i.name, columns: [...i.columns], unique: i.unique, primary: i.primary })),
+  };
+}
+
+function render(table: TableDetail): string {
+  const lines = [`${table.kind} ${qualifiedName(table)}`, 'columns:'];
+  for (const c of table.columns) {
+    const extras = [c.nullable ? 'null' : 'not null', c.default === null ? '' : `default ${c.default}`].filter(Boolean);
+    lines.push(`  ${c.name} ${c.type}${table.primaryKey.includes(c.name) ? ' PK' : ''} (${extras.join(', ')})`);
+  }
+  if (table.primaryKey.length > 0) lines.push(`primary key: (${table.primaryKey.join(', ')})`);
+  const fkLine = (fk: ForeignKeyInfo) => `  (${fk.columns.join(', ')}) → ${qualifiedName(fk.toTable)}(${fk.toColumns.join(', ')})`;
+  if (table.foreignKeys.length > 0) lines.push('foreign keys:', ...table.foreignKeys.map(fkLine));
+  if (table.referencedBy.length > 0) lines.push('referenced by:', ...table.referencedBy.map((fk) => `  ${qualifiedName(fk.fromTable)}(${fk.columns.join(', ')})`));
+  if (table.indexes.length > 0) {
+    lines.push('indexes:', ...table.indexes.map((i) => `  ${i.name} (${i.columns.join(', ')})${i.primary ? ' primary' : i.unique ? ' unique' : ''}`));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,48 @@
+/** execute_sql: one SQL statement with optional positional parameters bound by the driver. */
+import { z } from 'zod';
+import { runQuery } from '../db/run-query.js';
+import { toQueryResultOutput, queryResultShape } from './query-result-schema.js';
+import { renderQueryResult, truncationNote } from './render-result.js';
+import { defineTool } from './tool.js';
+
+/** Keeps absurd payloads out of the parser and the database; real analytic queries are far smaller. */
+export const MAX_QUERY_CHARS = 100_000;
+
+const inputSchema = z.object({
+  query: z.string().min(1, 'must not be empty').max(MAX_QUERY_CHARS).describe('One SQL statement'),
+  params: z
+    .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .max(1_000)
+    .optional()
+    .describe('Positional parameters bound by the driver (placeholders: $1 PostgreSQL, ? MySQL/SQLite, @p1 SQL Server)'),
+});
+
+const outputSchema = z.object(queryResultShape);
+
+export const executeSqlTool = defineTool({
+  name: 'execute_sql',
+  description: 'Run one SQL statement and return columns, rows, row_count and truncated. Read-only environments run only reads. Prefer aggregates and LIMIT over listing many rows.',
+  inputSchema,
+  outputSchema,
+  hints: (environment) => ({
+    title: 'Execute SQL',
+    readOnlyHint: environment.config.readOnly,
+    destructiveHint: !environment.config.readOnly,
+    idempotentHint: environment.config.readOnly,
+    openWorldHint: false,
+  }),
+  async run(input, { environment, signal }) {
+    const { config, dialect } = environment;
+    const result = await runQuery(dialect, {
+      sql: input.query,
+      params: input.params ?? [],
+      readOnly: config.readOnly,
+      maxRows: config.maxRows,
+      timeoutMs: config.statementTimeoutMs,
+      maxBinaryBytes: config.maxBinaryBytes,
+      signal,
+    });
+    const notes = result.truncated ? [truncationNote(config.maxRows)] : [];
+    return { structured: toQueryResultOutput(result), text: renderQueryResult(result, notes) };
+  },
+});

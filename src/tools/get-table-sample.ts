@@ -1,0 +1,43 @@
+/** get_table_sample: the first rows of a table, the table resolved against the catalog and quoted per dialect. */
+import { z } from 'zod';
+import { runQuery } from '../db/run-query.js';
+import { readOnlyHints } from './hints.js';
+import { toQueryResultOutput, queryResultShape } from './query-result-schema.js';
+import { renderQueryResult } from './render-result.js';
+import { qualifiedName, resolveTable } from './resolve-table.js';
+import { defineTool } from './tool.js';
+
+const inputSchema = z.object({
+  table: z.string().min(1).max(300).describe('"table" or "schema.table"'),
+  limit: z.int().min(1).max(1_000).default(10).describe('Rows to return (1-1000)'),
+});
+
+const outputSchema = z.object({ table: z.string(), ...queryResultShape });
+
+export const getTableSampleTool = defineTool({
+  name: 'get_table_sample',
+  description: 'Return the first rows of a table or view (default 10, at most 1000) to see what its data looks like.',
+  inputSchema,
+  outputSchema,
+  hints: () => readOnlyHints('Sample table rows'),
+  async run(input, { environment, signal }) {
+    const { config, dialect } = environment;
+    const table = await resolveTable(dialect.introspector(), input.table);
+    const limit = Math.min(input.limit, config.maxRows);
+    const result = await runQuery(dialect, {
+      sql: dialect.sampleSql(table, limit),
+      params: [],
+      readOnly: true,
+      maxRows: limit,
+      timeoutMs: config.statementTimeoutMs,
+      maxBinaryBytes: config.maxBinaryBytes,
+      signal,
+    });
+    const notes = limit < input.limit ? [`The environment returns at most ${config.maxRows} rows; showing ${limit}.`] : [];
+    const name = qualifiedName(table);
+    return {
+      structured: { table: name, ...toQueryResultOutput(result) },
+      text: `Sample of ${name}: ${renderQueryResult(result, notes)}`,
+    };
+  },
+});

@@ -1,0 +1,43 @@
+/** list_tables: the tables and views the environment's login can see, with estimated row counts. */
+import { z } from 'zod';
+import { defineTool } from './tool.js';
+import { readOnlyHints } from './hints.js';
+
+const inputSchema = z.object({
+  schema: z.string().min(1).max(128).optional().describe('Only tables in this schema'),
+  name_contains: z.string().min(1).max(128).optional().describe('Case-insensitive part of the table name'),
+});
+
+const outputSchema = z.object({
+  tables: z.array(
+    z.object({
+      schema: z.string().nullable(),
+      name: z.string(),
+      kind: z.enum(['table', 'view']),
+      estimated_rows: z.number().nullable(),
+    }),
+  ),
+  count: z.int(),
+});
+
+export const listTablesTool = defineTool({
+  name: 'list_tables',
+  description: 'List tables and views (schema, name, kind, estimated rows). Filter by schema or part of the name.',
+  inputSchema,
+  outputSchema,
+  hints: () => readOnlyHints('List tables'),
+  async run(input, { environment }) {
+    const tables = await environment.dialect
+      .introspector()
+      .listTables({ schema: input.schema, nameContains: input.name_contains });
+    const structured = {
+      tables: tables.map((t) => ({ schema: t.schema, name: t.name, kind: t.kind, estimated_rows: t.estimatedRows })),
+      count: tables.length,
+    };
+    const lines = tables.map(
+      (t) => `${t.schema === null ? '' : `${t.schema}.`}${t.name} (${t.kind}${t.estimatedRows === null ? '' : `, ~${t.estimatedRows} rows`})`,
+    );
+    const text = tables.length === 0 ? 'No tables match.' : `${tables.length} table${tables.length === 1 ? '' : 's'}:\n${lines.join('\n')}`;
+    return { structured, text };
+  },
+});

@@ -1,0 +1,43 @@
+/**
+ * What a tool is, independent of MCP: a name, a description, zod schemas for input and output, hints, and a
+ * `run` that returns both the structured result and its compact text rendering for the model.
+ * mcp/ turns these into SDK registrations; tools never import the SDK, Hono or a driver.
+ */
+import type { z } from 'zod';
+import type { Environment } from '../environments/environment.js';
+
+export interface ToolContext {
+  readonly environment: Environment;
+  /** Aborted when the client cancels the call or disconnects. */
+  readonly signal: AbortSignal;
+}
+
+export interface ToolOutput<T> {
+  readonly structured: T;
+  readonly text: string;
+}
+
+/** MCP tool annotations, as plain data (the SDK's ToolAnnotations shape). */
+export interface ToolHints {
+  readonly title: string;
+  readonly readOnlyHint: boolean;
+  readonly destructiveHint: boolean;
+  readonly idempotentHint: boolean;
+  readonly openWorldHint: boolean;
+}
+
+export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
+  readonly name: string;
+  readonly description: string;
+  readonly inputSchema: Input;
+  readonly outputSchema: Output;
+  hints(environment: Environment): ToolHints;
+  run(input: z.output<Input>, context: ToolContext): Promise<ToolOutput<z.output<Output>>>;
+}
+
+/** Erases a tool's generic types so tools of different shapes share one list. */
+export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject>(
+  tool: ToolDefinition<Input, Output>,
+): ToolDefinition {
+  return tool as unknown as ToolDefinition;
+}
