@@ -11,7 +11,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { maskDatabaseUrl, parseDatabaseUrl } from './database-url.js';
-import { configSchema, type Config, type ConfigSource, type EnvironmentConfig } from './schema.js';
+import { configSchema, environmentSchema, type Config, type ConfigSource, type EnvironmentConfig } from './schema.js';
 
 export interface LoadConfigOptions {
   /** `--config` from the command line. */
@@ -37,24 +37,37 @@ export function loadConfig(options: LoadConfigOptions): Config {
   const parsed = configSchema.safeParse(expanded);
   if (!parsed.success) throw configErrorFromZod(parsed.error, expanded, source);
 
-  const environments: EnvironmentConfig[] = [];
-  for (const [name, env] of Object.entries(parsed.data.environments)) {
-    const result = parseDatabaseUrl(env.databaseUrl, options.cwd);
-    if (!result.ok) {
-      throw new ConfigError(
-        `environments.${name}.database ("${maskDatabaseUrl(env.databaseUrl)}") ${result.problem}.`,
-        { hint: describeSource(source) },
-      );
-    }
-    let target = result.target;
-    if (env.isDemo && target.dialect !== 'sqlite') {
-      throw new ConfigError(`environments.${name}.demo: true needs a sqlite: database (got ${target.dialect}).`);
-    }
-    if (env.password !== undefined && target.dialect !== 'sqlite') target = { ...target, password: env.password };
-    const { databaseUrl, password: _password, ...rest } = env;
-    environments.push(deepFreeze({ ...rest, name, target, maskedUrl: maskDatabaseUrl(databaseUrl) }));
-  }
+  const environments = Object.entries(parsed.data.environments).map(([name, env]) =>
+    toEnvironmentConfig(name, env, options.cwd, source),
+  );
   return deepFreeze({ server: parsed.data.server, log: parsed.data.log, environments, source });
+}
+
+/**
+ * Validates one environment on its own (tests and tools that build a single environment use this), with the
+ * same rules and defaults as a full configuration file.
+ */
+export function parseEnvironmentConfig(name: string, raw: Record<string, unknown>, cwd: string): EnvironmentConfig {
+  const source: ConfigSource = { kind: 'file', path: `(environment ${name})` };
+  const parsed = environmentSchema.safeParse(raw);
+  if (!parsed.success) throw configErrorFromZod(parsed.error, { environments: { [name]: raw } }, source);
+  return toEnvironmentConfig(name, parsed.data, cwd, source);
+}
+
+function toEnvironmentConfig(name: string, env: z.output<typeof environmentSchema>, cwd: string, source: ConfigSource): EnvironmentConfig {
+  const result = parseDatabaseUrl(env.databaseUrl, cwd);
+  if (!result.ok) {
+    throw new ConfigError(`environments.${name}.database ("${maskDatabaseUrl(env.databaseUrl)}") ${result.problem}.`, {
+      hint: describeSource(source),
+    });
+  }
+  let target = result.target;
+  if (env.isDemo && target.dialect !== 'sqlite') {
+    throw new ConfigError(`environments.${name}.demo: true needs a sqlite: database (got ${target.dialect}).`);
+  }
+  if (env.password !== undefined && target.dialect !== 'sqlite') target = { ...target, password: env.password };
+  const { databaseUrl, password: _password, ...rest } = env;
+  return deepFreeze({ ...rest, name, target, maskedUrl: maskDatabaseUrl(databaseUrl) });
 }
 
 interface RawConfig {

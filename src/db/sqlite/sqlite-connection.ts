@@ -1,8 +1,9 @@
 /**
- * The main-thread side of one SQLite worker: sends one request at a time and waits for its reply.
- * `kill()` terminates the worker, which is how a running statement is cancelled.
+ * The parent side of one SQLite connection process (sqlite-worker.ts): sends one request at a time and waits for
+ * its reply. `kill()` ends the process with SIGKILL, which is how a running statement is cancelled.
  */
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 export interface WorkerError {
   message: string;
@@ -26,19 +27,22 @@ export class SqliteWorkerGoneError extends Error {
 }
 
 // Tests run the TypeScript sources, where Node strips the worker's types itself; the build runs the .js.
-const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './sqlite-worker.ts' : './sqlite-worker.js', import.meta.url);
+const WORKER_FILE = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './sqlite-worker.ts' : './sqlite-worker.js', import.meta.url));
 
 type Reply = { ok: true; [key: string]: unknown } | { ok: false; error: WorkerError };
 
 export class SqliteConnection {
-  private readonly worker: Worker;
+  private readonly worker: ChildProcess;
   private pending: { resolve: (reply: Reply) => void; reject: (err: Error) => void } | null = null;
   private isGone = false;
   readonly ready: Promise<void>;
 
   constructor(options: { file: string; readonly: boolean; busyTimeoutMs: number; createIfMissing: boolean }) {
-    this.worker = new Worker(WORKER_URL, { workerData: options });
-    this.worker.unref();
+    this.worker = fork(WORKER_FILE, [JSON.stringify(options)], {
+      serialization: 'advanced', // structured clone: BigInt and binary values cross intact
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      execArgv: [],
+    });
     this.ready = new Promise<void>((resolve, reject) => {
       this.pending = {
         resolve: (reply) => (reply.ok ? resolve() : reject(new SqliteWorkerError(reply.error))),
@@ -70,15 +74,18 @@ export class SqliteConnection {
     if (this.pending) throw new Error('SqliteConnection: a request is already in flight');
     const reply = await new Promise<Reply>((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.worker.postMessage(message);
+      this.worker.send(message);
     });
     if (!reply.ok) throw new SqliteWorkerError(reply.error);
     return reply;
   }
 
-  /** Stops the worker at once, abandoning whatever it runs. */
+  /** Stops the process at once, abandoning whatever it runs. */
   async kill(): Promise<void> {
     this.isGone = true;
-    await this.worker.terminate();
+    if (this.worker.exitCode !== null || this.worker.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.kill('SIGKILL');
+    await exited;
   }
 }

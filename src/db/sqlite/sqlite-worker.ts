@@ -1,14 +1,15 @@
 /**
- * One SQLite connection living in a worker thread.
+ * One SQLite connection living in a child process.
  *
  * better-sqlite3 is synchronous: a long statement on the main thread would stall every other request and no
- * timer could fire to stop it. Here it blocks only this worker; the main thread stops a runaway statement by
- * terminating the worker (SQLite rolls back any open transaction from its journal on the next open).
+ * timer could fire to stop it. Here it blocks only this process. Neither better-sqlite3 nor node:sqlite exposes
+ * sqlite3_interrupt, and terminating a worker thread cannot stop native code that never returns to JavaScript,
+ * so a runaway statement is stopped by killing the process (SIGKILL); SQLite rolls back any open transaction
+ * from its journal on the next open.
  *
  * This file imports nothing from src/ so that Node can load it directly (type stripping) in tests and compiled
  * in dist/. Protocol: one request at a time, answered by exactly one reply (see sqlite-connection.ts).
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 interface WorkerOptions {
@@ -25,8 +26,13 @@ type Request =
   | { op: 'closeCursor' }
   | { op: 'finish'; commit: boolean };
 
-const options = workerData as WorkerOptions;
-const port = parentPort!;
+const options = JSON.parse(process.argv[2] ?? '{}') as WorkerOptions;
+const port = {
+  postMessage: (message: unknown) => process.send!(message),
+  on: (event: 'message', listener: (request: Request) => void) => process.on(event, listener),
+};
+// The parent went away (crash or kill): nothing will ever ask for this connection again.
+process.on('disconnect', () => process.exit(0));
 
 let db: Database.Database;
 try {
@@ -36,6 +42,7 @@ try {
   port.postMessage({ ok: true, ready: true });
 } catch (err) {
   port.postMessage({ ok: false, ready: true, error: describe(err) });
+  process.disconnect();
   process.exit(0);
 }
 

@@ -1,0 +1,19 @@
+/** What differs between dialects in the contract suite; everything else is asserted identically. */
+import type { JsonValue } from '../../../src/db/serialize-value.js';
+
+export interface DialectExpectations {
+  /** Schema reported for the fixture's tables (null where the engine has none). */
+  readonly schema: string | null;
+  /** Positional placeholder number `i` (1-based) in this dialect's SQL. */
+  placeholder(i: number): string;
+  /** describe_table('orders'): column name → type as reported. */
+  readonly ordersColumnTypes: Readonly<Record<string, string>>;
+  /** Row 1 of type_samples as JSON values, keyed by column. */
+  readonly typeSampleRow: Readonly<Record<string, JsonValue>>;
+  /** A statement that runs for about 5 seconds or more, for timeout and cancellation tests. */
+  readonly slowQuery: string;
+  /** A statement with a syntax error, and a fragment of the database's message for it. */
+  readonly syntaxError: { sql: string; messageContains: string };
+  /** `SELECT … LIMIT n` in this dialect (SQL Server: TOP). */
+  limitQuery(sql: string, n: number): string;
+}
