@@ -12,6 +12,10 @@ export function errorResponse(err: unknown, c: Context, logger: Logger): Respons
   const error = err instanceof HTTPException && err.status === 413
     ? new PayloadTooLargeError('The request body is larger than this server accepts.', { hint: 'Send a smaller request, or raise server.max_body_bytes.' })
     : err;
+  if (error instanceof PayloadTooLargeError) {
+    // The rest of the body was never read: this connection cannot carry another request.
+    c.header('Connection', 'close');
+  }
   if (error instanceof SqlgateError) {
     logger.info({ path: c.req.path, code: error.code, detail: error.detail }, 'request failed');
     return c.json({ error: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }, error.status as 400);

@@ -12,7 +12,7 @@ const inputSchema = z.object({
 const foreignKey = z.object({
   name: z.string(),
   columns: z.array(z.string()),
-  table: z.string().describe('The other table'),
+  table: z.string(),
   other_columns: z.array(z.string()),
 });
 
@@ -30,8 +30,8 @@ const outputSchema = z.object({
     }),
   ),
   primary_key: z.array(z.string()),
-  foreign_keys: z.array(foreignKey).describe('This table → others'),
-  referenced_by: z.array(foreignKey).describe('Others → this table'),
+  foreign_keys: z.array(foreignKey),
+  referenced_by: z.array(foreignKey),
   indexes: z.array(z.object({ name: z.string(), columns: z.array(z.string()), unique: z.boolean(), primary: z.boolean() })),
 });
 

@@ -17,7 +17,7 @@ const outputSchema = z.object({
       estimated_rows: z.number().nullable(),
     }),
   ),
-  count: z.int(),
+  count: z.number(),
 });
 
 export const listTablesTool = defineTool({

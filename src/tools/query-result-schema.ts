@@ -3,11 +3,12 @@ import { z } from 'zod';
 import type { QueryResult } from '../db/run-query.js';
 
 export const queryResultShape = {
-  columns: z.array(z.object({ name: z.string(), type: z.string() })).describe('Result columns with the engine type'),
-  rows: z.array(z.array(z.unknown())).describe('Rows as arrays, in column order'),
-  row_count: z.int(),
-  truncated: z.boolean().describe('True when more rows existed than were returned'),
-  rows_affected: z.int().nullable(),
+  // Output schemas count against the tools/list budget: integers are z.number() (z.int() adds ±2^53 bounds).
+  columns: z.array(z.object({ name: z.string(), type: z.string() })),
+  rows: z.array(z.array(z.unknown())),
+  row_count: z.number(),
+  truncated: z.boolean(),
+  rows_affected: z.number().nullable(),
   elapsed_ms: z.number(),
 };
 

@@ -1,0 +1,47 @@
+/**
+ * Starts sqlgate in this process on a free loopback port, from a YAML-shaped config object, the way
+ * `sqlgate serve` does (same loadConfig, createSqlgate and node server). For tests that need a process of its
+ * own (stdio, the CLI, the conformance suite) see start-server.ts.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { stringify } from 'yaml';
+import { createSqlgate, type Sqlgate } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+
+export interface RunningApp {
+  readonly baseUrl: string;
+  readonly sqlgate: Sqlgate;
+  readonly dir: string;
+  stop(): Promise<void>;
+}
+
+/** `config` is the YAML document as an object; omit it to serve the built-in demo from a fresh directory. */
+export async function startApp(config?: Record<string, unknown>): Promise<RunningApp> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-app-'));
+  let configPath: string | undefined;
+  if (config) {
+    configPath = path.join(dir, 'sqlgate.yaml');
+    fs.writeFileSync(configPath, stringify(config));
+  }
+  const loaded = loadConfig({ configPath, env: {}, cwd: dir, overrides: { port: 0 } });
+  const sqlgate = await createSqlgate(loaded, createLogger(process.env.SQLGATE_TEST_LOG ?? 'silent'));
+  const server: ServerType = serve({ fetch: sqlgate.http.app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    sqlgate,
+    dir,
+    stop: async () => {
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sqlgate.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
