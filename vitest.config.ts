@@ -8,6 +8,6 @@ export default defineConfig({
     // Two cores: run files in two forks; each file creates its own databases, so they never share state.
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './tests/support/summary-reporter.ts'],
   },
 });

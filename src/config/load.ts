@@ -156,17 +156,26 @@ function isTrue(value: string | undefined): boolean {
 
 const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-/** Expands `${VAR}` and `${VAR:-default}` in every string value. A variable that is not set is an error. */
+/**
+ * Expands `${VAR}` and `${VAR:-default}` in every string value. A variable that is not set is an error.
+ * A value that is exactly one reference is read as a YAML scalar (`max_rows: ${ROWS}` gives a number). A
+ * reference inside a database URL is percent-encoded, so a password with `@`, `/` or `:` cannot break the URL.
+ */
 function expandVariables(value: unknown, env: LoadConfigOptions['env'], keyPath: string[]): any {
   if (typeof value === 'string') {
-    return value.replace(VARIABLE, (_match, name: string, fallback: string | undefined) => {
+    const isWholeValue = new RegExp(`^${VARIABLE.source}$`).test(value);
+    const isInsideUrl = !isWholeValue && SECRET_KEYS.has(keyPath.at(-1) ?? '') && /^[a-z][a-z0-9+.-]*:/i.test(value);
+    const expanded = value.replace(VARIABLE, (_match, name: string, fallback: string | undefined) => {
       const found = env[name];
-      if (found !== undefined && found !== '') return found;
-      if (fallback !== undefined) return fallback;
-      throw new ConfigError(`${keyPath.join('.')} uses \${${name}}, but ${name} is not set in the environment.`, {
-        hint: `Export ${name}, or write \${${name}:-default} to give a default.`,
-      });
+      const chosen = found !== undefined && found !== '' ? found : fallback;
+      if (chosen === undefined) {
+        throw new ConfigError(`${keyPath.join('.')} uses \${${name}}, but ${name} is not set in the environment.`, {
+          hint: `Export ${name}, or write \${${name}:-default} to give a default.`,
+        });
+      }
+      return isInsideUrl ? encodeURIComponent(chosen) : chosen;
     });
+    return isWholeValue && !SECRET_KEYS.has(keyPath.at(-1) ?? '') ? parseScalar(expanded) : expanded;
   }
   if (Array.isArray(value)) return value.map((item, i) => expandVariables(item, env, [...keyPath, String(i)]));
   if (value !== null && typeof value === 'object') {
@@ -175,6 +184,13 @@ function expandVariables(value: unknown, env: LoadConfigOptions['env'], keyPath:
     );
   }
   return value;
+}
+
+/** `42` → 42, `true` → true, anything else stays the string it is. */
+function parseScalar(text: string): unknown {
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+  return text;
 }
 
 function applyOverrides(raw: Record<string, any>, overrides: LoadConfigOptions['overrides']): void {
@@ -216,6 +232,11 @@ function configErrorFromZod(error: z.ZodError, raw: unknown, source: ConfigSourc
     if (issue.code === 'unrecognized_keys') {
       const prefix = keyPath.length ? `${shown}: ` : '';
       return `${prefix}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    if (issue.code === 'invalid_key') {
+      // A record key (an environment name) failed its own rule: report that rule, not the key's value.
+      const reason = issue.issues[0]?.message ?? 'is not allowed';
+      return `${shown}: the name "${keyPath.at(-1)}" ${reason.startsWith('is ') ? reason : `must be ${reason}`}`;
     }
     const value = valueAt(raw, keyPath);
     const lastKey = keyPath.at(-1) ?? '';

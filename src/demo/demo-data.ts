@@ -79,6 +79,7 @@ const CUSTOMER_COUNT = 2_500;
 const START = Date.UTC(2024, 0, 1);
 const DAYS = 731; // 2024-01-01 … 2025-12-31
 const DAY_MS = 86_400_000;
+const DATA_END_MS = START + DAYS * DAY_MS;
 /** Start of the last hour in the data: the payment-processor incident. */
 export const DEMO_LAST_HOUR_START = '2025-12-31 23:00:00';
 
@@ -145,7 +146,9 @@ export function generateDemoData(seed = DEMO_SEED): DemoTable[] {
     if (incident || status === 'cancelled') return;
     payments.push([payments.length + 1, orderId, amount, 'USD', method, status === 'pending' ? 'pending' : 'succeeded', null, timestamp(paidMs)]);
     if (status === 'refunded') {
-      payments.push([payments.length + 1, orderId, amount, 'USD', method, 'refunded', null, timestamp(paidMs + random.int(2, 20) * DAY_MS)]);
+      // Refunds stay inside the data window, so the newest timestamps are the incident's.
+      const refundMs = Math.min(paidMs + random.int(2, 20) * DAY_MS, DATA_END_MS - 2 * 3_600_000 - random.int(0, 3_600) * 1_000);
+      payments.push([payments.length + 1, orderId, amount, 'USD', method, 'refunded', null, timestamp(refundMs)]);
     }
   };
 
@@ -159,9 +162,9 @@ export function generateDemoData(seed = DEMO_SEED): DemoTable[] {
     const times = Array.from({ length: count }, () => dayMs + Math.floor(random.next() * (DAY_MS - 3_600_000 * (day === DAYS - 1 ? 1 : 0)))).sort((a, b) => a - b);
     for (const orderedMs of times) addOrder(orderedMs, customers[pickIndex(cumulative, random.next())]!, false);
   }
-  const lastHourMs = START + DAYS * DAY_MS - 3_600_000;
+  const lastHourMs = DATA_END_MS - 3_600_000;
   for (let i = 0; i < 14; i++) {
-    addOrder(lastHourMs + i * 240_000 + random.int(0, 200) * 1_000, customers[pickIndex(cumulative, random.next())]!, true);
+    addOrder(lastHourMs + i * 180_000 + random.int(0, 120) * 1_000, customers[pickIndex(cumulative, random.next())]!, true);
   }
 
   const spend: unknown[][] = [];

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { closestMatches, levenshtein } from '../../src/util/closest-matches.js';
+
+describe('closestMatches', () => {
+  const tables = ['customers', 'orders', 'order_items', 'products', 'payment_transactions', 'regions'];
+
+  it('ranks substrings and near misses first', () => {
+    expect(closestMatches('order', tables)).toEqual(['orders', 'order_items']);
+    expect(closestMatches('custmers', tables)[0]).toBe('customers');
+    expect(closestMatches('PRODUCT', tables)[0]).toBe('products');
+  });
+
+  it('suggests nothing for an unrelated name', () => {
+    expect(closestMatches('zebra', tables)).toEqual([]);
+  });
+
+  it('computes edit distance', () => {
+    expect(levenshtein('kitten', 'sitting')).toBe(3);
+    expect(levenshtein('', 'abc')).toBe(3);
+    expect(levenshtein('same', 'same')).toBe(0);
+  });
+});
