@@ -5,11 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { serve as serveHttp } from '@hono/node-server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { createSqlgate } from '../app.js';
 import { loadConfig, DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { ConfigError } from '../errors.js';
+import { listen } from '../http/listen.js';
 import { isLoopbackHost } from '../http/request-guards.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { SQLGATE_VERSION } from '../version.js';
@@ -60,21 +60,18 @@ export async function runCli(io: CliIo): Promise<number> {
       const logger = createLogger(config.log.level);
       refuseUnauthenticatedExposure(config.server.host, config.server.insecureNoAuth, logger);
       const sqlgate = await createSqlgate(config, logger);
-      const server = serveHttp({ fetch: sqlgate.http.app.fetch, hostname: config.server.host, port: config.server.port });
-      await new Promise<void>((resolve, reject) => {
-        server.once('listening', resolve);
-        server.once('error', (err: NodeJS.ErrnoException) =>
-          reject(err.code === 'EADDRINUSE'
-            ? new ConfigError(`Port ${config.server.port} on ${config.server.host} is already in use.`, { hint: 'Choose another with --port, or stop the other process.' })
-            : err),
-        );
-      });
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : config.server.port;
+      let server;
+      try {
+        server = await listen(sqlgate.http.app, config.server.host, config.server.port);
+      } catch (err) {
+        await sqlgate.close();
+        throw err;
+      }
+      const port = server.port;
       const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
       io.stdout(startBanner(sqlgate, `http://${host}:${port}`, SQLGATE_VERSION));
       installShutdown(logger, async () => {
-        server.close();
+        await server.close();
         await sqlgate.close();
       });
       return new Promise<never>(() => undefined);

@@ -16,7 +16,7 @@ import { configSchema, environmentSchema, type Config, type ConfigSource, type E
 export interface LoadConfigOptions {
   /** `--config` from the command line. */
   configPath?: string;
-  /** The process environment (passed in: nothing else in sqlgate reads process.env). */
+  /** The process environment, passed in by cli/: config never reads it itself. */
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   /** Command-line overrides of `server.*`. */

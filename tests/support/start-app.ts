@@ -6,11 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import { stringify } from 'yaml';
 import { createSqlgate, type Sqlgate } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
+import { listen } from '../../src/http/listen.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 
 export interface RunningApp {
@@ -30,16 +29,13 @@ export async function startApp(config?: Record<string, unknown>): Promise<Runnin
   }
   const loaded = loadConfig({ configPath, env: {}, cwd: dir, overrides: { port: 0 } });
   const sqlgate = await createSqlgate(loaded, createLogger(process.env.SQLGATE_TEST_LOG ?? 'silent'));
-  const server: ServerType = serve({ fetch: sqlgate.http.app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const { port } = server.address() as AddressInfo;
+  const server = await listen(sqlgate.http.app, '127.0.0.1', 0);
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `http://127.0.0.1:${server.port}`,
     sqlgate,
     dir,
     stop: async () => {
-      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       await sqlgate.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },

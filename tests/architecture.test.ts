@@ -1,0 +1,93 @@
+/**
+ * Holds the dependency rules of STYLE.md with a test: an import that points the wrong way fails here.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = path.resolve(import.meta.dirname, '../src');
+const DRIVERS = ['pg', 'pg-cursor', 'mysql2', 'mysql2/promise', 'mssql', 'tedious', 'better-sqlite3'];
+const DIALECT_FOLDERS = ['postgres', 'mysql', 'sqlite', 'mssql'];
+
+interface SourceFile {
+  /** Path relative to src/, with forward slashes. */
+  file: string;
+  /** Import specifiers: packages as written, relative imports resolved to paths relative to src/. */
+  imports: string[];
+  text: string;
+}
+
+function readSources(dir = SRC): SourceFile[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return readSources(full);
+    if (!entry.name.endsWith('.ts')) return [];
+    const text = fs.readFileSync(full, 'utf8');
+    const imports = [...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => {
+      const spec = m[1]!;
+      return spec.startsWith('.') ? path.relative(SRC, path.resolve(path.dirname(full), spec)).replaceAll(path.sep, '/') : spec;
+    });
+    return [{ file: path.relative(SRC, full).replaceAll(path.sep, '/'), imports, text }];
+  });
+}
+
+const sources = readSources();
+const inFolder = (folder: string) => sources.filter((s) => s.file.startsWith(`${folder}/`));
+const violations = (files: SourceFile[], isForbidden: (spec: string) => boolean) =>
+  files.flatMap((s) => s.imports.filter(isForbidden).map((spec) => `${s.file} imports ${spec}`));
+
+describe('architecture', () => {
+  it('reads the source tree', () => {
+    expect(sources.length).toBeGreaterThan(30);
+  });
+
+  it('errors.ts is a leaf', () => {
+    expect(sources.find((s) => s.file === 'errors.ts')!.imports.filter((i) => !i.startsWith('node:'))).toEqual([]);
+  });
+
+  it('only db/registry.ts reaches into a dialect folder', () => {
+    const outside = sources.filter((s) => s.file !== 'db/registry.ts' && !DIALECT_FOLDERS.some((d) => s.file.startsWith(`db/${d}/`)));
+    expect(violations(outside, (spec) => DIALECT_FOLDERS.some((d) => spec.startsWith(`db/${d}/`)))).toEqual([]);
+  });
+
+  it('a dialect folder imports its driver, db/*.ts, errors, util and config types only — never another dialect', () => {
+    for (const dialect of DIALECT_FOLDERS) {
+      const bad = violations(inFolder(`db/${dialect}`), (spec) => {
+        if (spec.startsWith('node:') || DRIVERS.includes(spec)) return false;
+        if (spec.startsWith(`db/${dialect}/`)) return false;
+        if (/^db\/[^/]+\.js$/.test(spec) || spec === 'errors.js' || spec.startsWith('util/') || spec.startsWith('config/')) return false;
+        return true;
+      });
+      expect(bad, dialect).toEqual([]);
+    }
+  });
+
+  it('drivers are imported only inside their dialect folder', () => {
+    const outside = sources.filter((s) => !s.file.startsWith('db/'));
+    expect(violations(outside, (spec) => DRIVERS.includes(spec))).toEqual([]);
+  });
+
+  it('tools never import a driver, Hono, the MCP SDK or the HTTP layer', () => {
+    expect(
+      violations(inFolder('tools'), (spec) => DRIVERS.includes(spec) || spec.startsWith('hono') || spec.startsWith('@hono') || spec.startsWith('@modelcontextprotocol') || /^(http|mcp|cli)\//.test(spec)),
+    ).toEqual([]);
+  });
+
+  it('only http/ imports Hono', () => {
+    const outside = sources.filter((s) => !s.file.startsWith('http/'));
+    expect(violations(outside, (spec) => spec === 'hono' || spec.startsWith('hono/') || spec.startsWith('@hono/'))).toEqual([]);
+  });
+
+  it('only cli/ and main.ts read process.env or call process.exit (a connection process entry excepted)', () => {
+    const offenders = sources
+      .filter((s) => !s.file.startsWith('cli/') && s.file !== 'main.ts' && s.file !== 'db/sqlite/sqlite-worker.ts')
+      .filter((s) => /process\.env|process\.exit\(/.test(s.text))
+      .map((s) => s.file);
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps every source file under about 400 lines', () => {
+    const long = sources.filter((s) => s.text.split('\n').length > 450).map((s) => `${s.file}: ${s.text.split('\n').length}`);
+    expect(long).toEqual([]);
+  });
+});
