@@ -19,7 +19,7 @@ export function createMcpServerFactory(
   return () => {
     const server = new McpServer(
       { name: 'sqlgate', title: `sqlgate · ${environment.name}`, version: SQLGATE_VERSION },
-      { capabilities: { tools: {} }, instructions },
+      { capabilities: { tools: { listChanged: false } }, instructions },
     );
     for (const tool of tools) {
       const hints = tool.hints(environment);
