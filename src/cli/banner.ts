@@ -1,7 +1,14 @@
 /** What `sqlgate serve` prints once it listens: the URLs and ready-to-paste client snippets. */
 import type { Sqlgate } from '../app.js';
 
-export function startBanner(sqlgate: Sqlgate, baseUrl: string, version: string): string {
+/** Claude Desktop starts servers in its own directory: name the config (or the demo's folder) explicitly. */
+function configArgs(sqlgate: Sqlgate, cwd: string): string[] {
+  const source = sqlgate.config.source;
+  if (source.kind === 'file') return ['--config', source.path];
+  return ['--dir', cwd];
+}
+
+export function startBanner(sqlgate: Sqlgate, baseUrl: string, version: string, mainPath: string, cwd: string): string {
   const environments = sqlgate.environments.list();
   const first = environments[0]!;
   const url = `${baseUrl}/${first.name}/mcp`;
@@ -16,8 +23,8 @@ export function startBanner(sqlgate: Sqlgate, baseUrl: string, version: string):
     'Claude Code:',
     `  claude mcp add --transport http sqlgate-${first.name} ${url}`,
     '',
-    'Claude Desktop (claude_desktop_config.json → "mcpServers"):',
-    `  "sqlgate-${first.name}": { "command": "npx", "args": ["-y", "mcp-remote", "${url}"] }`,
+    'Claude Desktop (claude_desktop_config.json → "mcpServers"), launching sqlgate over stdio:',
+    `  "sqlgate-${first.name}": { "command": ${JSON.stringify(process.execPath)}, "args": ${JSON.stringify([mainPath, 'stdio', '--env', first.name, ...configArgs(sqlgate, cwd)])} }`,
     '',
     'MCP Inspector:',
     `  npx @modelcontextprotocol/inspector   → Transport "Streamable HTTP", URL ${url}`,

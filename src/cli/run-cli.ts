@@ -50,11 +50,13 @@ export async function runCli(io: CliIo): Promise<number> {
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', parsePort)
     .option('-H, --host <host>', 'address to bind')
     .option('--insecure-no-auth', 'allow a non-loopback --host without authentication (dangerous)')
-    .action(guard(async (options: { config?: string; port?: number; host?: string; insecureNoAuth?: boolean }) => {
+    .option('-d, --dir <dir>', 'directory for relative paths and the demo database (default: the current one)')
+    .action(guard(async (options: { config?: string; port?: number; host?: string; insecureNoAuth?: boolean; dir?: string }) => {
+      const cwd = workingDirectory(io.cwd, options.dir);
       const config = loadConfig({
         configPath: options.config,
         env: io.env,
-        cwd: io.cwd,
+        cwd,
         overrides: { host: options.host, port: options.port, insecureNoAuth: options.insecureNoAuth },
       });
       const logger = createLogger(config.log.level);
@@ -69,7 +71,7 @@ export async function runCli(io: CliIo): Promise<number> {
       }
       const port = server.port;
       const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-      io.stdout(startBanner(sqlgate, `http://${host}:${port}`, SQLGATE_VERSION));
+      io.stdout(startBanner(sqlgate, `http://${host}:${port}`, SQLGATE_VERSION, path.resolve(io.argv[1] ?? 'sqlgate'), cwd));
       installShutdown(logger, async () => {
         await server.close();
         await sqlgate.close();
@@ -82,8 +84,9 @@ export async function runCli(io: CliIo): Promise<number> {
     .description('Serve one environment over stdio (for clients that launch sqlgate as a subprocess).')
     .requiredOption('-e, --env <name>', 'environment to serve')
     .option('-c, --config <file>', 'configuration file (default: as for serve)')
-    .action(guard(async (options: { env: string; config?: string }) => {
-      const config = loadConfig({ configPath: options.config, env: io.env, cwd: io.cwd });
+    .option('-d, --dir <dir>', 'directory for relative paths and the demo database (default: the current one)')
+    .action(guard(async (options: { env: string; config?: string; dir?: string }) => {
+      const config = loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir) });
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
       if (!config.environments.some((e) => e.name === options.env)) {
         throw new ConfigError(`There is no environment named "${options.env}".`, {
@@ -124,6 +127,15 @@ export async function runCli(io: CliIo): Promise<number> {
     return typeof code === 'number' ? code : reportCliError(err, io.stderr, false);
   }
   return exitCode;
+}
+
+function workingDirectory(cwd: string, dir: string | undefined): string {
+  if (dir === undefined) return cwd;
+  const resolved = path.resolve(cwd, dir);
+  if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) {
+    throw new ConfigError(`--dir ${dir}: no such directory.`, { hint: 'Create it first, or give an existing directory.' });
+  }
+  return resolved;
 }
 
 function parsePort(value: string): number {
