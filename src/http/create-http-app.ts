@@ -2,13 +2,14 @@
  * The Hono application: per environment, Streamable HTTP at `/<env>/mcp`, the legacy SSE transport at
  * `/<env>/sse` + `/<env>/messages`, and the server's own `/health`. The only folder that imports Hono.
  */
-import { createMcpHandler, SUPPORTED_PROTOCOL_VERSIONS, type McpServerFactory } from '@modelcontextprotocol/server';
+import { createMcpHandler, type McpServerFactory } from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ServerConfig } from '../config/schema.js';
 import type { EnvironmentRegistry } from '../environments/environment.js';
 import { NotFoundError, PayloadTooLargeError } from '../errors.js';
+import { SERVED_PROTOCOL_VERSIONS } from '../mcp/protocol-versions.js';
 import { LegacySseEndpoint } from '../mcp/transports/legacy-sse.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ToolDefinition } from '../tools/tool.js';
@@ -54,7 +55,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     return c.json({
       status: isHealthy ? 'ok' : 'degraded',
       version: SQLGATE_VERSION,
-      protocol_versions: SUPPORTED_PROTOCOL_VERSIONS,
+      protocol_versions: SERVED_PROTOCOL_VERSIONS,
       environments: Object.fromEntries(
         statuses.map((s) => [
           s.name,

@@ -4,6 +4,7 @@
  */
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODERN_PROTOCOL_VERSION } from '../../src/mcp/protocol-versions.js';
 import { startApp, type RunningApp } from '../support/start-app.js';
 
 let app: RunningApp;
@@ -21,11 +22,13 @@ const connections: Record<string, Connect> = {
   'streamable HTTP (2025 initialize)': async () => {
     const client = new Client({ name: 'sqlgate-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${app.baseUrl}/demo/mcp`)));
+    expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
     return client;
   },
   'streamable HTTP (2026-07-28 stateless)': async () => {
-    const client = new Client({ name: 'sqlgate-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    const client = new Client({ name: 'sqlgate-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN_PROTOCOL_VERSION } } });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${app.baseUrl}/demo/mcp`)));
+    expect(client.getNegotiatedProtocolVersion()).toBe(MODERN_PROTOCOL_VERSION);
     return client;
   },
   'legacy HTTP+SSE (2024-11-05)': async () => {
@@ -176,7 +179,7 @@ describe('HTTP edge', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, any>;
     expect(body.status).toBe('ok');
-    expect(body.protocol_versions).toContain('2025-11-25');
+    expect(body.protocol_versions).toEqual(expect.arrayContaining([MODERN_PROTOCOL_VERSION, '2025-11-25', '2025-06-18', '2025-03-26']));
     expect(body.environments.demo).toMatchObject({
       dialect: 'SQLite',
       read_only: true,
