@@ -8,14 +8,18 @@ import { fileURLToPath } from 'node:url';
 export interface WorkerError {
   message: string;
   code?: string;
+  /** Raised by a statement on an open connection, as opposed to opening the database file. */
+  isStatementError?: boolean;
 }
 
 /** Error carrying the SQLite code from the worker, for sqlite-errors.ts. */
 export class SqliteWorkerError extends Error {
   readonly code: string | undefined;
+  readonly isStatementError: boolean;
   constructor(error: WorkerError) {
     super(error.message);
     this.code = error.code;
+    this.isStatementError = error.isStatementError === true;
   }
 }
 

@@ -17,6 +17,10 @@ export function sqliteToError(err: unknown): SqlgateError {
   }
   // Extended codes (SQLITE_IOERR_READ, SQLITE_READONLY_DBMOVED) are grouped by their primary code.
   const primaryCode = typeof code === 'string' ? (/^SQLITE_[A-Z]+/.exec(code)?.[0] ?? code) : '';
+  // From a statement (ATTACH of another file), not from opening this environment's database.
+  if (primaryCode === 'SQLITE_CANTOPEN' && (err as { isStatementError?: boolean }).isStatementError) {
+    return new QueryFailedError(`SQLite: ${message}`, { hint: 'Only this environment\'s database can be queried.' });
+  }
   switch (primaryCode) {
     case 'SQLITE_READONLY':
       return new ReadOnlyError('This environment is read-only; the statement would write.', {

@@ -54,7 +54,7 @@ port.on('message', (request: Request) => {
     port.postMessage({ ok: true, ...handle(request) });
   } catch (err) {
     rows = null;
-    port.postMessage({ ok: false, error: describe(err) });
+    port.postMessage({ ok: false, error: { ...describe(err), isStatementError: true } });
   }
 });
 
@@ -70,14 +70,16 @@ function handle(request: Request): Record<string, unknown> {
       }
       const statement = db.prepare(request.sql);
       const params = request.params.map(toSqliteParam);
+      // The engine's own verdict: `readonly` is false for anything that would write, including
+      // INSERT … RETURNING (which is also a `reader`). Refuse before the first step runs.
+      if (request.queryOnly && !statement.readonly) {
+        throw Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' });
+      }
       if (statement.reader) {
         statement.raw(true).safeIntegers(true);
         const columns = statement.columns().map((c) => ({ name: c.name, type: (c.type ?? '').toLowerCase() }));
         rows = statement.iterate(...params) as IterableIterator<unknown[]>;
         return { columns, rowsAffected: null, readonly: statement.readonly };
-      }
-      if (request.queryOnly && !statement.readonly) {
-        throw Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' });
       }
       const info = statement.run(...params);
       return { columns: [], rowsAffected: Number(info.changes), done: true, readonly: statement.readonly };
