@@ -64,6 +64,13 @@ export const environmentSchema = z
     connect_timeout_ms: z.int().min(100).max(120_000).default(10_000),
     /** Binary values are shown base64-encoded up to this many bytes, then cut with a marker. */
     max_binary_bytes: z.int().min(0).max(1_048_576).default(1_024),
+    /**
+     * Characters a tool result may take in all (text for the model plus structured rows). Claude.ai refuses tool
+     * results much above 150,000 characters; rows past the budget are cut with a notice.
+     */
+    max_result_chars: z.int().min(1_000).max(10_000_000).default(100_000),
+    /** A single text value longer than this is cut with a notice (a blob of text must not eat the whole budget). */
+    max_cell_chars: z.int().min(16).max(1_000_000).default(4_000),
     pool: z.preprocess((v) => v ?? {}, poolSchema),
     tls: tlsSchema.optional(),
   })
@@ -77,6 +84,8 @@ export const environmentSchema = z
     statementTimeoutMs: e.statement_timeout_ms,
     connectTimeoutMs: e.connect_timeout_ms,
     maxBinaryBytes: e.max_binary_bytes,
+    maxResultChars: e.max_result_chars,
+    maxCellChars: e.max_cell_chars,
     pool: e.pool,
     tls: e.tls,
   }));

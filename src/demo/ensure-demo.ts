@@ -78,6 +78,8 @@ function writableSqliteEnvironment(file: string): EnvironmentConfig {
     statementTimeoutMs: 120_000,
     connectTimeoutMs: 10_000,
     maxBinaryBytes: 0,
+    maxResultChars: 100_000,
+    maxCellChars: 4_000,
     pool: { max: 1, acquireTimeoutMs: 10_000, idleTimeoutMs: 60_000 },
     tls: undefined,
   };

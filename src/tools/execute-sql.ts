@@ -1,8 +1,7 @@
 /** execute_sql: one SQL statement with optional positional parameters bound by the driver. */
 import { z } from 'zod';
 import { runQuery } from '../db/run-query.js';
-import { toQueryResultOutput, queryResultShape } from './query-result-schema.js';
-import { renderQueryResult, truncationNote } from './render-result.js';
+import { queryResultShape, toQueryOutput } from './query-result-schema.js';
 import { defineTool } from './tool.js';
 
 /** Keeps absurd payloads out of the parser and the database; real analytic queries are far smaller. */
@@ -42,7 +41,6 @@ export const executeSqlTool = defineTool({
       maxBinaryBytes: config.maxBinaryBytes,
       signal,
     });
-    const notes = result.truncated ? [truncationNote(config.maxRows)] : [];
-    return { structured: toQueryResultOutput(result), text: renderQueryResult(result, notes) };
+    return toQueryOutput(result, environment, config.maxRows);
   },
 });

@@ -2,8 +2,7 @@
 import { z } from 'zod';
 import { runQuery } from '../db/run-query.js';
 import { readOnlyHints } from './hints.js';
-import { toQueryResultOutput, queryResultShape } from './query-result-schema.js';
-import { renderQueryResult } from './render-result.js';
+import { queryResultShape, toQueryOutput } from './query-result-schema.js';
 import { qualifiedName, resolveTable } from './resolve-table.js';
 import { defineTool } from './tool.js';
 
@@ -35,9 +34,7 @@ export const getTableSampleTool = defineTool({
     });
     const notes = limit < input.limit ? [`The environment returns at most ${config.maxRows} rows; showing ${limit}.`] : [];
     const name = qualifiedName(table);
-    return {
-      structured: { table: name, ...toQueryResultOutput(result) },
-      text: `Sample of ${name}: ${renderQueryResult(result, notes)}`,
-    };
+    const output = toQueryOutput(result, environment, limit, notes);
+    return { structured: { table: name, ...output.structured }, text: `Sample of ${name}: ${output.text}` };
   },
 });
