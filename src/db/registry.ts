@@ -4,6 +4,9 @@
  */
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { Dialect } from './dialect.js';
+import { MssqlDialect } from './mssql/mssql-dialect.js';
+import { PostgresDialect } from './postgres/postgres-dialect.js';
+import { MysqlDialect } from './mysql/mysql-dialect.js';
 import { SqliteDialect } from './sqlite/sqlite-dialect.js';
 
 export interface CreateDialectOptions {
@@ -16,7 +19,13 @@ export function createDialect(config: EnvironmentConfig, options: CreateDialectO
   switch (target.dialect) {
     case 'sqlite':
       return new SqliteDialect({ ...config, target }, options);
+    case 'postgres':
+      return new PostgresDialect({ ...config, target });
+    case 'mysql':
+      return new MysqlDialect({ ...config, target });
+    case 'mssql':
+      return new MssqlDialect({ ...config, target });
     default:
-      throw new Error(`dialect ${target.dialect} is not built yet`);
+      throw new Error(`dialect ${(target as { dialect: string }).dialect} is not built yet`);
   }
 }

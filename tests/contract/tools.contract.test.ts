@@ -34,11 +34,13 @@ describe.each(dialects)('tools on %s', (dialect) => {
   const expected = EXPECTATIONS[dialect]!;
   let fixture: TestEnvironment;
   let env: Environment;
-  const qualify = (name: string) => (expected.schema === null ? name : `${expected.schema}.${name}`);
+  let schema: string | null;
+  const qualify = (name: string) => (schema === null ? name : `${schema}.${name}`);
 
   beforeAll(async () => {
     fixture = await createFixtureEnvironment(dialect);
     env = fixture.environment;
+    schema = expected.schemaOf(fixture.database.name);
   });
   afterAll(async () => {
     await fixture?.close();
@@ -49,11 +51,11 @@ describe.each(dialects)('tools on %s', (dialect) => {
       const { structured } = await call(listTablesTool, env, {});
       const tables = (structured.tables as { schema: string | null; name: string; kind: string }[]).map((t) => [t.schema, t.name, t.kind]);
       expect(tables).toEqual([
-        [expected.schema, 'customer_totals', 'view'],
-        [expected.schema, 'customers', 'table'],
-        [expected.schema, 'numbers', 'table'],
-        [expected.schema, 'orders', 'table'],
-        [expected.schema, 'type_samples', 'table'],
+        [schema, 'customer_totals', 'view'],
+        [schema, 'customers', 'table'],
+        [schema, 'numbers', 'table'],
+        [schema, 'orders', 'table'],
+        [schema, 'type_samples', 'table'],
       ]);
       expect(structured.count).toBe(5);
     });
@@ -83,7 +85,7 @@ describe.each(dialects)('tools on %s', (dialect) => {
     it('describes columns, primary key, foreign keys and indexes', async () => {
       const { structured } = await call(describeTableTool, env, { table: 'orders' });
       expect(structured.name).toBe('orders');
-      expect(structured.schema).toBe(expected.schema);
+      expect(structured.schema).toBe(schema);
       expect(structured.kind).toBe('table');
       const columns = structured.columns as { name: string; type: string; nullable: boolean }[];
       expect(columns.map((c) => c.name)).toEqual(['id', 'customer_id', 'total', 'status', 'ordered_at']);
@@ -115,8 +117,8 @@ describe.each(dialects)('tools on %s', (dialect) => {
     it('accepts any case and a schema-qualified name', async () => {
       const { structured } = await call(describeTableTool, env, { table: 'CUSTOMERS' });
       expect(structured.name).toBe('customers');
-      if (expected.schema !== null) {
-        const qualified = await call(describeTableTool, env, { table: `${expected.schema}.customers` });
+      if (schema !== null) {
+        const qualified = await call(describeTableTool, env, { table: `${schema}.customers` });
         expect(qualified.structured.name).toBe('customers');
       }
     });

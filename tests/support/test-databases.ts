@@ -34,6 +34,8 @@ if (!MSSQL_ADMIN_URL) {
 export interface TestDatabase {
   /** URL of the new database, for an environment's `database` key. */
   readonly url: string;
+  /** The database's name (for MySQL, also the schema its tables are in). */
+  readonly name: string;
   drop(): Promise<void>;
 }
 
@@ -57,7 +59,7 @@ export async function createTestDatabase(dialect: DialectName, statements: reado
       const db = new Database(file);
       for (const statement of statements) db.exec(statement);
       db.close();
-      return { url: `sqlite:${file}`, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+      return { url: `sqlite:${file}`, name, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
     }
     case 'postgres': {
       await withPgClient(PG_ADMIN_URL, (c) => c.query(`CREATE DATABASE ${name}`));
@@ -67,6 +69,7 @@ export async function createTestDatabase(dialect: DialectName, statements: reado
       });
       return {
         url,
+        name,
         drop: () => withPgClient(PG_ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
       };
     }
@@ -76,7 +79,7 @@ export async function createTestDatabase(dialect: DialectName, statements: reado
       await withMysql(url, async (c) => {
         for (const statement of statements) await c.query(statement);
       });
-      return { url, drop: () => withMysql(MYSQL_ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${name}`)).then(() => undefined) };
+      return { url, name, drop: () => withMysql(MYSQL_ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${name}`)).then(() => undefined) };
     }
     case 'mssql': {
       const admin = MSSQL_ADMIN_URL!;
@@ -87,6 +90,7 @@ export async function createTestDatabase(dialect: DialectName, statements: reado
       });
       return {
         url,
+        name,
         drop: () =>
           withMssql(admin, (p) => p.request().batch(`ALTER DATABASE ${name} SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE ${name}`)).then(() => undefined),
       };

@@ -1,7 +1,7 @@
 import type { DialectExpectations } from './types.js';
 
 export const sqliteExpectations: DialectExpectations = {
-  schema: null,
+  schemaOf: () => null,
   placeholder: () => '?',
   ordersColumnTypes: { id: 'integer', customer_id: 'integer', total: 'decimal(12,2)', status: 'varchar(20)', ordered_at: 'timestamp' },
   typeSampleRow: {

@@ -2,8 +2,8 @@
 import type { JsonValue } from '../../../src/db/serialize-value.js';
 
 export interface DialectExpectations {
-  /** Schema reported for the fixture's tables (null where the engine has none). */
-  readonly schema: string | null;
+  /** Schema reported for the fixture's tables (null where the engine has none; MySQL: the database's name). */
+  schemaOf(databaseName: string): string | null;
   /** Positional placeholder number `i` (1-based) in this dialect's SQL. */
   placeholder(i: number): string;
   /** describe_table('orders'): column name → type as reported. */

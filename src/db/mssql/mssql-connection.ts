@@ -1,0 +1,107 @@
+/**
+ * One tedious connection: the resource our ResourcePool holds for SQL Server.
+ *
+ * Why raw tedious and not an `mssql.ConnectionPool` of one: a session's transaction and SET LOCK_TIMEOUT live on
+ * one physical connection, and the read-only checks watch that connection's transaction descriptor. mssql's pool
+ * (tarn) replaces a broken connection behind the caller's back, so a session could continue on a fresh
+ * connection outside its transaction; it also opens and drops a throw-away test connection on every connect, and
+ * its request API hides per-request timeouts and the live tedious request. Our ResourcePool already bounds,
+ * waits for and expires connections; tedious underneath is what mssql would drive anyway.
+ */
+import tedious, { type ConnectionConfiguration } from 'tedious';
+import { MssqlConnectError } from './mssql-errors.js';
+import { useExactValues } from './mssql-exact-values.js';
+
+/** Time allowed for sqlgate's own short batches (BEGIN/COMMIT/ROLLBACK TRANSACTION, SET). */
+export const CONTROL_TIMEOUT_MS = 10_000;
+
+/**
+ * What sessions and cursors use of a connection. MssqlConnection is the one implementation; the unit tests drive
+ * sessions with a scripted one that plays tedious's side of the protocol.
+ */
+export interface MssqlChannel {
+  readonly isBroken: boolean;
+  sessionCount: number;
+  runBatch(sql: string, timeoutMs?: number): Promise<void>;
+  /** Sends one request as sp_executesql (RPC) with its declared parameters. */
+  execSql(request: tedious.Request): void;
+  transactionDescriptor(): Buffer | null;
+}
+
+export class MssqlConnection implements MssqlChannel {
+  private isEnded = false;
+  /** Sessions served; a failure on a reused connection may just mean it died while idle. */
+  sessionCount = 0;
+
+  private constructor(readonly client: tedious.Connection) {
+    client.on('end', () => (this.isEnded = true));
+    // After login, tedious reports a lost socket here and to the request that was running; the request's caller
+    // handles it, this only marks the connection as not reusable (an 'error' without a listener would crash).
+    client.on('error', () => (this.isEnded = true));
+  }
+
+  /** Connects and logs in; a failure is an MssqlConnectError carrying the server's login error number, if any. */
+  static open(config: ConnectionConfiguration): Promise<MssqlConnection> {
+    return new Promise((resolve, reject) => {
+      let connection: tedious.Connection;
+      try {
+        connection = new tedious.Connection(config);
+      } catch (err) {
+        reject(new MssqlConnectError((err as { code?: string }).code, undefined, { cause: err }));
+        return;
+      }
+      useExactValues(connection.config.options);
+      let loginErrorNumber: number | undefined;
+      const onLoginError = (token: { number: number }) => (loginErrorNumber ??= token.number);
+      const onEarlyError = () => undefined;
+      connection.on('errorMessage', onLoginError);
+      connection.on('error', onEarlyError);
+      connection.connect((err) => {
+        connection.off('errorMessage', onLoginError);
+        if (err) {
+          // The listener for late 'error' events stays: nothing else listens on this connection any more.
+          connection.close();
+          reject(new MssqlConnectError((err as { code?: string }).code, loginErrorNumber, { cause: err }));
+        } else {
+          connection.off('error', onEarlyError);
+          resolve(new MssqlConnection(connection));
+        }
+      });
+    });
+  }
+
+  /** True once the socket is gone or tedious gave up on the connection: it must not be used again. */
+  get isBroken(): boolean {
+    return this.isEnded || this.client.closed;
+  }
+
+  /**
+   * Runs sqlgate's own fixed T-SQL as a batch. Never user text: user statements go through sp_executesql only
+   * (MssqlCursor), where a SET reverts when the call returns and GO is a syntax error.
+   */
+  runBatch(sql: string, timeoutMs = CONTROL_TIMEOUT_MS): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const request = new tedious.Request(sql, (err) => (err ? reject(err) : resolve()));
+      request.setTimeout(timeoutMs);
+      this.client.execSqlBatch(request);
+    });
+  }
+
+  execSql(request: tedious.Request): void {
+    this.client.execSql(request);
+  }
+
+  /** The descriptor of the transaction the server reports open on this connection, or null outside one. */
+  transactionDescriptor(): Buffer | null {
+    if (!this.client.inTransaction) return null;
+    return this.client.transactionDescriptors.at(-1) ?? null;
+  }
+
+  close(): Promise<void> {
+    if (this.isBroken) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.client.once('end', () => resolve());
+      this.client.close();
+    });
+  }
+}

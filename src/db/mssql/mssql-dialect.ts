@@ -1,0 +1,105 @@
+/**
+ * SQL Server through tedious, on our own ResourcePool of single connections (see mssql-connection.ts for why not
+ * mssql's pool), so a saturated environment answers SG_BUSY the same way as every other dialect.
+ *
+ * open() only builds the pool: connections are made on demand, so a server that is down at start shows up in
+ * ping() and as SG_DB_UNAVAILABLE per request, never as a failed start. Wrong URL parameters or unreadable TLS
+ * files are configuration errors, raised when the dialect is built.
+ */
+import type { ConnectionConfiguration } from 'tedious';
+import { UnavailableError, type SqlgateError } from '../../errors.js';
+import { ResourcePool } from '../../util/resource-pool.js';
+import { acquireConnection } from '../acquire-connection.js';
+import type { ConnectionStatus, Dialect, Introspector, Session, SessionOptions, TableRef } from '../dialect.js';
+import { MssqlConnection } from './mssql-connection.js';
+import { mssqlConnectionOptions, type MssqlEnvironmentConfig } from './mssql-connection-options.js';
+import { firstServerError, mssqlToError, MssqlConnectError } from './mssql-errors.js';
+import { MssqlIntrospector } from './mssql-introspector.js';
+import { MssqlSession } from './mssql-session.js';
+
+const PING_TIMEOUT_MS = 5_000;
+
+export class MssqlDialect implements Dialect {
+  readonly name = 'mssql' as const;
+  readonly displayName = 'SQL Server';
+  private pool: ResourcePool<MssqlConnection> | null = null;
+  private readonly connectionOptions: ConnectionConfiguration;
+  private readonly catalog = new MssqlIntrospector(this);
+
+  constructor(private readonly config: MssqlEnvironmentConfig) {
+    this.connectionOptions = mssqlConnectionOptions(config);
+  }
+
+  async open(): Promise<void> {
+    const { pool } = this.config;
+    this.pool = new ResourcePool<MssqlConnection>({
+      create: () => MssqlConnection.open(this.connectionOptions),
+      destroy: (connection) => connection.close(),
+      max: pool.max,
+      acquireTimeoutMs: pool.acquireTimeoutMs,
+      idleTimeoutMs: pool.idleTimeoutMs,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = null;
+  }
+
+  async ping(): Promise<ConnectionStatus> {
+    const started = performance.now();
+    try {
+      const session = await this.session({ readOnly: true, timeoutMs: PING_TIMEOUT_MS });
+      const cursor = session.execute('SELECT 1', []);
+      try {
+        await cursor.read(1);
+        await cursor.close();
+      } finally {
+        await session.finish('rollback');
+      }
+      return { connected: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+    } catch (err) {
+      return { connected: false, latencyMs: null, error: this.toError(err).message };
+    }
+  }
+
+  async session(options: SessionOptions): Promise<Session> {
+    const pool = this.pool;
+    if (!pool) throw new UnavailableError('This environment is closed.');
+    for (;;) {
+      const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err));
+      if (connection.isBroken) {
+        // Died while idle (server restart, failover, idle cut by a firewall): each such one is destroyed, so this ends.
+        pool.release(connection, { destroy: true });
+        continue;
+      }
+      try {
+        return await MssqlSession.begin(connection, options, (destroy) => pool.release(connection, { destroy }));
+      } catch (err) {
+        pool.release(connection, { destroy: true });
+        // A reused connection may have died silently while idle; a fresh one gets the real answer.
+        const mayBeStale = connection.sessionCount > 0 && firstServerError(err) === null && !(err instanceof MssqlConnectError);
+        if (!mayBeStale) throw this.toError(err);
+      }
+    }
+  }
+
+  introspector(): Introspector {
+    return this.catalog;
+  }
+
+  /** [name] with `]` doubled: the one quoting that works whatever QUOTED_IDENTIFIER says. */
+  quoteIdentifier(name: string): string {
+    return `[${name.replaceAll(']', ']]')}]`;
+  }
+
+  sampleSql(table: TableRef, limit: number): string {
+    const name = this.quoteIdentifier(table.name);
+    const qualified = table.schema === null ? name : `${this.quoteIdentifier(table.schema)}.${name}`;
+    return `SELECT TOP (${Math.max(0, Math.trunc(limit))}) * FROM ${qualified}`;
+  }
+
+  toError(err: unknown): SqlgateError {
+    return mssqlToError(err, { readOnly: this.config.readOnly });
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * One mysql2 connection as the pool holds it: connected, told the server family, UTC and utf8mb4, and watched
+ * for failures so that a broken or tampered-with connection is destroyed instead of reused.
+ */
+import mysql, { type Connection, type ConnectionOptions } from 'mysql2';
+
+export type MysqlFlavor = 'mysql' | 'mariadb';
+
+/** How long a graceful close (COM_QUIT) may take before the socket is simply destroyed. */
+const CLOSE_GRACE_MS = 1_000;
+const ER_NO_SUCH_THREAD = 1094;
+
+/** A failure while connecting or preparing a new connection: whatever its cause, the database is unusable. */
+export class MysqlConnectError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+export class MysqlConnection {
+  /** The driver reported a fatal error or the server closed the connection. */
+  isBroken = false;
+  /** Still usable by the current session, but a statement left state (another database) no later caller expects. */
+  isRetired = false;
+
+  private constructor(
+    readonly raw: Connection,
+    readonly flavor: MysqlFlavor,
+    /** The session's sql_mode without NO_BACKSLASH_ESCAPES, restored at the start of every session. */
+    private readonly sqlMode: string,
+  ) {
+    raw.on('error', () => (this.isBroken = true));
+    raw.on('end', () => (this.isBroken = true));
+  }
+
+  /** The server's id for this connection, the target of KILL QUERY. */
+  get threadId(): number {
+    return this.raw.threadId;
+  }
+
+  /**
+   * Connects and prepares the session; the server family comes from VERSION(), whatever the URL said.
+   * Fails with MysqlConnectError: the server reports a bad login or database like any SQL error, without `fatal`.
+   */
+  static async open(options: ConnectionOptions): Promise<MysqlConnection> {
+    const raw = mysql.createConnection(options);
+    // Without a listener, a fatal error with no command running would be thrown as an uncaught exception.
+    raw.on('error', () => undefined);
+    try {
+      await new Promise<void>((resolve, reject) => raw.connect((err) => (err ? reject(err) : resolve())));
+      const [info] = (await runStatement(raw, 'SELECT VERSION() AS version, @@SESSION.sql_mode AS sql_mode')) as [
+        { version: string; sql_mode: string },
+      ];
+      const flavor: MysqlFlavor = /mariadb/i.test(info.version) ? 'mariadb' : 'mysql';
+      // Parameters are escaped by the driver with backslashes; under NO_BACKSLASH_ESCAPES that escaping would be
+      // wrong and a parameter could end its string literal early. So that mode is always off for our sessions.
+      const sqlMode = info.sql_mode
+        .split(',')
+        .filter((mode) => mode !== '' && mode !== 'NO_BACKSLASH_ESCAPES')
+        .join(',');
+      if (!/^[A-Z0-9_,]*$/.test(sqlMode)) throw new Error(`unexpected sql_mode ${sqlMode}`);
+      const connection = new MysqlConnection(raw, flavor, sqlMode);
+      await connection.run(connection.sessionSetupSql(null));
+      return connection;
+    } catch (err) {
+      raw.destroy();
+      throw new MysqlConnectError(err);
+    }
+  }
+
+  /** Runs a control statement (SET, START TRANSACTION, COMMIT, ROLLBACK) and returns its rows, if any. */
+  run(sql: string): Promise<unknown> {
+    return runStatement(this.raw, sql);
+  }
+
+  /**
+   * Applies the session settings every statement relies on (after reset() they are the server's defaults again)
+   * and arms the engine's own statement timeout. MariaDB's max_statement_time (seconds) covers every statement;
+   * MySQL's max_execution_time (ms) covers only SELECT, so the session also kills from outside (mysql-cursor.ts).
+   */
+  sessionSetupSql(timeoutMs: number | null): string {
+    const common = `NAMES utf8mb4 COLLATE utf8mb4_unicode_ci, SESSION time_zone = '+00:00', sql_mode = '${this.sqlMode}'`;
+    if (timeoutMs === null) return `SET ${common}`;
+    const timeout = this.flavor === 'mariadb'
+      ? `max_statement_time = ${(timeoutMs / 1000).toFixed(3)}`
+      : `max_execution_time = ${Math.max(1, Math.ceil(timeoutMs))}`;
+    return `SET ${common}, ${timeout}`;
+  }
+
+  /**
+   * COM_RESET_CONNECTION: rolls back, and drops what a caller may have left behind — user variables, temporary
+   * tables, table and named locks, changed session variables — so the next caller starts clean. The current
+   * database survives it, which is why a connection that ran USE is retired instead.
+   */
+  reset(): Promise<void> {
+    return new Promise((resolve, reject) => this.raw.reset((err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Closes politely when healthy, otherwise (or when that hangs) drops the socket. */
+  async close(): Promise<void> {
+    if (this.isBroken) {
+      this.raw.destroy();
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.raw.destroy();
+        resolve();
+      }, CLOSE_GRACE_MS);
+      this.raw.end(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Drops the socket at once; a statement still running gets a connection-lost error. */
+  destroy(): void {
+    this.isBroken = true;
+    this.raw.destroy();
+  }
+}
+
+/**
+ * Stops the statement running on `threadId` from a separate, short-lived connection (the busy one cannot speak).
+ * `isStillRunning` is asked once the control connection is up: a statement that ended meanwhile is left alone.
+ */
+export async function killQuery(options: ConnectionOptions, threadId: number, isStillRunning: () => boolean): Promise<void> {
+  const control = mysql.createConnection({ ...options, typeCast: true });
+  control.on('error', () => undefined);
+  try {
+    await new Promise<void>((resolve, reject) => control.connect((err) => (err ? reject(err) : resolve())));
+    if (isStillRunning()) await runStatement(control, `KILL QUERY ${Math.trunc(threadId)}`);
+    control.end();
+  } catch (err) {
+    control.destroy();
+    // The connection is gone already (ER_NO_SUCH_THREAD): there is nothing left to stop.
+    if ((err as { errno?: unknown }).errno !== ER_NO_SUCH_THREAD) throw err;
+  }
+}
+
+function runStatement(raw: Connection, sql: string): Promise<unknown> {
+  return new Promise((resolve, reject) => raw.query(sql, (err, rows) => (err ? reject(err) : resolve(rows))));
+}

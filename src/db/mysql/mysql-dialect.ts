@@ -1,0 +1,115 @@
+/**
+ * MySQL and MariaDB through mysql2: one dialect, one driver, and a `flavor` field. The URL scheme
+ * (`mysql://`, `mariadb://`) is only the first guess; the server's VERSION() decides at the first connection,
+ * and the flavor picks the statement-timeout variable and names the server in messages.
+ */
+import type { ConnectionOptions } from 'mysql2';
+import { UnavailableError, type SqlgateError } from '../../errors.js';
+import { ResourcePool } from '../../util/resource-pool.js';
+import { acquireConnection } from '../acquire-connection.js';
+import type { ConnectionStatus, Dialect, Introspector, Session, SessionOptions, TableRef } from '../dialect.js';
+import { mysqlConnectionOptions, type MysqlEnvironmentConfig } from './mysql-connection-options.js';
+import { killQuery, MysqlConnection, type MysqlFlavor } from './mysql-connection.js';
+import { mysqlToError } from './mysql-errors.js';
+import { MysqlIntrospector } from './mysql-introspector.js';
+import { MysqlSession, type MysqlSessionHooks } from './mysql-session.js';
+
+const PING_TIMEOUT_MS = 5_000;
+
+export class MysqlDialect implements Dialect {
+  readonly name = 'mysql' as const;
+  private flavor: MysqlFlavor;
+  private pool: ResourcePool<MysqlConnection> | null = null;
+  private readonly connectionOptions: ConnectionOptions;
+  private readonly catalog = new MysqlIntrospector(this, () => this.flavor === 'mariadb');
+
+  /** Throws ConfigError for TLS settings the driver cannot honour or certificate files it cannot read. */
+  constructor(private readonly config: MysqlEnvironmentConfig) {
+    this.flavor = config.target.flavor === 'mariadb' ? 'mariadb' : 'mysql';
+    this.connectionOptions = mysqlConnectionOptions(config);
+  }
+
+  get displayName(): string {
+    return this.flavor === 'mariadb' ? 'MariaDB' : 'MySQL';
+  }
+
+  /** Creates the pool only: no connection is made, so a server that is down does not stop sqlgate from starting. */
+  async open(): Promise<void> {
+    const { pool } = this.config;
+    this.pool = new ResourcePool<MysqlConnection>({
+      create: async () => {
+        const connection = await MysqlConnection.open(this.connectionOptions);
+        this.flavor = connection.flavor;
+        return connection;
+      },
+      destroy: (connection) => connection.close(),
+      max: pool.max,
+      acquireTimeoutMs: pool.acquireTimeoutMs,
+      idleTimeoutMs: pool.idleTimeoutMs,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = null;
+  }
+
+  async ping(): Promise<ConnectionStatus> {
+    const started = performance.now();
+    try {
+      const session = await this.session({ readOnly: true, timeoutMs: PING_TIMEOUT_MS });
+      const cursor = session.execute('SELECT 1', []);
+      try {
+        await cursor.read(1);
+      } finally {
+        await cursor.close();
+        await session.finish('rollback');
+      }
+      return { connected: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+    } catch (err) {
+      return { connected: false, latencyMs: null, error: this.toError(err).message };
+    }
+  }
+
+  async session(options: SessionOptions): Promise<Session> {
+    const pool = this.pool;
+    if (!pool) throw new UnavailableError('The environment is closed.');
+    const hooks: MysqlSessionHooks = {
+      kill: (threadId, isStillRunning) => killQuery(this.connectionOptions, threadId, isStillRunning),
+      release: (connection, destroy) => pool.release(connection, { destroy }),
+    };
+    for (let attempt = 1; ; attempt++) {
+      const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err));
+      if (connection.isBroken || connection.isRetired) {
+        // The server closed it while idle (wait_timeout, restart): take another one.
+        pool.release(connection, { destroy: true });
+        continue;
+      }
+      try {
+        return await MysqlSession.start(connection, options, hooks);
+      } catch (err) {
+        pool.release(connection, { destroy: true });
+        // An idle connection can die unnoticed; one fresh attempt tells a dead socket from a dead server.
+        if (attempt === 1 && (err as { fatal?: unknown }).fatal === true) continue;
+        throw this.toError(err);
+      }
+    }
+  }
+
+  introspector(): Introspector {
+    return this.catalog;
+  }
+
+  quoteIdentifier(name: string): string {
+    return `\`${name.replaceAll('`', '``')}\``;
+  }
+
+  sampleSql(table: TableRef, limit: number): string {
+    const name = this.quoteIdentifier(table.name);
+    return `SELECT * FROM ${table.schema === null ? name : `${this.quoteIdentifier(table.schema)}.${name}`} LIMIT ${Math.trunc(limit)}`;
+  }
+
+  toError(err: unknown): SqlgateError {
+    return mysqlToError(err, this.displayName);
+  }
+}

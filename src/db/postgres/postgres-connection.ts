@@ -1,0 +1,93 @@
+/**
+ * One pg.Client as the pool holds it: connected with the session settings the type parsers rely on, and
+ * marked broken as soon as the driver reports the socket gone, so the pool destroys it instead of handing it out.
+ */
+import pg from 'pg';
+import type { PostgresConnectionOptions } from './postgres-connection-options.js';
+import { POSTGRES_TYPES } from './postgres-types.js';
+
+/**
+ * Pinned at connect so every value parses the same whatever the server's defaults: timestamptz in UTC, ISO dates
+ * and intervals (ISO 8601 in the results), hex bytea, and floats printed shortest-exact (any value > 0 on
+ * PostgreSQL 12+, the most digits before).
+ */
+// standard_conforming_strings = on: with it off, a backslash in a literal ('x\' …) ends the string differently for
+// the server than for the statement gate, which parses with the standard rules.
+export const SESSION_SETUP_SQL =
+  "SET standard_conforming_strings = on; SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET bytea_output = 'hex'; SET extra_float_digits = 3";
+
+/**
+ * Run after every session, outside its transaction: whatever a statement left behind that a rollback does not
+ * undo (advisory locks, PREPARE, WITH HOLD cursors, LISTEN, temp tables, a committed SET or SET ROLE) must not
+ * reach the next caller. This is DISCARD ALL, which cannot share a round trip with other statements, minus
+ * SET SESSION AUTHORIZATION (superuser only), followed by the setup again.
+ */
+export const SESSION_RESET_SQL =
+  'SELECT pg_advisory_unlock_all(); CLOSE ALL; DEALLOCATE ALL; UNLISTEN *; DISCARD TEMP; DISCARD SEQUENCES; RESET ALL; ' +
+  SESSION_SETUP_SQL;
+
+export class PostgresConnection {
+  private isLost = false;
+  /** Sessions served so far: a connection that has waited in the pool may have died without telling us yet. */
+  sessionCount = 0;
+
+  private constructor(readonly client: pg.Client) {
+    // Without an 'error' listener, a connection dropped while idle would crash the process.
+    client.on('error', () => (this.isLost = true));
+    client.on('end', () => (this.isLost = true));
+  }
+
+  /** True once the socket is gone; such a connection can only be destroyed. */
+  get isBroken(): boolean {
+    return this.isLost;
+  }
+
+  /** The backend's process id, for pg_cancel_backend. */
+  get processId(): number {
+    return (this.client as unknown as { processID: number }).processID;
+  }
+
+  /**
+   * Connects (TLS per the options, with libpq's plaintext fallback for sslmode allow/prefer) and, unless this is
+   * a short-lived side connection, applies the session settings.
+   */
+  static async open(options: PostgresConnectionOptions, { isSideConnection = false } = {}): Promise<PostgresConnection> {
+    try {
+      return await PostgresConnection.connect(options.client, isSideConnection);
+    } catch (err) {
+      if (options.plaintextFallback && isTlsRefused(err)) return PostgresConnection.connect(options.plaintextFallback, isSideConnection);
+      throw err;
+    }
+  }
+
+  private static async connect(config: pg.ClientConfig, isSideConnection: boolean): Promise<PostgresConnection> {
+    const connection = new PostgresConnection(new pg.Client({ ...config, types: POSTGRES_TYPES }));
+    try {
+      await connection.client.connect();
+      if (!isSideConnection) await connection.client.query(SESSION_SETUP_SQL);
+      return connection;
+    } catch (err) {
+      await connection.close();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.isLost = true;
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+/** Runs `use` on a new connection that is closed afterwards: cancel and catalog look-ups while a session is busy. */
+export async function withSideConnection<T>(options: PostgresConnectionOptions, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const connection = await PostgresConnection.open(options, { isSideConnection: true });
+  try {
+    return await use(connection.client);
+  } finally {
+    await connection.close();
+  }
+}
+
+function isTlsRefused(err: unknown): boolean {
+  return err instanceof Error && err.message === 'The server does not support SSL connections';
+}

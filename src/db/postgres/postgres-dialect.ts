@@ -1,0 +1,137 @@
+/**
+ * PostgreSQL through pg and pg-cursor, on our own ResourcePool of pg.Clients (one bounded pool type for every
+ * dialect, so a saturated environment answers SG_BUSY the same way everywhere).
+ *
+ * open() only builds the pool: connections are made on demand, so a server that is down at start shows up in
+ * ping() and as SG_DB_UNAVAILABLE per request, never as a failed start.
+ */
+import pg from 'pg';
+import type { NetworkTarget } from '../../config/database-url.js';
+import type { EnvironmentConfig } from '../../config/schema.js';
+import { UnavailableError, type SqlgateError } from '../../errors.js';
+import { ResourcePool } from '../../util/resource-pool.js';
+import { acquireConnection } from '../acquire-connection.js';
+import type { ConnectionStatus, Dialect, Introspector, Session, SessionOptions, TableRef } from '../dialect.js';
+import { PostgresConnection, withSideConnection } from './postgres-connection.js';
+import { postgresConnectionOptions, resolveSslMode, type PostgresConnectionOptions } from './postgres-connection-options.js';
+import { postgresToError } from './postgres-errors.js';
+import { PostgresIntrospector } from './postgres-introspector.js';
+import { PostgresSession } from './postgres-session.js';
+import { PostgresTypeNames } from './postgres-type-names.js';
+
+const PING_TIMEOUT_MS = 5_000;
+
+export class PostgresDialect implements Dialect {
+  readonly name = 'postgres' as const;
+  readonly displayName = 'PostgreSQL';
+  private pool: ResourcePool<PostgresConnection> | null = null;
+  private connectionOptions: PostgresConnectionOptions | null = null;
+  private readonly catalog = new PostgresIntrospector(this);
+  private readonly typeNames = new PostgresTypeNames((sql, params) =>
+    this.onSideConnection(async (client) => (await client.query<{ oid: number; name: string }>(sql, params)).rows),
+  );
+
+  constructor(private readonly config: EnvironmentConfig & { target: NetworkTarget }) {
+    // A wrong sslmode is a configuration error: report it when the configuration is built, not at first use.
+    resolveSslMode(config);
+  }
+
+  async open(): Promise<void> {
+    const options = postgresConnectionOptions(this.config);
+    const { pool } = this.config;
+    this.connectionOptions = options;
+    this.pool = new ResourcePool<PostgresConnection>({
+      create: async () => {
+        const connection = await PostgresConnection.open(options);
+        await this.typeNames.loadOnce(connection.client);
+        return connection;
+      },
+      destroy: (connection) => connection.close(),
+      max: pool.max,
+      acquireTimeoutMs: pool.acquireTimeoutMs,
+      idleTimeoutMs: pool.idleTimeoutMs,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = null;
+  }
+
+  async ping(): Promise<ConnectionStatus> {
+    const started = performance.now();
+    try {
+      const session = await this.session({ readOnly: true, timeoutMs: PING_TIMEOUT_MS });
+      const cursor = session.execute('SELECT 1', []);
+      try {
+        await cursor.read(1);
+        await cursor.close();
+      } finally {
+        await session.finish('rollback');
+      }
+      return { connected: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+    } catch (err) {
+      return { connected: false, latencyMs: null, error: this.toError(err).message };
+    }
+  }
+
+  async session(options: SessionOptions): Promise<Session> {
+    const pool = this.pool;
+    if (!pool) throw new UnavailableError('This environment is closed.');
+    for (;;) {
+      const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err));
+      if (connection.isBroken) {
+        // Died while idle (server restart, proxy timeout): each such one is destroyed, so this loop ends.
+        pool.release(connection, { destroy: true });
+        continue;
+      }
+      try {
+        return await PostgresSession.begin(connection, options, {
+          typeNames: this.typeNames,
+          cancelBackend: (processId) => this.cancelBackend(processId),
+          release: (destroy) => pool.release(connection, { destroy }),
+        });
+      } catch (err) {
+        pool.release(connection, { destroy: true });
+        // A reused connection may have died silently while idle; a fresh one gets the real answer.
+        // The backend's own goodbye (57P01 terminated by an administrator, 57P02/57P03 shutdown, 08xxx) arrives as a
+        // DatabaseError when it is read before the socket's close.
+        const isGoodbye = err instanceof pg.DatabaseError && /^(57P0|08)/.test(err.code ?? '');
+        const mayBeStale = connection.sessionCount > 0 && (!(err instanceof pg.DatabaseError) || isGoodbye);
+        if (!mayBeStale) throw this.toError(err);
+      }
+    }
+  }
+
+  introspector(): Introspector {
+    return this.catalog;
+  }
+
+  quoteIdentifier(name: string): string {
+    return `"${name.replaceAll('"', '""')}"`;
+  }
+
+  sampleSql(table: TableRef, limit: number): string {
+    const name = this.quoteIdentifier(table.name);
+    const qualified = table.schema === null ? name : `${this.quoteIdentifier(table.schema)}.${name}`;
+    return `SELECT * FROM ${qualified} LIMIT ${Math.trunc(limit)}`;
+  }
+
+  toError(err: unknown): SqlgateError {
+    return postgresToError(err);
+  }
+
+  /**
+   * pg_cancel_backend from a separate short-lived connection: the session's own connection is busy with the
+   * statement. Same login, so no extra privilege is needed. Behind a transaction-pooling proxy the process id is
+   * not the backend's; the statement_timeout still bounds the statement there.
+   */
+  private async cancelBackend(processId: number): Promise<void> {
+    await this.onSideConnection((client) => client.query('SELECT pg_cancel_backend($1)', [processId]));
+  }
+
+  private async onSideConnection<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
+    if (!this.connectionOptions) throw new UnavailableError('This environment is closed.');
+    return withSideConnection(this.connectionOptions, use);
+  }
+}

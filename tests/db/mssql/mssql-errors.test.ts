@@ -1,0 +1,128 @@
+/** SQL Server error numbers and tedious failures → sqlgate errors, with the messages tedious really builds. */
+import tedious from 'tedious';
+import { describe, expect, it } from 'vitest';
+import { MssqlConnectError, mssqlToError } from '../../../src/db/mssql/mssql-errors.js';
+import { SqlgateError } from '../../../src/errors.js';
+import { PoolClosedError } from '../../../src/util/resource-pool.js';
+
+const READ_ONLY = { readOnly: true };
+const WRITABLE = { readOnly: false };
+
+/** A server error as tedious's request token handler builds it from an ERROR token. */
+function serverError(number: number, message: string): Error {
+  return Object.assign(new tedious.RequestError(message, 'EREQUEST'), { number, state: 1, class: 16, serverName: 'db-prod-7', lineNumber: 1 });
+}
+
+describe('mssqlToError', () => {
+  it('keeps the server message for statement errors, with a hint per kind', () => {
+    const syntax = mssqlToError(serverError(102, "Incorrect syntax near 'SELEC'."), READ_ONLY);
+    expect(syntax.code).toBe('SG_QUERY_FAILED');
+    expect(syntax.message).toBe("SQL Server: Incorrect syntax near 'SELEC'.");
+    expect(syntax.hint).toContain('TOP (n)');
+    for (const number of [156, 170]) expect(mssqlToError(serverError(number, 'Incorrect syntax near the keyword'), READ_ONLY).hint).toContain('TOP (n)');
+
+    const column = mssqlToError(serverError(207, "Invalid column name 'no_such_column'."), READ_ONLY);
+    expect(column).toMatchObject({ code: 'SG_QUERY_FAILED', message: "SQL Server: Invalid column name 'no_such_column'." });
+    expect(column.hint).toContain('describe_table');
+    expect(mssqlToError(serverError(208, "Invalid object name 'nope'."), READ_ONLY).hint).toContain('list_tables');
+
+    const conversion = mssqlToError(serverError(8114, 'Error converting data type nvarchar to bigint.'), READ_ONLY);
+    expect(conversion.code).toBe('SG_QUERY_FAILED');
+    expect(conversion.hint).toContain('TRY_CAST');
+    expect(mssqlToError(serverError(137, 'Must declare the scalar variable "@p3".'), READ_ONLY).hint).toContain('@p1');
+  });
+
+  it('never shows the server name the error carries', () => {
+    const error = mssqlToError(serverError(208, "Invalid object name 'x'."), READ_ONLY);
+    expect(error.publicText).not.toContain('db-prod-7');
+  });
+
+  it('reports the first numbered error of several', () => {
+    const aggregate = new AggregateError([serverError(8134, 'Divide by zero error encountered.'), serverError(3621, 'The statement has been terminated.')]);
+    expect(mssqlToError(aggregate, READ_ONLY).message).toBe('SQL Server: Divide by zero error encountered.');
+  });
+
+  it('maps a read-only database to SG_READ_ONLY everywhere', () => {
+    const error = mssqlToError(serverError(3906, 'Failed to update database "Sales" because the database is read-only.'), WRITABLE);
+    expect(error.code).toBe('SG_READ_ONLY');
+    expect(error.detail).toContain('3906');
+  });
+
+  it('maps a denied write permission to SG_READ_ONLY in a read-only environment, SG_FORBIDDEN otherwise', () => {
+    const insert = serverError(229, "The INSERT permission was denied on the object 'customers', database 'Sales', schema 'dbo'.");
+    expect(mssqlToError(insert, READ_ONLY).code).toBe('SG_READ_ONLY');
+    expect(mssqlToError(insert, WRITABLE)).toMatchObject({ code: 'SG_FORBIDDEN', message: expect.stringContaining('INSERT permission') });
+    expect(mssqlToError(serverError(262, "CREATE TABLE permission denied in database 'Sales'."), READ_ONLY).code).toBe('SG_READ_ONLY');
+    const select = serverError(229, "The SELECT permission was denied on the object 'salaries', database 'Sales', schema 'hr'.");
+    expect(mssqlToError(select, READ_ONLY)).toMatchObject({ code: 'SG_FORBIDDEN', hint: expect.stringContaining('operator') });
+    expect(mssqlToError(serverError(230, "The SELECT permission was denied on the column 'ssn' of the object 'people'."), READ_ONLY).code).toBe('SG_FORBIDDEN');
+    expect(mssqlToError(serverError(229, "The EXECUTE permission was denied on the object 'p'."), READ_ONLY).code).toBe('SG_FORBIDDEN');
+  });
+
+  it('treats statements refused inside sqlgate\'s transaction as writes in a read-only environment', () => {
+    const inTransaction = serverError(226, 'ALTER DATABASE statement not allowed within multi-statement transaction.');
+    expect(mssqlToError(inTransaction, READ_ONLY).code).toBe('SG_READ_ONLY');
+    expect(mssqlToError(inTransaction, WRITABLE)).toMatchObject({ code: 'SG_QUERY_FAILED', hint: expect.stringContaining('transaction') });
+    expect(mssqlToError(serverError(266, 'Transaction count after EXECUTE indicates a mismatching number of BEGIN and COMMIT statements.'), READ_ONLY).code).toBe('SG_READ_ONLY');
+  });
+
+  it('maps lock timeouts, deadlocks and snapshot conflicts to SG_BUSY', () => {
+    for (const number of [1222, 1205, 3960, 3961]) {
+      const error = mssqlToError(serverError(number, 'Lock request time out period exceeded.'), READ_ONLY);
+      expect(error.code, String(number)).toBe('SG_BUSY');
+      expect(error.hint).toContain('Retry');
+    }
+  });
+
+  it('maps login failures to SG_DB_UNAVAILABLE without the login name', () => {
+    const login = new MssqlConnectError('ELOGIN', 18456, { cause: new tedious.ConnectionError("Login failed for user 'reader'.", 'ELOGIN') });
+    const error = mssqlToError(login, READ_ONLY);
+    expect(error).toMatchObject({ code: 'SG_DB_UNAVAILABLE', message: expect.stringContaining('authentication failed') });
+    expect(error.publicText).not.toContain('reader');
+    expect(error.detail).toContain('18456');
+    // Without the number (tedious alone), the message still tells a failed login.
+    const bare = mssqlToError(new tedious.ConnectionError("Login failed for user 'reader'.", 'ELOGIN'), READ_ONLY);
+    expect(bare.message).toContain('authentication failed');
+    expect(bare.publicText).not.toContain('reader');
+    const database = mssqlToError(new MssqlConnectError('ELOGIN', 4060, { cause: new Error('Cannot open database "Secret" requested by the login.') }), READ_ONLY);
+    expect(database.code).toBe('SG_DB_UNAVAILABLE');
+    expect(database.publicText).not.toContain('Secret');
+  });
+
+  it('maps socket failures to SG_DB_UNAVAILABLE with the host only in the detail', () => {
+    const refused = new tedious.ConnectionError('Failed to connect to db.internal:1433 - connect ECONNREFUSED 10.1.2.3:1433', 'ESOCKET');
+    const error = mssqlToError(new MssqlConnectError('ESOCKET', undefined, { cause: refused }), READ_ONLY);
+    expect(error).toMatchObject({ code: 'SG_DB_UNAVAILABLE', message: 'SQL Server cannot be reached.' });
+    expect(error.publicText).not.toMatch(/db\.internal|10\.1\.2\.3/);
+    expect(error.detail).toContain('db.internal:1433');
+
+    const connectTimeout = mssqlToError(new tedious.ConnectionError('Failed to connect to db.internal:1433 in 15000ms', 'ETIMEOUT'), READ_ONLY);
+    expect(connectTimeout).toMatchObject({ code: 'SG_DB_UNAVAILABLE', message: expect.stringContaining('connect timeout') });
+    expect(mssqlToError(new tedious.ConnectionError('Connection lost - read ECONNRESET', 'ESOCKET'), READ_ONLY).message).toContain('lost');
+    expect(mssqlToError(new tedious.ConnectionError('Failed to cancel request in 5000ms', 'ETIMEOUT'), READ_ONLY).message).toContain('lost');
+    expect(mssqlToError(new tedious.ConnectionError('Port for X not found in db.internal', 'EINSTLOOKUP'), READ_ONLY).hint).toContain('SQL Server Browser');
+  });
+
+  it('tells a TLS certificate failure apart', () => {
+    const cause = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    const tls = new tedious.ConnectionError('Failed to connect to db.internal:1433 - self-signed certificate', 'ESOCKET', { cause });
+    const error = mssqlToError(tls, READ_ONLY);
+    expect(error).toMatchObject({ code: 'SG_DB_UNAVAILABLE', message: expect.stringContaining('TLS certificate') });
+    expect(error.hint).toContain('tls.ca_file');
+  });
+
+  it('maps a request timeout, a cancel and a closed pool', () => {
+    expect(mssqlToError(new tedious.RequestError('Timeout: Request failed to complete in 500ms', 'ETIMEOUT'), READ_ONLY).code).toBe('SG_TIMEOUT');
+    expect(mssqlToError(new tedious.RequestError('Canceled.', 'ECANCEL'), READ_ONLY).code).toBe('SG_CANCELLED');
+    expect(mssqlToError(new PoolClosedError(), READ_ONLY).code).toBe('SG_DB_UNAVAILABLE');
+    expect(mssqlToError(new tedious.RequestError('Requests can only be made in the LoggedIn state, not the Final state', 'EINVALIDSTATE'), READ_ONLY).code).toBe('SG_DB_UNAVAILABLE');
+  });
+
+  it('passes sqlgate errors through and hides anything unknown', () => {
+    const own = new SqlgateError('SG_ROW_LIMIT', 'too many');
+    expect(mssqlToError(own, READ_ONLY)).toBe(own);
+    const unknown = mssqlToError(new Error('something at /srv/secret/path'), READ_ONLY);
+    expect(unknown.code).toBe('SG_INTERNAL');
+    expect(unknown.publicText).not.toContain('/srv/secret');
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * A scripted stand-in for one SQL Server connection, for the session and cursor tests that need no server.
+ *
+ * It plays tedious's side of a request the way tedious's token handler and connection do: events on the real
+ * tedious.Request ('columnMetadata', 'row', 'doneInProc'), the transaction descriptors ENVCHANGE tokens set,
+ * rows dropped once the request is cancelled, no progress while it is paused, tedious's request timeout (which
+ * only runs until the first response packet) and the completion callback with ECANCEL / ETIMEOUT / the server's
+ * error. What the real server does is covered by mssql-server.test.ts when SQLGATE_TEST_MSSQL_URL is set.
+ */
+import type { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import tedious from 'tedious';
+import type { MssqlChannel } from '../../../src/db/mssql/mssql-connection.js';
+
+const require = createRequire(import.meta.url);
+const { TYPE } = require('tedious/lib/data-type.js') as { TYPE: Record<number, { id: number; name: string }> };
+
+export const INT = { type: TYPE[0x26]!, dataLength: 4 };
+export const BIGINT = { type: TYPE[0x26]!, dataLength: 8 };
+export const NVARCHAR = { type: TYPE[0xe7]!, dataLength: 8000 };
+
+/** What a statement's script can do, in the order the server would send it. */
+export interface Peer {
+  readonly request: tedious.Request;
+  columns(...columns: { name: string; type: { type: { name: string }; dataLength: number } }[]): void;
+  /** One row; waits while the request is paused, does nothing once it is cancelled. */
+  row(...values: unknown[]): Promise<void>;
+  done(rowCount?: number): void;
+  /** The statement's own COMMIT / ROLLBACK (ENVCHANGE: the transaction ends) or BEGIN TRANSACTION. */
+  endTransaction(): void;
+  beginTransaction(): void;
+  /** Resolves after `ms`, or as soon as the request is cancelled. */
+  sleep(ms: number): Promise<void>;
+  readonly isCancelled: boolean;
+}
+
+export type Script = (peer: Peer) => Promise<void>;
+
+export class ScriptedPeer implements MssqlChannel {
+  isBroken = false;
+  sessionCount = 0;
+  readonly batches: string[] = [];
+  readonly requests: tedious.Request[] = [];
+  /** Highest number of rows sent while the client had not yet resumed (backpressure check). */
+  pausedCount = 0;
+  cancelCount = 0;
+  rowsSent = 0;
+  private descriptors: Buffer[] = [Buffer.alloc(8)];
+  private nextTransactionId = 1;
+  private readonly scripts: Script[] = [];
+
+  /** Scripts for the next statements, in order. */
+  willRun(...scripts: Script[]): this {
+    this.scripts.push(...scripts);
+    return this;
+  }
+
+  async runBatch(sql: string): Promise<void> {
+    if (this.isBroken) throw new tedious.RequestError('Requests can only be made in the LoggedIn state, not the Final state', 'EINVALIDSTATE');
+    this.batches.push(sql);
+    if (sql.includes('BEGIN TRANSACTION')) this.beginTransaction();
+    else if (/ROLLBACK TRANSACTION|COMMIT TRANSACTION/.test(sql)) this.descriptors.length = 1;
+  }
+
+  transactionDescriptor(): Buffer | null {
+    return this.descriptors.length > 1 ? this.descriptors.at(-1)! : null;
+  }
+
+  execSql(request: tedious.Request): void {
+    this.requests.push(request);
+    const script = this.scripts.shift() ?? (async () => undefined);
+    let hasResponded = false;
+    let wakeSleeper: (() => void) | null = null;
+    const respond = () => {
+      hasResponded = true;
+      clearTimeout(requestTimer);
+    };
+    // tedious's request timer: cancels and fails with ETIMEOUT unless the first response packet came in time.
+    const requestTimer = request.timeout
+      ? setTimeout(() => {
+          request.cancel();
+          request.error = new tedious.RequestError(`Timeout: Request failed to complete in ${request.timeout}ms`, 'ETIMEOUT');
+        }, request.timeout)
+      : undefined;
+    request.once('cancel', () => {
+      this.cancelCount++;
+      request.error ??= new tedious.RequestError('Canceled.', 'ECANCEL');
+      if (request.paused) request.resume();
+      wakeSleeper?.();
+    });
+    const peer: Peer = {
+      request,
+      columns: (...columns) => {
+        respond();
+        if (request.canceled) return;
+        (request as EventEmitter).emit('columnMetadata', columns.map((c) => ({ colName: c.name, ...c.type, precision: undefined, scale: undefined, collation: undefined, udtInfo: undefined, userType: 0, flags: 0 })));
+      },
+      row: async (...values) => {
+        respond();
+        while (request.paused && !request.canceled) {
+          this.pausedCount++;
+          await new Promise((resolve) => request.once('resume', resolve));
+        }
+        if (request.canceled) return;
+        request.emit('row', values.map((value) => ({ value, metadata: {} })));
+        this.rowsSent++;
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+      done: (rowCount) => {
+        respond();
+        if (!request.canceled) request.emit('doneInProc', rowCount, true, []);
+      },
+      endTransaction: () => void (this.descriptors.length = 1),
+      beginTransaction: () => this.beginTransaction(),
+      sleep: (ms) =>
+        new Promise<void>((resolve) => {
+          if (request.canceled) return resolve();
+          const timer = setTimeout(resolve, ms);
+          wakeSleeper = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        }),
+      get isCancelled() {
+        return request.canceled;
+      },
+    };
+    void (async () => {
+      let error: Error | undefined;
+      try {
+        await script(peer);
+      } catch (err) {
+        error = err as Error;
+      }
+      clearTimeout(requestTimer);
+      await new Promise((resolve) => setImmediate(resolve));
+      request.callback(request.error ?? error);
+    })();
+  }
+
+  private beginTransaction(): void {
+    const descriptor = Buffer.alloc(8);
+    descriptor.writeUInt32LE(this.nextTransactionId++);
+    this.descriptors = [this.descriptors[0]!, descriptor];
+  }
+}
+
+/** A server error as tedious builds it from an ERROR token. */
+export function serverError(number: number, message: string): Error {
+  return Object.assign(new tedious.RequestError(message, 'EREQUEST'), { number, class: 16, state: 1 });
+}
