@@ -9,5 +9,6 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default', './tests/support/summary-reporter.ts'],
+    globalSetup: ['./tests/support/global-setup.ts'],
   },
 });
