@@ -7,6 +7,7 @@ import type { Config } from './config/schema.js';
 import { createDialect } from './db/registry.js';
 import { ensureDemoDatabase } from './demo/ensure-demo.js';
 import { EnvironmentRegistry, type Environment } from './environments/environment.js';
+import { StatementRulesCache } from './guard/create-statement-rules.js';
 import { createHttpApp, type HttpApp } from './http/create-http-app.js';
 import { createMcpServerFactory } from './mcp/create-mcp-server.js';
 import type { Logger } from './telemetry/logger.js';
@@ -28,10 +29,12 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
     }
   }
   const built: Environment[] = [];
+  const rulesCache = new StatementRulesCache();
   for (const environmentConfig of config.environments) {
     const dialect = createDialect(environmentConfig);
     await dialect.open();
-    built.push({ name: environmentConfig.name, config: environmentConfig, dialect });
+    const rules = await rulesCache.rulesFor(environmentConfig.target);
+    built.push({ name: environmentConfig.name, config: environmentConfig, dialect, rules });
   }
   const environments = new EnvironmentRegistry(built);
   const factories = new Map(

@@ -59,6 +59,15 @@ export const environmentSchema = z
     /** Fill this SQLite file with the generated demo sales database when it does not exist. */
     demo: z.boolean().default(false),
     read_only: z.boolean().default(true),
+    /** Writable environments only: allow CREATE/ALTER/DROP/TRUNCATE and other schema changes. */
+    allow_ddl: z.boolean().default(false),
+    /**
+     * Writable environments: what happens to statements that destroy data in bulk (DELETE/UPDATE without WHERE,
+     * DROP, TRUNCATE). `confirm` asks the user through MCP elicitation when the client supports it, else refuses.
+     */
+    destructive_statements: z.enum(['confirm', 'refuse', 'allow']).default('confirm'),
+    /** User-defined functions the statement gate allows in reads (lower-case, optionally schema-qualified). */
+    allowed_functions: z.array(z.string().min(1).max(200).transform((f) => f.toLowerCase())).default([]),
     max_rows: z.int().min(1).max(100_000).default(1_000),
     statement_timeout_ms: z.int().min(100).max(3_600_000).default(30_000),
     connect_timeout_ms: z.int().min(100).max(120_000).default(10_000),
@@ -80,6 +89,9 @@ export const environmentSchema = z
     description: e.description,
     isDemo: e.demo,
     readOnly: e.read_only,
+    allowDdl: e.allow_ddl,
+    destructiveStatements: e.destructive_statements,
+    allowedFunctions: e.allowed_functions,
     maxRows: e.max_rows,
     statementTimeoutMs: e.statement_timeout_ms,
     connectTimeoutMs: e.connect_timeout_ms,

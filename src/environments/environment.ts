@@ -5,11 +5,14 @@
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { ConnectionStatus, Dialect } from '../db/dialect.js';
 import { NotFoundError } from '../errors.js';
+import type { StatementRules } from '../guard/statement-gate.js';
 
 export interface Environment {
   readonly name: string;
   readonly config: EnvironmentConfig;
   readonly dialect: Dialect;
+  /** The statement gate for this environment's dialect (layer 1 of read-only; see guard/). */
+  readonly rules: StatementRules;
 }
 
 export interface EnvironmentStatus {

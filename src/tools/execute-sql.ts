@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { runQuery } from '../db/run-query.js';
 import { queryResultShape, toQueryOutput } from './query-result-schema.js';
+import { authorizeStatement } from './statement-policy.js';
 import { defineTool } from './tool.js';
 
 /** Keeps absurd payloads out of the parser and the database; real analytic queries are far smaller. */
@@ -32,6 +33,7 @@ export const executeSqlTool = defineTool({
   }),
   async run(input, { environment, signal }) {
     const { config, dialect } = environment;
+    authorizeStatement(environment, input.query);
     const result = await runQuery(dialect, {
       sql: input.query,
       params: input.params ?? [],

@@ -199,9 +199,9 @@ describe.each(dialects)('tools on %s', (dialect) => {
       expect(structured.truncated).toBe(false);
     });
 
-    it('reports a syntax error as a query error with the database message', async () => {
+    it('refuses a syntax error with the parser\'s message, before the database sees it', async () => {
       const error = await callError(executeSqlTool, env, { query: expected.syntaxError.sql });
-      expect(error.code).toBe('SG_QUERY_FAILED');
+      expect(error.code).toBe('SG_INVALID_INPUT');
       expect(error.message.toLowerCase()).toContain(expected.syntaxError.messageContains.toLowerCase());
     });
 

@@ -18,6 +18,8 @@ import { parseEnvironmentConfig } from '../../src/config/load.js';
 import type { DialectName } from '../../src/db/dialect.js';
 import { createDialect } from '../../src/db/registry.js';
 import type { Environment } from '../../src/environments/environment.js';
+import { StatementRulesCache } from '../../src/guard/create-statement-rules.js';
+import type { StatementRules } from '../../src/guard/statement-gate.js';
 import { fixtureStatements } from './fixture/index.js';
 
 export const PG_ADMIN_URL = process.env.SQLGATE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -107,9 +109,10 @@ export async function createFixtureEnvironment(
   dialect: DialectName,
   overrides: Record<string, unknown> = {},
   name = 'fixture',
+  rules?: StatementRules,
 ): Promise<TestEnvironment> {
   const database = await createTestDatabase(dialect, fixtureStatements(dialect));
-  const environment = await openEnvironment(name, database.url, overrides);
+  const environment = await openEnvironment(name, database.url, overrides, rules);
   return {
     environment,
     database,
@@ -120,12 +123,30 @@ export async function createFixtureEnvironment(
   };
 }
 
-/** Opens an Environment on an existing database URL with the given config keys (snake_case, as in YAML). */
-export async function openEnvironment(name: string, url: string, overrides: Record<string, unknown> = {}): Promise<Environment> {
+const rulesCache = new StatementRulesCache();
+
+/**
+ * The statement gate switched off, for tests that prove the database backstop holds on its own. It exists only
+ * in tests: production code always builds the real rules (app.ts).
+ */
+export const GATE_SWITCHED_OFF_FOR_TESTS: StatementRules = {
+  classify: () => ({ kind: 'read', isDestructive: false }),
+};
+
+/**
+ * Opens an Environment on an existing database URL with the given config keys (snake_case, as in YAML), with the
+ * real statement gate unless `rules` replaces it.
+ */
+export async function openEnvironment(
+  name: string,
+  url: string,
+  overrides: Record<string, unknown> = {},
+  rules?: StatementRules,
+): Promise<Environment> {
   const config = parseEnvironmentConfig(name, { database: url, read_only: true, ...overrides }, process.cwd());
   const dialect = createDialect(config);
   await dialect.open();
-  return { name, config, dialect };
+  return { name, config, dialect, rules: rules ?? (await rulesCache.rulesFor(config.target)) };
 }
 
 export async function withPgClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -30,6 +30,12 @@ export class MysqlSession implements Session {
   /** Prepares the connection for one tool call. On failure the caller destroys the connection. */
   static async start(connection: MysqlConnection, options: SessionOptions, hooks: MysqlSessionHooks): Promise<MysqlSession> {
     await connection.run(connection.sessionSetupSql(options.timeoutMs));
+    if (options.readOnly) {
+      // DDL (DROP, CREATE, ALTER …) first commits the running transaction implicitly and then runs on its own:
+      // a read-only *transaction* alone does not stop it. A read-only *session* default does, because the
+      // implicit transaction the DDL runs in is read-only too. The reset after the call restores the default.
+      await connection.run('SET SESSION TRANSACTION READ ONLY');
+    }
     await connection.run(options.readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
     return new MysqlSession(connection, options, hooks);
   }

@@ -22,6 +22,6 @@ export const mssqlExpectations: DialectExpectations = {
   // first packet and the whole statement are bounded by the timeout; it stops at once on a TDS attention.
   slowQuery: 'SELECT COUNT_BIG(*) AS n FROM numbers a CROSS JOIN numbers b CROSS JOIN numbers c OPTION (MAXDOP 1)',
   // Not "SELEC 1": SQL Server reads an unknown first word of a batch as a procedure name (error 2812).
-  syntaxError: { sql: 'SELECT FROM customers', messageContains: 'Incorrect syntax' },
+  syntaxError: { sql: 'SELECT FROM customers', messageContains: 'could not parse the statement at line 1' },
   limitQuery: (sql, n) => sql.replace(/^\s*SELECT\b/i, `SELECT TOP (${n})`),
 };

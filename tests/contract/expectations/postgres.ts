@@ -24,7 +24,8 @@ export const postgresExpectations: DialectExpectations = {
     uid: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
     note: 'line1\nline2 | pipe',
   },
-  slowQuery: 'SELECT pg_sleep(10)',
+  // Passes the statement gate (pg_sleep does not) and runs for minutes.
+  slowQuery: 'SELECT count(*) FROM generate_series(1, 10000000000)',
   syntaxError: { sql: 'SELEC 1', messageContains: 'syntax error' },
   limitQuery: (sql, n) => `${sql} LIMIT ${n}`,
 };

@@ -18,6 +18,6 @@ export const sqliteExpectations: DialectExpectations = {
     note: 'line1\nline2 | pipe',
   },
   slowQuery: 'WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s) SELECT COUNT(*) FROM s',
-  syntaxError: { sql: 'SELEC 1', messageContains: 'syntax error' },
+  syntaxError: { sql: 'SELEC 1', messageContains: 'could not parse the statement at line 1, column 7' },
   limitQuery: (sql, n) => `${sql} LIMIT ${n}`,
 };

@@ -1,0 +1,192 @@
+/** Formatting: aligned text tables for stdout and the Markdown of bench/RESULTS.md. */
+
+export const fmt = {
+  rps: (n) => (Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n.toFixed(1)) : '–'),
+  ms: (n) => (Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n.toFixed(1)) : '–'),
+  mb: (kb) => (Number.isFinite(kb) && kb > 0 ? `${(kb / 1024).toFixed(0)} MB` : '–'),
+  kbytes: (bytes) => (bytes > 0 ? `${(bytes / 1024).toFixed(1)} kB` : '–'),
+  pct: (n) => (Number.isFinite(n) ? `${n.toFixed(0)} %` : '–'),
+};
+
+/** Plain text table with right-aligned numeric-looking cells. */
+export function textTable(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const isNumeric = (s) => /^[-–\d.,\s%]+(ms|MB|kB|%)?$/.test(String(s));
+  const line = (cells) => cells.map((c, i) => (isNumeric(c) ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function markdownTable(headers, rows) {
+  const numericColumn = headers.map((_, i) => rows.length > 0 && rows.every((r) => /^[-–\d.,\s%]+(ms|MB|kB|%)?$/.test(String(r[i]))));
+  return [
+    `| ${headers.join(' | ')} |`,
+    `|${headers.map((_, i) => (numericColumn[i] ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.map((c) => String(c).replaceAll('|', '\\|')).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** Rows of the load table of one engine: sqlgate and floor scenarios with the floor ratio. */
+export function loadRows(section) {
+  const floorOf = (query, concurrency) => section.floor.find((f) => f.query === query && f.concurrency === concurrency);
+  const rows = [];
+  for (const s of section.sqlgate) {
+    const floor = floorOf(s.query, s.concurrency);
+    rows.push([
+      'sqlgate', s.label, s.concurrency, fmt.rps(s.rps), fmt.ms(s.p50), fmt.ms(s.p99), s.errors,
+      fmt.mb(s.peakMainKb), fmt.mb(s.peakTotalKb), fmt.kbytes(s.meanBytes), fmt.pct(s.stealPct), fmt.pct(s.otherPct), floor ? fmt.pct((100 * s.rps) / floor.rps) : '–',
+    ]);
+  }
+  for (const f of section.floor) {
+    rows.push(['floor', f.label, f.concurrency, fmt.rps(f.rps), fmt.ms(f.p50), fmt.ms(f.p99), f.errors, fmt.mb(f.peakMainKb), fmt.mb(f.peakTotalKb), fmt.kbytes(f.meanBytes), fmt.pct(f.stealPct), fmt.pct(f.otherPct), '']);
+  }
+  return rows;
+}
+
+export const LOAD_HEADERS = ['server', 'request', 'conc.', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS', 'peak RSS +children', 'body', 'CPU steal', 'other CPU', '% of floor'];
+
+/** The headline: sqlgate's req/s as a share of the floor at the highest concurrency, per engine and query. */
+export function headlineRows(sections, concurrency) {
+  const rows = [];
+  for (const section of sections) {
+    for (const f of section.floor.filter((x) => x.concurrency === concurrency)) {
+      const s = section.sqlgate.find((x) => x.query === f.query && x.concurrency === concurrency);
+      rows.push([
+        section.title, f.label, s ? fmt.rps(s.rps) : '–', fmt.rps(f.rps),
+        s ? fmt.pct((100 * s.rps) / f.rps) : section.skipped ? 'skipped' : '–',
+        s ? ((100 * s.rps) / f.rps >= 70 ? 'yes' : 'NO') : '–',
+      ]);
+    }
+  }
+  return rows;
+}
+
+export const HEADLINE_HEADERS = ['engine', 'request', 'sqlgate req/s', 'floor req/s', '% of floor', '≥ 70 %'];
+
+export function selectAllRows(sections) {
+  return sections
+    .filter((s) => s.selectAll)
+    .map((s) => {
+      const a = s.selectAll;
+      return [s.title, a.calls, a.allTruncated ? `yes (${a.rowCount} rows)` : 'NO', fmt.ms(a.p50), fmt.ms(a.max), fmt.mb(a.idle.mainKb), fmt.mb(a.peakMainKb), fmt.mb(a.peakTotalKb), a.errors];
+    });
+}
+
+export const SELECT_ALL_HEADERS = ['engine', 'calls', 'truncated', 'p50 ms', 'max ms', 'idle RSS', 'peak RSS', 'peak RSS +children', 'errors'];
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function cpuText(c) {
+  if (!Number.isFinite(c.busyPct)) return 'not measured';
+  return `${c.busyPct.toFixed(0)} % busy, ${c.otherPct.toFixed(0)} % used by other processes (not the benchmark, its servers or their PostgreSQL backends), ${c.stealPct.toFixed(0)} % stolen by the hypervisor`;
+}
+
+function rssText(r) {
+  if (!r) return '–';
+  if (r.children === 0) return `${fmt.mb(r.mainKb)} (no child processes)`;
+  return `${fmt.mb(r.mainKb)} (${fmt.mb(r.totalKb)} with ${r.children} child process${r.children === 1 ? '' : 'es'})`;
+}
+
+function sectionTitle(section) {
+  return `${section.title}${section.engineVersion ? ` (${section.engineVersion})` : ''}`;
+}
+
+function errorNotes(results) {
+  const notes = [];
+  for (const section of results.sections) {
+    for (const [who, list] of [['sqlgate', section.sqlgate], ['floor', section.floor]]) {
+      for (const r of list) {
+        if (r.errors || r.warmupErrors) notes.push(`${section.title} ${who} ${r.label} c=${r.concurrency}: ${r.errors} errors (+${r.warmupErrors} in warm-up), first: ${r.firstError}`);
+      }
+    }
+    if (section.selectAll?.errors) notes.push(`${section.title} SELECT *: ${section.selectAll.errors} errors, first: ${section.selectAll.firstError}`);
+  }
+  return notes;
+}
+
+const topConcurrency = (results) => Math.max(...results.settings.concurrencies);
+
+export function renderText(results) {
+  const c = topConcurrency(results);
+  const parts = [];
+  for (const section of results.sections) {
+    parts.push(`== ${sectionTitle(section)} ==`);
+    if (section.skipped) parts.push(`sqlgate: skipped: ${section.skipped}`);
+    if (section.idle) parts.push(`sqlgate RSS idle: ${rssText(section.idle)}; after the load: ${rssText(section.afterLoad)}`);
+    parts.push(textTable(LOAD_HEADERS, loadRows(section)), '');
+  }
+  parts.push(`== SELECT * FROM sales (${results.settings.rows.toLocaleString('en-US')} rows, default cap) ==`);
+  parts.push(textTable(SELECT_ALL_HEADERS, selectAllRows(results.sections)), '');
+  parts.push(`== sqlgate as % of the floor at concurrency ${c} (aim ≥ 70 %) ==`);
+  parts.push(textTable(HEADLINE_HEADERS, headlineRows(results.sections, c)), '');
+  parts.push(`demo generation: ${demoSummary(results.demo)}`);
+  if (results.cpu) parts.push(`CPU during the measurements: ${cpuText(results.cpu)}`);
+  const errors = errorNotes(results);
+  parts.push(errors.length ? `ERRORS:\n  ${errors.join('\n  ')}` : 'errors: none (every response was parsed and verified)');
+  return parts.join('\n');
+}
+
+function demoSummary(demo) {
+  if (!demo) return 'not measured';
+  const sorted = [...demo.runs].sort((a, b) => a - b);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  return `median ${median.toFixed(0)} ms, best ${sorted[0].toFixed(0)} ms of ${sorted.length} runs (${demo.runs.map((ms) => `${ms.toFixed(0)}`).join(', ')} ms; the first is cold); ${(demo.bytes / 1024 / 1024).toFixed(1)} MB file`;
+}
+
+export function renderMarkdown(results) {
+  const { machine, settings } = results;
+  const c = topConcurrency(results);
+  const lines = [];
+  lines.push('# sqlgate benchmark results', '');
+  lines.push(`Generated by \`npm run bench\` (bench/run.mjs) on ${results.date.toISOString().replace('T', ' ').slice(0, 19)} UTC; running it again overwrites this file. See [README.md](README.md) for the method and caveats.`, '');
+  lines.push('## Machine', '');
+  lines.push(`- ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.totalMemGiB.toFixed(1)} GiB memory, ${machine.os}`);
+  lines.push(`- Node ${machine.node}, sqlgate ${machine.sqlgate}`);
+  for (const section of results.sections) if (section.engineVersion) lines.push(`- ${section.engineVersion}`);
+  lines.push('- Load generator, sqlgate/floor server and database all on this machine, over loopback');
+  if (results.background) lines.push(`- CPU in the second before the run: ${cpuText(results.background)}`);
+  if (results.cpu) lines.push(`- CPU during the measurements: ${cpuText(results.cpu)}; see "CPU steal" and "other CPU" below`);
+  lines.push('');
+
+  lines.push(`## Headline: sqlgate as % of the floor at concurrency ${c}`, '');
+  lines.push('Aim: ≥ 70 % of a bare `node:http` server running the same query with the same driver.', '');
+  lines.push(markdownTable(HEADLINE_HEADERS, headlineRows(results.sections, c)), '');
+  const skipped = results.sections.filter((section) => section.skipped);
+  if (skipped.length) lines.push(...skipped.map((section) => `- ${section.title}: skipped: ${section.skipped}.`), '');
+
+  lines.push('## Method', '');
+  lines.push(`- Data: a \`sales\` table (id, region, product, amount numeric(12,2), sold_at timestamp) of ${settings.rows.toLocaleString('en-US')} deterministic rows, generated fresh in PostgreSQL database \`sqlgate_bench\` (primary key, VACUUM ANALYZE) and in a SQLite file under bench/.work/ (ANALYZE).`);
+  lines.push(`- sqlgate: \`node dist/main.js serve\` with one read-only environment per engine and default settings (pool.max 5, max_rows 1000, log level warn), except \`max_result_chars: ${results.maxResultChars?.toLocaleString('en-US')}\`: the default result size budget (100,000 characters) would cut the 1000-row result at about 840 rows.`);
+  lines.push('- Requests: stateless Streamable HTTP — plain JSON-RPC `tools/call` POSTs (protocol 2025-06-18, no initialize), keep-alive. Every answer is parsed and checked (no isError, expected row_count and values); failures are counted as errors, not throughput.');
+  lines.push(`  - small aggregate: \`SELECT region, COUNT(*), SUM(amount) FROM sales WHERE id <= 10000 GROUP BY region ORDER BY region\` (5 rows)`);
+  lines.push(`  - 1000 rows: \`SELECT * FROM sales ORDER BY id LIMIT 1000\``);
+  lines.push('  - `list_tables` (no arguments)');
+  lines.push(`- Closed loop with ${settings.concurrencies.join(' and ')} concurrent clients, ${settings.durationMs} ms measured per scenario and server. sqlgate and the floor run side by side and take turns in slices (sqlgate, floor, floor, sqlgate, floor, sqlgate, sqlgate, floor) so that background load drifting over time hits both alike; a server's first slice in a scenario follows ${settings.warmupMs} ms of warm-up, later ones 250 ms. req/s = answers completed in the measured slices / their total length; p50/p99 over those answers.`);
+  lines.push('- CPU steal / other CPU: share of the machine\'s CPU capacity during the scenario that the hypervisor gave to other guests (/proc/stat), or that was busy with anything but the benchmark, its servers and their PostgreSQL backends (e.g. a test run on the same machine). Either lowers every req/s and inflates p99; compare sqlgate with the floor measured next to it rather than across runs.');
+  lines.push(`- Floor: bench/lib/floor-server.mjs, a bare \`node:http\` server that runs the POSTed SQL with the same driver (PostgreSQL: \`pg.Pool\` max ${settings.poolMax}, rowMode array; SQLite: \`better-sqlite3\` read-only on the main thread) and answers \`{columns, rows, row_count}\` JSON. Same load generator.`);
+  lines.push('- Peak RSS: VmRSS of the server process sampled every 50 ms (plus its exact VmHWM), and of the server plus its child processes (sqlgate runs one process per SQLite connection); the sum counts shared pages once per process.');
+  lines.push(`- SELECT *: \`SELECT * FROM sales\` (all ${settings.rows.toLocaleString('en-US')} rows, no LIMIT) called ${settings.selectAllCalls} times one after another on a freshly started sqlgate; each answer must be cut at the default cap (truncated: true, 1000 rows; with the default max_result_chars the size budget would cut it earlier, at about 840 rows).`);
+  lines.push('- Demo: `ensureDemoDatabase()` from dist/demo/ensure-demo.js into a fresh temporary directory, timed in the benchmark process.', '');
+
+  for (const section of results.sections) {
+    lines.push(`## ${sectionTitle(section)}`, '');
+    if (section.skipped) lines.push(`sqlgate: **skipped: ${section.skipped}**. The floor numbers below are the reference for when it is.`, '');
+    lines.push(`Data generation: ${section.dataSeconds?.toFixed(1)} s.`);
+    if (section.idle) lines.push(`sqlgate RSS idle after its first call: ${rssText(section.idle)}; idle 1 s after the load: ${rssText(section.afterLoad)}.`);
+    lines.push('');
+    lines.push(markdownTable(LOAD_HEADERS, loadRows(section)), '');
+  }
+
+  lines.push(`## SELECT * over ${settings.rows.toLocaleString('en-US')} rows with the default cap`, '');
+  const selectAll = selectAllRows(results.sections);
+  lines.push(selectAll.length ? markdownTable(SELECT_ALL_HEADERS, selectAll) : '_Not run (no engine available)._', '');
+
+  lines.push('## Demo generation', '');
+  lines.push(`\`ensureDemoDatabase\`: ${demoSummary(results.demo)}. The issue's target is "generated in under 2 s".`, '');
+
+  lines.push('## Errors and notes', '');
+  const errors = errorNotes(results);
+  lines.push(errors.length ? errors.map((e) => `- **${e}**`).join('\n') : '- No errors: every response was parsed and verified.');
+  for (const note of results.notes) lines.push(`- ${note}`);
+  lines.push(`- Whole run: ${results.elapsedSeconds.toFixed(0)} s.`, '');
+  return lines.join('\n');
+}

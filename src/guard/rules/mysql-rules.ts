@@ -1,0 +1,100 @@
+/**
+ * The statement gate for MySQL and MariaDB (one dialect, two flavors): node-sql-parser's MySQL or MariaDB grammar
+ * behind the shared lexer and walk of sql-parser-ast.ts. See docs/guard/mysql.md for the rules and the known gaps.
+ */
+import type { StatementRules } from '../statement-gate.js';
+import { MYSQL_FUNCTIONS } from './mysql-functions.js';
+import { prepareMysql } from './mysql-prepare.js';
+import { rewriteForMysqlParser } from './mysql-rewrites.js';
+import { createParserGate } from './sql-parser-ast.js';
+import { Refusal, type LexerRules, type Token } from './sql-parser-text.js';
+
+export interface MysqlRulesOptions {
+  /** Which grammar to parse with; the session knows from VERSION(). Default: mysql. */
+  readonly flavor?: 'mysql' | 'mariadb';
+}
+
+const LEXER: LexerRules = {
+  hashComments: true,
+  dashCommentNeedsSpace: true,
+  nestedComments: false,
+  // The session always runs without NO_BACKSLASH_ESCAPES (db/mysql/mysql-connection.ts), so \' escapes a quote.
+  backslashEscapes: true,
+  doubleQuote: 'string',
+  brackets: false,
+  backticks: true,
+  executableComments: true,
+  wordChars: '$',
+  refusedChars: '[]',
+};
+
+const TRANSACTION = 'transaction control is refused: every statement runs in its own transaction';
+const ADMIN = 'server administration is not run through sqlgate';
+const MAINTENANCE = 'table maintenance is not run through sqlgate';
+const PREPARED = 'prepared statements run text the gate cannot see';
+
+const REFUSED_STATEMENTS = new Map<string, string>([
+  ['DO', 'DO evaluates expressions only for their side effects'],
+  ['HANDLER', 'HANDLER opens a table cursor that outlives the statement'],
+  ['LOCK', 'LOCK TABLES takes locks other sessions wait on'],
+  ['UNLOCK', 'UNLOCK TABLES is session lock control'],
+  ['LOAD', 'LOAD DATA / LOAD XML reads a file into a table'],
+  ['CALL', 'CALL runs a stored procedure, which may do anything'],
+  ['SET', 'SET changes session or server state'],
+  ['USE', 'USE switches the database of the session'],
+  ['START', TRANSACTION],
+  ['BEGIN', TRANSACTION],
+  ['COMMIT', TRANSACTION],
+  ['ROLLBACK', TRANSACTION],
+  ['SAVEPOINT', TRANSACTION],
+  ['RELEASE', TRANSACTION],
+  ['XA', TRANSACTION],
+  ['PREPARE', PREPARED],
+  ['EXECUTE', PREPARED],
+  ['DEALLOCATE', PREPARED],
+  ...['FLUSH', 'RESET', 'PURGE', 'KILL', 'SHUTDOWN', 'RESTART', 'CHANGE', 'STOP', 'INSTALL', 'UNINSTALL', 'CLONE', 'BINLOG', 'CACHE']
+    .map((word): [string, string] => [word, ADMIN]),
+  ...['OPTIMIZE', 'REPAIR', 'CHECK', 'CHECKSUM', 'IMPORT'].map((word): [string, string] => [word, MAINTENANCE]),
+  ['GET', 'GET DIAGNOSTICS belongs to stored programs'],
+  ['SIGNAL', 'SIGNAL belongs to stored programs'],
+  ['RESIGNAL', 'RESIGNAL belongs to stored programs'],
+]);
+
+/** Node `type` values seen in reads; a new one is a construct nobody has reviewed yet. */
+const READ_NODE_TYPES = new Set([
+  'select', 'column_ref', 'expr', 'expr_list', 'binary_expr', 'unary_expr', 'function', 'aggr_func', 'case', 'when',
+  'else', 'cast', 'interval', 'window', 'fulltext_search', 'collate', 'var', 'dual', 'star', 'number', 'bool',
+  'boolean', 'null', 'origin', 'default', 'param', 'single_quote_string', 'double_quote_string', 'natural_string',
+  'hex_string', 'full_hex_string', 'bit_string', 'backticks_quote_string', 'var_string', 'string', 'regex_string',
+  'date', 'datetime', 'time', 'timestamp', 'ASC', 'DESC', 'rows', 'explain', 'datatype', 'extract', 'ESCAPE',
+]);
+
+export async function createMysqlRules(options: MysqlRulesOptions = {}): Promise<StatementRules> {
+  const isMariadb = options.flavor === 'mariadb';
+  const grammar = isMariadb ? await import('node-sql-parser/build/mariadb.js') : await import('node-sql-parser/build/mysql.js');
+  const parser = new grammar.default.Parser();
+  const database = isMariadb ? 'MariaDB' : 'MySQL';
+  return createParserGate({
+    name: database,
+    lexer: LEXER,
+    parse: (sql) => parser.astify(sql, { database }),
+    functions: MYSQL_FUNCTIONS,
+    readHint: `Read-only ${database} statements are one SELECT (CTEs, UNION/INTERSECT/EXCEPT, subqueries, window and JSON functions) without INTO or locking clauses, EXPLAIN of a SELECT, SHOW … and DESCRIBE.`,
+    allowsLeadingSemicolon: false,
+    refusedStatements: REFUSED_STATEMENTS,
+    readNodeTypes: READ_NODE_TYPES,
+    prepare: prepareMysql,
+    rewrite: (tokens, edits) => rewriteForMysqlParser(tokens, edits, isMariadb),
+    diagnose: diagnoseLockingRead,
+  });
+}
+
+/** node-sql-parser lacks FOR SHARE and FOR UPDATE OF; name the locking read instead of a syntax error. */
+function diagnoseLockingRead(tokens: readonly Token[]): void {
+  tokens.forEach((token, i) => {
+    const next = tokens[i + 1]?.value;
+    if ((token.value === 'FOR' && (next === 'UPDATE' || next === 'SHARE')) || (token.value === 'LOCK' && next === 'IN')) {
+      throw new Refusal(`a locking read (${token.value} ${next} …) is refused: it takes locks other sessions wait on`);
+    }
+  });
+}

@@ -1,0 +1,254 @@
+/**
+ * What the MySQL/MariaDB, SQL Server and SQLite statement gates share once the text is lexed (sql-parser-text.ts):
+ * the function allow-list check, one walk over node-sql-parser's tree, and the order of the checks.
+ *
+ * A dialect (rules/<dialect>-rules.ts) supplies lexer flags, its function catalogue, statements it recognises from
+ * tokens (SHOW, PRAGMA …), narrow rewrites where node-sql-parser lacks syntax, and extra node checks.
+ */
+import { InvalidInputError, ReadOnlyError } from '../../errors.js';
+import type { GateOptions, StatementRules, StatementVerdict } from '../statement-gate.js';
+import { lexSql, mainStatementWord, parserText, Refusal, Unparseable, type Edits, type LexerRules, type Token } from './sql-parser-text.js';
+
+/** A dialect's functions. Names are lower-case. */
+export interface FunctionCatalogue {
+  /** Built-in scalar, aggregate and window functions known to be free of side effects. */
+  readonly scalar: ReadonlySet<string>;
+  /** Built-in table-valued functions allowed in FROM. */
+  readonly table: ReadonlySet<string>;
+  /** Refused in every mode, with the reason; allowed_functions cannot allow them again. */
+  readonly refused: ReadonlyMap<string, string>;
+  /** Name prefixes refused in every mode (SQL Server: sp_, xp_), with the reason. */
+  readonly refusedPrefixes: ReadonlyMap<string, string>;
+}
+
+/** Throws a Refusal unless `parts` (schema…, name) names a function this environment may call. */
+function checkFunction(parts: readonly string[], isTable: boolean, catalogue: FunctionCatalogue, allowed: ReadonlySet<string>): void {
+  const lower = parts.map((part) => part.toLowerCase());
+  const name = lower.at(-1) ?? '';
+  const reason = refusalReason(name, catalogue);
+  if (reason) throw new Refusal(`${parts.join('.')}() is refused: ${reason}`);
+  if (allowed.has(lower.join('.'))) return;
+  if (lower.length === 1 && (isTable ? catalogue.table : catalogue.scalar).has(name)) return;
+  throw new Refusal(
+    `the function ${parts.join('.')}() is not known to be free of side effects; ask the operator to allow it in allowed_functions`,
+    'Built-in aggregate, window, math, string, date/time, JSON, conditional and casting functions are allowed; user-defined ones only when the environment lists them in allowed_functions.',
+  );
+}
+
+function refusalReason(name: string, catalogue: FunctionCatalogue): string | undefined {
+  const lower = name.toLowerCase();
+  const prefix = [...catalogue.refusedPrefixes.keys()].find((p) => lower.startsWith(p));
+  return catalogue.refused.get(lower) ?? (prefix === undefined ? undefined : catalogue.refusedPrefixes.get(prefix));
+}
+
+/** The name parts of a function node: `{ name: { name: [{ value }], schema?: { value } } }`, or a plain string. */
+function functionName(node: AstNode): string[] {
+  const name = node.name;
+  if (!isNode(name)) return [String(name)];
+  const parts = Array.isArray(name.name) ? name.name.map((part) => String(isNode(part) ? part.value : part)) : [];
+  return isNode(name.schema) ? [String(name.schema.value), ...parts] : parts;
+}
+
+export type AstNode = { readonly [key: string]: unknown };
+
+export function isNode(value: unknown): value is AstNode {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Visits every object of the tree, parents before children. */
+function walkAst(root: unknown, visit: (node: AstNode) => void): void {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push(value[i]);
+    } else if (isNode(value)) {
+      visit(value);
+      for (const [key, child] of Object.entries(value)) {
+        if (typeof child === 'object' && child !== null && key !== 'loc' && key !== 'tableList' && key !== 'columnList') stack.push(child);
+      }
+    }
+  }
+}
+
+/** One dialect on node-sql-parser. Hooks throw Refusal (→ ReadOnlyError) to refuse. */
+export interface ParserDialect {
+  /** "MySQL", "SQL Server", "SQLite": used in messages. */
+  readonly name: string;
+  readonly lexer: LexerRules;
+  /** node-sql-parser's astify with the dialect's grammar; throws its SyntaxError. */
+  readonly parse: (sql: string) => unknown;
+  readonly functions: FunctionCatalogue;
+  /** What a read-only environment accepts: the hint of every refusal. */
+  readonly readHint: string;
+  /** SQL Server's habit of `;WITH …`. */
+  readonly allowsLeadingSemicolon: boolean;
+  /** First words refused before parsing, with the reason. */
+  readonly refusedStatements: ReadonlyMap<string, string>;
+  /** Node `type` values a read may contain. Anything else is a construct the gate has not reviewed: refused. */
+  readonly readNodeTypes: ReadonlySet<string>;
+  /**
+   * Statements read from tokens alone (SHOW, DESCRIBE, PRAGMA) return their verdict. An EXPLAIN prefix is edited
+   * for the parser and reported as `explain`, so that what follows must be a read.
+   */
+  prepare?(tokens: readonly Token[], edits: Edits): { verdict?: StatementVerdict; explain?: boolean } | undefined;
+  /** Narrow rewrites for syntax node-sql-parser lacks. Each must keep every expression visible to the walk. */
+  rewrite?(tokens: readonly Token[], edits: Edits): void;
+  checkNode?(node: AstNode): void;
+  /** Checks that need the verdict (SQL Server: a second statement written without a separator). */
+  checkTokens?(tokens: readonly Token[], verdict: StatementVerdict): void;
+  /** After a parse failure: throw a Refusal when the tokens already show a refused construct. */
+  diagnose?(tokens: readonly Token[], parsesBefore: (index: number) => boolean): void;
+}
+
+const READ: StatementVerdict = Object.freeze({ kind: 'read', isDestructive: false });
+const WRITE_TYPES = new Set(['insert', 'replace', 'update', 'delete', 'merge']);
+const DDL_TYPES = new Set(['create', 'alter', 'drop', 'truncate', 'rename', 'grant', 'revoke']);
+const SEVERAL = 'several statements in one request are refused; send one statement at a time';
+const allowedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/** Builds the StatementRules of a dialect. Parsing happens once per statement and the tree is walked once. */
+export function createParserGate(dialect: ParserDialect): StatementRules {
+  return {
+    classify(sql: string, options: GateOptions): StatementVerdict {
+      let allowed = allowedSets.get(options.allowedFunctions);
+      if (!allowed) allowedSets.set(options.allowedFunctions, (allowed = new Set(options.allowedFunctions.map((n) => n.toLowerCase()))));
+      try {
+        return classify(dialect, sql, allowed);
+      } catch (err) {
+        if (err instanceof Refusal) throw new ReadOnlyError(err.message, { hint: err.hint ?? dialect.readHint });
+        if (err instanceof Unparseable) {
+          throw new InvalidInputError(`could not parse the ${dialect.name} statement: ${err.message}`, { hint: `Only single ${dialect.name} statements are accepted.` });
+        }
+        throw err;
+      }
+    },
+  };
+}
+
+function classify(dialect: ParserDialect, sql: string, allowed: ReadonlySet<string>): StatementVerdict {
+  const tokens = singleStatement(lexSql(sql, dialect.lexer), dialect.allowsLeadingSemicolon);
+  const first = tokens[0];
+  if (!first) throw new Unparseable('the statement is empty');
+  const refused = first.kind === 'word' ? dialect.refusedStatements.get(first.value) : undefined;
+  if (refused) throw new Refusal(refused);
+  const edits: Edits = new Map();
+  const prepared = dialect.prepare?.(tokens, edits);
+  if (prepared?.verdict) return prepared.verdict;
+  dialect.rewrite?.(tokens, edits);
+  const text = parserText(sql, tokens, edits);
+  let ast: unknown;
+  try {
+    ast = dialect.parse(text.text);
+  } catch (err) {
+    diagnoseRefusedFunctions(tokens, dialect.functions);
+    dialect.diagnose?.(tokens, (index) => parses(dialect, parserText(sql, tokens.slice(0, index), edits).text));
+    if (['SELECT', '('].includes(mainStatementWord(tokens))) diagnoseNestedWrite(tokens);
+    throw parseFailure(err, sql, text.toOriginal);
+  }
+  const statements = Array.isArray(ast) ? ast : [ast];
+  const statement: unknown = statements[0];
+  if (statements.length !== 1 || !isNode(statement)) throw new Refusal(SEVERAL);
+  const verdict = topLevelVerdict(statement);
+  if (prepared?.explain && verdict.kind !== 'read') throw new Refusal('EXPLAIN is accepted only for a read statement');
+  // In a read, `name(` can only be a call: a refused name is refused even if the parser made something else of it.
+  if (verdict.kind === 'read') diagnoseRefusedFunctions(tokens, dialect.functions);
+  checkTree(statement, verdict.kind === 'read', dialect, allowed);
+  dialect.checkTokens?.(tokens, verdict);
+  return verdict;
+}
+
+/** Drops one trailing `;` (and SQL Server's leading ones); any other `;` separates a second statement. */
+function singleStatement(tokens: Token[], allowsLeadingSemicolon: boolean): Token[] {
+  let start = 0;
+  let end = tokens.length;
+  if (allowsLeadingSemicolon) while (tokens[start]?.text === ';') start++;
+  if (end > start && tokens[end - 1]!.text === ';') end--;
+  const statement = tokens.slice(start, end);
+  if (statement.some((token) => token.text === ';')) throw new Refusal(SEVERAL);
+  return statement;
+}
+
+function parses(dialect: ParserDialect, text: string): boolean {
+  try {
+    dialect.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A refused function is named as the reason even where it stopped the parser (OPENDATASOURCE(…).db.t). */
+function diagnoseRefusedFunctions(tokens: readonly Token[], catalogue: FunctionCatalogue): void {
+  tokens.forEach((token, i) => {
+    const reason = (token.kind === 'word' || token.kind === 'quoted') && tokens[i + 1]?.text === '(' ? refusalReason(token.value, catalogue) : undefined;
+    if (reason) throw new Refusal(`${token.text}() is refused: ${reason}`);
+  });
+}
+
+/** `WITH d AS (DELETE … RETURNING *) SELECT …`: the grammars lack data-modifying CTEs, which are refused anyway. */
+function diagnoseNestedWrite(tokens: readonly Token[]): void {
+  // REPLACE(…) and MySQL's INSERT(…) are string functions.
+  const write = tokens.find((t, i) => t.kind === 'word' && WRITE_TYPES.has(t.value.toLowerCase()) && tokens[i + 1]?.text !== '(');
+  if (write) throw new Refusal(`a data-modifying statement (${write.value}) inside a read is refused`);
+}
+
+function parseFailure(err: unknown, sql: string, toOriginal: (offset: number) => number): InvalidInputError {
+  const message = err instanceof Error ? err.message : String(err);
+  const offset = (err as { location?: { start?: { offset?: number } } }).location?.start?.offset;
+  const before = typeof offset === 'number' ? sql.slice(0, toOriginal(offset)).split('\n') : undefined;
+  const where = before ? ` at line ${before.length}, column ${before.at(-1)!.length + 1}` : '';
+  // The parser lists every token it expected; keep the first few and what it found.
+  const match = /^Expected (.*) but (.*) found\.?$/s.exec(message);
+  const expected = match?.[1]!.split(/, (?:or )?| or /) ?? [];
+  const short = match ? `expected ${expected.slice(0, 6).join(', ')}${expected.length > 6 ? ' …' : ''} but ${match[2]} found` : message.slice(0, 300);
+  return new InvalidInputError(`could not parse the statement${where}: ${short}`, {
+    hint: 'Only single statements the gate can parse are accepted; check the syntax, or see the known parser gaps in the documentation.',
+    detail: message,
+    cause: err,
+  });
+}
+
+function topLevelVerdict(statement: AstNode): StatementVerdict {
+  const type = typeof statement.type === 'string' ? statement.type : '';
+  if (type === 'select') return READ;
+  if (type === 'explain' && isNode(statement.expr) && statement.expr.type === 'select') return READ;
+  if (type === 'explain') throw new Refusal('EXPLAIN is accepted only for a read statement');
+  if (WRITE_TYPES.has(type)) return { kind: 'write', isDestructive: (type === 'update' || type === 'delete') && !statement.where };
+  if (DDL_TYPES.has(type)) {
+    const dropsColumn = type === 'alter' && Array.isArray(statement.expr) && statement.expr.some((e) => isNode(e) && e.action === 'drop');
+    return { kind: 'ddl', isDestructive: type === 'drop' || type === 'truncate' || dropsColumn };
+  }
+  // Each dialect refuses SET, CALL, transaction control … by their first word; this catches what slips past.
+  throw new Refusal(`this kind of statement (${type || 'unrecognised'}) is not allowed`);
+}
+
+function checkTree(statement: AstNode, isRead: boolean, dialect: ParserDialect, allowed: ReadonlySet<string>): void {
+  const tableFunctions = new WeakSet<AstNode>();
+  walkAst(statement, (node) => {
+    const type = typeof node.type === 'string' ? node.type : undefined;
+    for (const item of Array.isArray(node.from) ? node.from : []) {
+      if (isNode(item) && isNode(item.expr) && item.expr.type === 'function') tableFunctions.add(item.expr);
+    }
+    if (type === 'function') checkFunction(functionName(node), tableFunctions.has(node), dialect.functions, allowed);
+    else if (type === 'aggr_func') checkFunction([String(node.name)], false, dialect.functions, allowed);
+    else if (type === 'assign') throw new Refusal('assigning a variable (@x := …) changes session state');
+    else if (type === 'select') checkSelect(node);
+    if (isRead && type !== undefined && !dialect.readNodeTypes.has(type)) {
+      if (WRITE_TYPES.has(type) || DDL_TYPES.has(type)) throw new Refusal(`a data-modifying statement (${type.toUpperCase()}) inside a read is refused`);
+      throw new Refusal(`the statement uses a construct the gate has not reviewed (${type}); it is refused to be safe`);
+    }
+    dialect.checkNode?.(node);
+  });
+}
+
+function checkSelect(node: AstNode): void {
+  const into = node.into;
+  if (isNode(into) && (into.expr != null || into.keyword != null || into.type != null)) {
+    const keyword = String(into.keyword ?? '').toUpperCase();
+    const target = keyword === 'OUTFILE' || keyword === 'DUMPFILE' ? `${keyword} writes a file on the server`
+      : keyword === 'VAR' ? '@variable assigns session variables' : 'a table creates and fills a table';
+    throw new Refusal(`SELECT … INTO is refused: INTO ${target}`);
+  }
+  if (node.locking_read) throw new Refusal(`a locking read (${String(node.locking_read).toUpperCase()}) is refused: it takes locks other sessions wait on`);
+}

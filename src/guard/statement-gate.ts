@@ -1,0 +1,38 @@
+/**
+ * Layer 1 of read-only: a statement gate on a real parser, per dialect. It runs before anything reaches the
+ * database and is deliberately an allow-list: exactly one statement, of a read kind, made only of node types and
+ * functions the gate knows to be free of side effects. What it cannot parse, or does not know, it refuses
+ * (fail closed). The engine backstop (layer 2, in each dialect's session) holds even when this gate is wrong.
+ *
+ * Each dialect's rules live in rules/<dialect>.ts and implement `StatementRules`; this file is the one entry.
+ */
+import type { DialectName } from '../db/dialect.js';
+
+/** What the gate found out about an allowed statement. */
+export interface StatementVerdict {
+  /** `read`: SELECT-like, EXPLAIN of a read, SHOW/DESCRIBE/PRAGMA reads. `write`: DML. `ddl`: schema changes. */
+  readonly kind: 'read' | 'write' | 'ddl';
+  /**
+   * A statement that destroys data in bulk: DELETE/UPDATE without WHERE, DROP, TRUNCATE. Writable environments
+   * ask for confirmation before running it.
+   */
+  readonly isDestructive: boolean;
+}
+
+export interface GateOptions {
+  /** User-defined functions this environment allows in reads (lower-case, optionally schema-qualified). */
+  readonly allowedFunctions: readonly string[];
+}
+
+/**
+ * A dialect's rules. `classify` parses `sql` and either returns the verdict or throws:
+ * - ReadOnlyError naming what was refused and why (a write, a function with side effects, several statements …)
+ * - InvalidInputError when the text cannot be parsed ("could not parse …; only single statements … are accepted")
+ * It never executes anything and never consults the database.
+ */
+export interface StatementRules {
+  classify(sql: string, options: GateOptions): StatementVerdict;
+}
+
+export type RulesFactory = () => Promise<StatementRules>;
+export type { DialectName };

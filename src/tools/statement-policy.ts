@@ -1,0 +1,30 @@
+/**
+ * Decides whether a statement may run in an environment, from the gate's verdict and the environment's mode:
+ * read-only runs only reads; writable runs DML, DDL only with allow_ddl, and statements that destroy data in bulk
+ * only as destructive_statements says. The database backstop (read-only transaction or connection) applies after
+ * this, whatever it decided.
+ */
+import type { Environment } from '../environments/environment.js';
+import { ForbiddenError, ReadOnlyError } from '../errors.js';
+import type { StatementVerdict } from '../guard/statement-gate.js';
+
+export function authorizeStatement(environment: Environment, sql: string): StatementVerdict {
+  const { config } = environment;
+  const verdict = environment.rules.classify(sql, { allowedFunctions: config.allowedFunctions });
+  if (config.readOnly && verdict.kind !== 'read') {
+    throw new ReadOnlyError(`This environment is read-only; the statement would ${verdict.kind === 'ddl' ? 'change the schema' : 'change data'}.`, {
+      hint: 'Only reading statements run here: SELECT, WITH … SELECT, EXPLAIN, SHOW.',
+    });
+  }
+  if (verdict.kind === 'ddl' && !config.allowDdl) {
+    throw new ForbiddenError('Schema changes (CREATE, ALTER, DROP, TRUNCATE …) are not allowed in this environment.', {
+      hint: 'Ask the operator to set allow_ddl: true for it if this is intended.',
+    });
+  }
+  if (verdict.isDestructive && config.destructiveStatements === 'refuse') {
+    throw new ForbiddenError('This statement would destroy data in bulk (DELETE or UPDATE without WHERE, DROP, TRUNCATE) and is refused here.', {
+      hint: 'Add a WHERE clause that selects the rows to change.',
+    });
+  }
+  return verdict;
+}
