@@ -3,10 +3,10 @@
  * stateless) or per connection (stdio, legacy SSE) by the SDK's serving entries; construction only registers
  * closures, so it is cheap.
  */
-import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
+import { McpServer, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
 import type { Environment } from '../environments/environment.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { ToolDefinition } from '../tools/tool.js';
+import type { ConfirmWithUser, ToolDefinition } from '../tools/tool.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { toToolErrorResult } from './error-result.js';
 
@@ -36,7 +36,8 @@ export function createMcpServerFactory(
           const started = performance.now();
           const logContext = { environment: environment.name, tool: tool.name };
           try {
-            const output = await tool.run(input, { environment, signal: context.mcpReq.signal });
+            const confirm = confirmThrough(server, context);
+            const output = await tool.run(input, { environment, signal: context.mcpReq.signal, confirm });
             logger.debug({ ...logContext, ms: Math.round(performance.now() - started) }, 'tool call');
             return {
               content: [{ type: 'text' as const, text: output.text }],
@@ -49,6 +50,31 @@ export function createMcpServerFactory(
       );
     }
     return server;
+  };
+}
+
+/**
+ * A yes/no question to the user via elicitation, when the client declared it can answer one. Stateless HTTP
+ * requests have no channel back to the client (a fresh server per request knows no client capabilities), so
+ * there the answer is undefined and the caller refuses.
+ */
+function confirmThrough(server: McpServer, context: ServerContext): ConfirmWithUser | undefined {
+  if (!server.server.getClientCapabilities()?.elicitation) return undefined;
+  return async (question) => {
+    try {
+      const result = await context.mcpReq.elicitInput({
+        mode: 'form',
+        message: question,
+        requestedSchema: {
+          type: 'object',
+          properties: { confirm: { type: 'boolean', title: 'Run it', description: 'Yes, run this statement' } },
+          required: ['confirm'],
+        },
+      });
+      return result.action === 'accept' && result.content?.confirm === true;
+    } catch {
+      return undefined; // the client could not be asked after all (e.g. a 2026-07-28 request)
+    }
   };
 }
 

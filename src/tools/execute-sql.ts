@@ -31,9 +31,9 @@ export const executeSqlTool = defineTool({
     idempotentHint: environment.config.readOnly,
     openWorldHint: false,
   }),
-  async run(input, { environment, signal }) {
+  async run(input, { environment, signal, confirm }) {
     const { config, dialect } = environment;
-    authorizeStatement(environment, input.query);
+    await authorizeStatement(environment, input.query, confirm);
     const result = await runQuery(dialect, {
       sql: input.query,
       params: input.params ?? [],

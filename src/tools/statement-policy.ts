@@ -7,8 +7,9 @@
 import type { Environment } from '../environments/environment.js';
 import { ForbiddenError, ReadOnlyError } from '../errors.js';
 import type { StatementVerdict } from '../guard/statement-gate.js';
+import type { ConfirmWithUser } from './tool.js';
 
-export function authorizeStatement(environment: Environment, sql: string): StatementVerdict {
+export async function authorizeStatement(environment: Environment, sql: string, confirm?: ConfirmWithUser): Promise<StatementVerdict> {
   const { config } = environment;
   const verdict = environment.rules.classify(sql, { allowedFunctions: config.allowedFunctions });
   if (config.readOnly && verdict.kind !== 'read') {
@@ -21,10 +22,26 @@ export function authorizeStatement(environment: Environment, sql: string): State
       hint: 'Ask the operator to set allow_ddl: true for it if this is intended.',
     });
   }
-  if (verdict.isDestructive && config.destructiveStatements === 'refuse') {
-    throw new ForbiddenError('This statement would destroy data in bulk (DELETE or UPDATE without WHERE, DROP, TRUNCATE) and is refused here.', {
+  if (verdict.isDestructive && config.destructiveStatements !== 'allow') {
+    await requireConfirmation(environment, sql, config.destructiveStatements === 'confirm' ? confirm : undefined);
+  }
+  return verdict;
+}
+
+const DESTRUCTIVE = 'This statement would destroy data in bulk (DELETE or UPDATE without WHERE, DROP, TRUNCATE)';
+
+async function requireConfirmation(environment: Environment, sql: string, confirm: ConfirmWithUser | undefined): Promise<void> {
+  if (!confirm) {
+    throw new ForbiddenError(`${DESTRUCTIVE} and is refused here.`, {
       hint: 'Add a WHERE clause that selects the rows to change.',
     });
   }
-  return verdict;
+  const shown = sql.length > 300 ? `${sql.slice(0, 300)}…` : sql;
+  const answer = await confirm(`Run this statement on "${environment.name}"? ${DESTRUCTIVE}.\n\n${shown}`);
+  if (answer === undefined) {
+    throw new ForbiddenError(`${DESTRUCTIVE} and needs the user's confirmation, but this client cannot ask for it.`, {
+      hint: 'Add a WHERE clause, use a client that supports elicitation, or ask the operator to set destructive_statements: allow.',
+    });
+  }
+  if (!answer) throw new ForbiddenError('The user declined to run this statement; nothing was changed.');
 }

@@ -6,10 +6,18 @@
 import type { z } from 'zod';
 import type { Environment } from '../environments/environment.js';
 
+/**
+ * Asks the user a yes/no question through the client (MCP elicitation). Resolves true only on an explicit yes,
+ * false on no/cancel, and undefined when this client cannot be asked.
+ */
+export type ConfirmWithUser = (question: string) => Promise<boolean | undefined>;
+
 export interface ToolContext {
   readonly environment: Environment;
   /** Aborted when the client cancels the call or disconnects. */
   readonly signal: AbortSignal;
+  /** Present when the transport can carry a question back to the user. */
+  readonly confirm?: ConfirmWithUser;
 }
 
 export interface ToolOutput<T> {
