@@ -262,6 +262,20 @@ describe.each(dialects)('tools on %s', (dialect) => {
       }
     });
 
+    it('keeps a result of very wide rows within the size budget, saying what was cut', async () => {
+      const { structured, text } = await call(executeSqlTool, env, {
+        query: `SELECT n, ${expected.wideText(10_000)} AS body FROM numbers ORDER BY n`,
+      });
+      const rows = structured.rows as [number, string][];
+      expect(structured.truncated).toBe(true);
+      expect(rows.length).toBeGreaterThan(5);
+      expect(rows.length).toBeLessThan(30);
+      expect(rows[0]![1]).toBe(`${'x'.repeat(4_000)}…[10000 chars]`);
+      expect(text).toContain('longer than 4000 characters and cut');
+      expect(text).toContain('100000-character result budget');
+      expect(text.length + JSON.stringify(structured).length).toBeLessThan(110_000);
+    });
+
     it('times out in the database and keeps the pool healthy', async () => {
       const quick = await openEnvironment('quick', fixture.database.url, { statement_timeout_ms: 500, pool: { max: 1 } });
       try {

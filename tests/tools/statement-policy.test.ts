@@ -33,7 +33,7 @@ async function refusal(environment: Environment, query: string, confirm?: Confir
   throw new Error(`expected "${query}" to be refused`);
 }
 
-const count = async (environment: Environment, table: string) => (await execute(environment, `SELECT COUNT(*) FROM ${table}`)).structured.rows[0]![0];
+const count = async (environment: Environment, table: string) => ((await execute(environment, `SELECT COUNT(*) FROM ${table}`)).structured.rows as unknown[][])[0]![0];
 
 describe('writable environments', () => {
   it('run DML with a WHERE clause and commit it', async () => {

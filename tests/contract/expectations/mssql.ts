@@ -23,5 +23,6 @@ export const mssqlExpectations: DialectExpectations = {
   slowQuery: 'SELECT COUNT_BIG(*) AS n FROM numbers a CROSS JOIN numbers b CROSS JOIN numbers c OPTION (MAXDOP 1)',
   // Not "SELEC 1": SQL Server reads an unknown first word of a batch as a procedure name (error 2812).
   syntaxError: { sql: 'SELECT FROM customers', messageContains: 'could not parse the statement at line 1' },
+  wideText: (n) => `REPLICATE(CAST('x' AS varchar(max)), ${n})`,
   limitQuery: (sql, n) => sql.replace(/^\s*SELECT\b/i, `SELECT TOP (${n})`),
 };

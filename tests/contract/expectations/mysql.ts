@@ -21,5 +21,6 @@ export const mysqlExpectations: DialectExpectations = {
   // SLEEP() stopped by a timeout returns 1 instead of failing; a 2500³ cross join really runs (and fails) instead.
   slowQuery: 'SELECT COUNT(*) FROM numbers a, numbers b, numbers c',
   syntaxError: { sql: 'SELEC 1', messageContains: 'could not parse the statement at line 1, column 7' },
+  wideText: (n) => `REPEAT('x', ${n})`,
   limitQuery: (sql, n) => `${sql} LIMIT ${n}`,
 };

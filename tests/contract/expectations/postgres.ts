@@ -27,5 +27,6 @@ export const postgresExpectations: DialectExpectations = {
   // Passes the statement gate (pg_sleep does not) and runs for minutes.
   slowQuery: 'SELECT count(*) FROM generate_series(1, 10000000000)',
   syntaxError: { sql: 'SELEC 1', messageContains: 'syntax error' },
+  wideText: (n) => `repeat('x', ${n})`,
   limitQuery: (sql, n) => `${sql} LIMIT ${n}`,
 };

@@ -19,5 +19,6 @@ export const sqliteExpectations: DialectExpectations = {
   },
   slowQuery: 'WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s) SELECT COUNT(*) FROM s',
   syntaxError: { sql: 'SELEC 1', messageContains: 'could not parse the statement at line 1, column 7' },
+  wideText: (n) => `printf('%.*c', ${n}, 'x')`,
   limitQuery: (sql, n) => `${sql} LIMIT ${n}`,
 };

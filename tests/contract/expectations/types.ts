@@ -14,6 +14,8 @@ export interface DialectExpectations {
   readonly slowQuery: string;
   /** A statement with a syntax error, and a fragment of the database's message for it. */
   readonly syntaxError: { sql: string; messageContains: string };
+  /** An expression giving a text value of `n` characters, for the size-budget test. */
+  wideText(n: number): string;
   /** `SELECT … LIMIT n` in this dialect (SQL Server: TOP). */
   limitQuery(sql: string, n: number): string;
 }
