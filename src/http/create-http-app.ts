@@ -3,7 +3,8 @@
  * `/<env>/sse` + `/<env>/messages`, and the server's own `/health`. The only folder that imports Hono.
  */
 import { createMcpHandler, type McpServerFactory } from '@modelcontextprotocol/server';
-import { Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ServerConfig } from '../config/schema.js';
@@ -16,6 +17,7 @@ import type { ToolDefinition } from '../tools/tool.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { errorResponse } from './on-error.js';
 import { requestGuards } from './request-guards.js';
+import { cancelledIds, StatelessCancellation, toolCallIds } from './stateless-cancellation.js';
 
 export interface HttpAppOptions {
   server: ServerConfig;
@@ -86,11 +88,29 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const legacySse = new LegacySseEndpoint(factory, { messagesPath: `${base}/messages`, logger });
     closers.push(() => streamable.close(), () => legacySse.close());
 
+    const cancellation = new StatelessCancellation();
+    const servePost = async (c: Context) => {
+      const body = await c.req.raw.clone().json().catch(() => undefined);
+      if (body === undefined) return streamable.fetch(c.req.raw); // the SDK answers the parse error
+      const clientKey = `${getConnInfo(c).remote.address ?? ''}|${c.req.header('user-agent') ?? ''}`;
+      for (const id of cancelledIds(body)) cancellation.cancel(clientKey, id);
+      const tracked = toolCallIds(body).map((id) => cancellation.track(clientKey, id));
+      if (tracked.length === 0) return streamable.fetch(c.req.raw, { parsedBody: body });
+      const request = new Request(c.req.raw.url, {
+        method: 'POST',
+        headers: c.req.raw.headers,
+        signal: AbortSignal.any([c.req.raw.signal, ...tracked.map((t) => t.signal)]),
+      });
+      const response = await streamable.fetch(request, { parsedBody: body });
+      return releaseWhenDone(response, () => tracked.forEach((t) => t.release()));
+    };
+
     app.use(`${base}/*`, guards);
+    app.post(`${base}/mcp`, servePost);
     app.all(`${base}/mcp`, (c) => streamable.fetch(c.req.raw));
     app.get(`${base}/sse`, (c) => legacySse.open(c.req.raw));
     // The seed's clients also POST JSON-RPC straight to /sse: serve it like Streamable HTTP.
-    app.post(`${base}/sse`, (c) => streamable.fetch(c.req.raw));
+    app.post(`${base}/sse`, servePost);
     app.post(`${base}/messages`, (c) => legacySse.post(c.req.raw));
   }
 
@@ -110,4 +130,15 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       await Promise.all(closers.map((close) => close().catch(() => undefined)));
     },
   };
+}
+
+/** Calls `release` once the response body has been fully sent (or abandoned). */
+function releaseWhenDone(response: Response, release: () => void): Response {
+  if (!response.body) {
+    release();
+    return response;
+  }
+  const passThrough = new TransformStream<Uint8Array, Uint8Array>({ flush: release });
+  response.body.pipeTo(passThrough.writable).catch(release);
+  return new Response(passThrough.readable, { status: response.status, statusText: response.statusText, headers: response.headers });
 }

@@ -35,6 +35,7 @@ export function createMcpServerFactory(
         async (input, context) => {
           const started = performance.now();
           const logContext = { environment: environment.name, tool: tool.name };
+          logger.debug(logContext, 'tool call started');
           try {
             const confirm = confirmThrough(server, context);
             const output = await tool.run(input, { environment, signal: context.mcpReq.signal, confirm });
