@@ -135,6 +135,8 @@ const UNPARSEABLE = [
   "SELECT 'unterminated",
   'SELECT 1 /* unterminated',
   '',
+  // Deep nesting would exhaust the parser's stack.
+  `SELECT ${'('.repeat(201)}1${')'.repeat(201)}`,
   // node-sql-parser would read # as a comment; SQLite rejects it.
   'SELECT a FROM t WHERE b = 1 # , load_extension(1)',
   // Known parser gaps (docs/guard/sqlite.md): refused as unparseable, never waved through.

@@ -10,7 +10,7 @@ const DISTINCT_AGGREGATES = new Set(['AVG', 'CHECKSUM_AGG', 'COUNT_BIG', 'MAX', 
 /** TRY_CAST parses like CAST, COUNT_BIG like COUNT; both are allowed built-ins either way. */
 const SYNONYMS: Record<string, string> = { TRY_CAST: 'CAST', COUNT_BIG: 'COUNT' };
 /** Hints the legacy form `FROM t (NOLOCK)` may carry; the parser takes `t (…)` for a function call. */
-export const TABLE_HINTS = new Set([
+const TABLE_HINTS = new Set([
   'FORCESCAN', 'FORCESEEK', 'HOLDLOCK', 'NOEXPAND', 'NOLOCK', 'NOWAIT', 'PAGLOCK', 'READCOMMITTED', 'READCOMMITTEDLOCK',
   'READPAST', 'READUNCOMMITTED', 'REPEATABLEREAD', 'ROWLOCK', 'SERIALIZABLE', 'SNAPSHOT', 'TABLOCK', 'TABLOCKX', 'UPDLOCK',
   'XLOCK',
@@ -139,7 +139,7 @@ function blankQueryHints(tokens: readonly Token[], at: number, edits: Edits): vo
  */
 function addWithToLegacyHints(tokens: readonly Token[], open: number, edits: Edits): void {
   const name = tokens[open - 1]!;
-  if (name.kind !== 'word' && name.kind !== 'quoted') return;
+  if ((name.kind !== 'word' && name.kind !== 'quoted') || !TABLE_HINTS.has(tokens[open + 1]?.value ?? '')) return;
   const close = closingParen(tokens, open);
   if (close < 0 || close === open + 1) return;
   for (let i = open + 1; i < close; i++) {

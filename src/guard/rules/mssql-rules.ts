@@ -6,7 +6,7 @@
  */
 import type { StatementRules, StatementVerdict } from '../statement-gate.js';
 import { MSSQL_FUNCTIONS } from './mssql-functions.js';
-import { rewriteForMssqlParser, TABLE_HINTS } from './mssql-rewrites.js';
+import { rewriteForMssqlParser } from './mssql-rewrites.js';
 import { createParserGate, isNode, type AstNode } from './sql-parser-ast.js';
 import { mainStatementWord, Refusal, type LexerRules, type Token } from './sql-parser-text.js';
 

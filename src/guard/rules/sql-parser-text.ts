@@ -58,6 +58,7 @@ export class Unparseable extends Error {}
 // look-alike characters (zero-width joiners, no-break spaces, bidi controls, fullwidth quotes and semicolons) could
 // make the text read differently to a person, the parser and the server.
 const NON_ASCII_WORD = /[\p{L}\p{N}\p{M}]/u;
+const MAX_DEPTH = 200;
 
 /** Splits `sql` into tokens the way the server reads it. Throws Refusal or Unparseable. */
 export function lexSql(sql: string, rules: LexerRules): Token[] {
@@ -69,7 +70,8 @@ export function lexSql(sql: string, rules: LexerRules): Token[] {
     const text = sql.slice(i, end);
     if (text === ')') depth--;
     tokens.push({ kind, text, value: value ?? (kind === 'word' ? text.toUpperCase() : text), start: i, end, depth, startsLine: !lineHasToken });
-    if (text === '(') depth++;
+    // The parser recurses per level; real queries nest a few dozen levels at most.
+    if (text === '(' && ++depth > MAX_DEPTH) throw new Unparseable(`parentheses are nested more than ${MAX_DEPTH} levels deep`);
     lineHasToken = true;
     i = end;
   };
@@ -122,8 +124,9 @@ function isWordChar(ch: string, extra: string): boolean {
 
 /** MySQL and SQLite end a line comment at \n, SQL Server at \r too: ending at either never hides code. */
 function lineEnd(sql: string, from: number): number {
-  const match = /[\r\n]/.exec(sql.slice(from));
-  return match ? from + match.index : sql.length;
+  let i = from;
+  while (i < sql.length && sql[i] !== '\n' && sql[i] !== '\r') i++;
+  return i;
 }
 
 function blockCommentEnd(sql: string, from: number, nested: boolean): number {
@@ -282,8 +285,9 @@ export function replaceByOne(edits: Edits, from: number, to: number): void {
  */
 export function blankWindowFrame(tokens: readonly Token[], open: number, edits: Edits, starts: ReadonlySet<string>): void {
   const close = closingParen(tokens, open);
-  const frame = tokens.findIndex((t, i) => i > open && i < close && t.depth === tokens[open]!.depth + 1 && t.kind === 'word' && starts.has(t.value));
-  if (close < 0 || frame < 0) return;
+  let frame = open + 1;
+  while (frame < close && !(tokens[frame]!.depth === tokens[open]!.depth + 1 && tokens[frame]!.kind === 'word' && starts.has(tokens[frame]!.value))) frame++;
+  if (close < 0 || frame >= close) return;
   for (let i = frame; i < close; i++) if (tokens[i]!.kind === 'punct' && tokens[i]!.text !== '-' && tokens[i]!.text !== '+') return;
   for (let i = frame; i < close; i++) edits.set(i, '');
 }
