@@ -5,7 +5,7 @@
  */
 import type { QueryResult } from '../db/run-query.js';
 import type { JsonValue } from '../db/serialize-value.js';
-import { renderCell } from './render-result.js';
+import { renderRow } from './render-result.js';
 
 export interface ResultBudget {
   /** Characters for the whole result: the text rows plus their JSON in structured content. */
@@ -16,6 +16,8 @@ export interface ResultBudget {
 export interface FittedResult extends QueryResult {
   /** Sentences for the model about what was cut; empty when nothing was. */
   readonly notes: readonly string[];
+  /** Each kept row rendered for the text content (computed once here, where its size is measured). */
+  readonly lines: readonly string[];
 }
 
 /** What the rest of a result (header, notes, fences, column list) may take besides the rows. */
@@ -31,13 +33,15 @@ export function fitResult(result: QueryResult, budget: ResultBudget): FittedResu
     }),
   );
   let used = OVERHEAD_CHARS + JSON.stringify(result.columns).length;
-  let kept = 0;
+  const lines: string[] = [];
   for (const row of rows) {
-    const cost = JSON.stringify(row).length + row.reduce<number>((sum, value) => sum + renderCell(value).length + 3, 1);
+    const line = renderRow(row);
+    const cost = JSON.stringify(row).length + line.length + 1;
     if (used + cost > budget.maxResultChars) break;
     used += cost;
-    kept++;
+    lines.push(line);
   }
+  const kept = lines.length;
   const notes: string[] = [];
   if (cutCells > 0) {
     notes.push(`${cutCells} value${cutCells === 1 ? ' was' : 's were'} longer than ${budget.maxCellChars} characters and cut (marked …[N chars]); select substrings or lengths instead.`);
@@ -47,5 +51,5 @@ export function fitResult(result: QueryResult, budget: ResultBudget): FittedResu
     notes.push(`Only ${kept} of ${rows.length} rows fit the ${budget.maxResultChars}-character result budget; select fewer columns, aggregate, or add LIMIT.`);
     rows.length = kept;
   }
-  return { ...result, rows, rowCount: rows.length, truncated: result.truncated || isCutBySize, notes };
+  return { ...result, rows, rowCount: rows.length, truncated: result.truncated || isCutBySize, notes, lines };
 }

@@ -31,6 +31,6 @@ export function toQueryOutput(result: QueryResult, environment: Environment, row
       rows_affected: fitted.rowsAffected,
       elapsed_ms: fitted.elapsedMs,
     },
-    text: renderQueryResult(fitted, notes),
+    text: renderQueryResult(fitted, notes, fitted.lines),
   };
 }
