@@ -281,3 +281,18 @@ describe('MariaDB statement gate', () => {
     expect(refusal(() => mariadb.classify(sql, NONE)).message).toContain(reason);
   });
 });
+
+describe('MariaDB grammar gaps', () => {
+  it('reads unqualified columns that the MariaDB grammar takes for keywords (status, session, global)', async () => {
+    const mariadb = await createMysqlRules({ flavor: 'mariadb' });
+    for (const sql of [
+      "SELECT status, COUNT(*) FROM orders WHERE status = 'completed' GROUP BY status ORDER BY status",
+      "SELECT c.id FROM customers c WHERE c.id NOT IN (SELECT customer_id FROM orders WHERE status = 'disputed')",
+      'SELECT session, global FROM t',
+    ]) {
+      expect(mariadb.classify(sql, { allowedFunctions: [] }), sql).toEqual({ kind: 'read', isDestructive: false });
+    }
+    expect(() => mariadb.classify("SELECT status FROM orders INTO OUTFILE '/tmp/x'", { allowedFunctions: [] })).toThrow();
+    expect(() => mariadb.classify('SELECT LOAD_FILE(status) FROM orders', { allowedFunctions: [] })).toThrow();
+  });
+});

@@ -71,13 +71,28 @@ const READ_NODE_TYPES = new Set([
 
 export async function createMysqlRules(options: MysqlRulesOptions = {}): Promise<StatementRules> {
   const isMariadb = options.flavor === 'mariadb';
-  const grammar = isMariadb ? await import('node-sql-parser/build/mariadb.js') : await import('node-sql-parser/build/mysql.js');
-  const parser = new grammar.default.Parser();
+  const mysqlParser = new (await import('node-sql-parser/build/mysql.js')).default.Parser();
+  const mariadbParser = isMariadb ? new (await import('node-sql-parser/build/mariadb.js')).default.Parser() : null;
   const database = isMariadb ? 'MariaDB' : 'MySQL';
+  // node-sql-parser's MariaDB grammar refuses some plain column names the server accepts (`status`, `session`,
+  // `global` unqualified); its MySQL grammar reads them. The text is the same lexed, comment-free copy either way,
+  // and the tree is checked the same way, so a statement only one grammar parses is still fully checked.
+  const parse = (sql: string) => {
+    if (!mariadbParser) return mysqlParser.astify(sql, { database: 'MySQL' });
+    try {
+      return mariadbParser.astify(sql, { database: 'MariaDB' });
+    } catch (mariadbError) {
+      try {
+        return mysqlParser.astify(sql, { database: 'MySQL' });
+      } catch {
+        throw mariadbError;
+      }
+    }
+  };
   return createParserGate({
     name: database,
     lexer: LEXER,
-    parse: (sql) => parser.astify(sql, { database }),
+    parse,
     functions: MYSQL_FUNCTIONS,
     readHint: `Read-only ${database} statements are one SELECT (CTEs, UNION/INTERSECT/EXCEPT, subqueries, window and JSON functions) without INTO or locking clauses, EXPLAIN of a SELECT, SHOW … and DESCRIBE.`,
     allowsLeadingSemicolon: false,
