@@ -5,8 +5,13 @@
  *
  * Environment knobs (defaults in brackets): BENCH_DURATION_MS [5000] measured time per scenario,
  * BENCH_WARMUP_MS [1000], BENCH_ENGINES [postgres,sqlite], BENCH_PG_URL [postgres://postgres@127.0.0.1:5432/postgres]
- * (an admin connection; the benchmark database is sqlgate_bench), BENCH_ROWS [1000000], BENCH_RESULTS [bench/RESULTS.md].
+ * (an admin connection; the benchmark database is sqlgate_bench), BENCH_ROWS [1000000], BENCH_RESULTS [bench/RESULTS.md],
+ * BENCH_GATE_ITERATIONS [2000], BENCH_GATE_WARMUP [200], BENCH_GATE_MAX_MS [2000], BENCH_GATE_DIALECTS [all five].
+ *
+ * `node bench/run.mjs --only gate` (or BENCH_ONLY=gate) measures only the statement gate's cost: no database, about
+ * a minute, and it replaces only the gate section of RESULTS.md.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -14,9 +19,10 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generatePostgres, generateSqlite, openBenchConnections, PG_DATABASE, SALES_ROWS } from './lib/data.mjs';
 import { cpuDelta, cpuPercent, cpuSnapshot, ownProcessGroup } from './lib/cpu.mjs';
+import { gateSettings, measureGateCost } from './lib/gate-cost.mjs';
 import { callOnce, floorTarget, mcpTarget, runLoad, summarize } from './lib/load.mjs';
 import { killAllSync, sleep, startNodeProcess, stopAll, stopProcess } from './lib/procs.mjs';
-import { fmt, renderMarkdown, renderText } from './lib/report.mjs';
+import { fmt, renderGateMarkdown, renderGateOnlyMarkdown, renderGateText, renderMarkdown, renderText, replaceGateSection } from './lib/report.mjs';
 import { rssNow, startRssSampler } from './lib/rss.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -36,7 +42,23 @@ const settings = {
   demoRuns: 3,
   /** sqlgate's default pool.max; the floor's pg.Pool gets the same. */
   poolMax: 5,
+  /** `gate`: only the statement gate's cost (`--only gate` or BENCH_ONLY=gate); null: everything. */
+  only: null,
+  gate: gateSettings(),
 };
+
+/** `--only gate`, `--only=gate` or BENCH_ONLY=gate. */
+function onlyOption() {
+  const args = process.argv.slice(2);
+  let only = process.env.BENCH_ONLY || null;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--only') only = args[++i] ?? '';
+    else if (args[i].startsWith('--only=')) only = args[i].slice('--only='.length);
+    else throw new Error(`unknown argument ${args[i]} (the benchmark takes --only gate; everything else is set by BENCH_* variables, see bench/README.md)`);
+  }
+  if (only !== null && only !== 'gate') throw new Error(`--only ${only}: the only part that runs alone is "gate"`);
+  return only;
+}
 
 /**
  * sqlgate (0) and the floor (1) take turns in slices in this order (ABBA BAAB), so that background load drifting
@@ -102,6 +124,8 @@ async function main() {
   if (Number(process.versions.node.split('.')[0]) < 22) {
     throw new Error(`Node ${process.version}: the benchmark needs Node ≥ 22 (run ". scripts/node.sh" first).`);
   }
+  settings.only = onlyOption();
+  if (settings.only === 'gate') return gateOnly();
   fs.mkdirSync(WORK, { recursive: true });
   const started = Date.now();
   const results = { date: new Date(), settings, maxResultChars: MAX_RESULT_CHARS, machine: await machineInfo(), demo: null, sections: [], notes: [] };
@@ -109,7 +133,10 @@ async function main() {
   log(`${settings.durationMs} ms measured per scenario and server (${SLICE_ORDER.length / 2} slices, warm-up ${settings.warmupMs} ms then ${LATER_WARMUP_MS} ms), concurrency ${settings.concurrencies.join(' and ')}\n`);
 
   results.background = await backgroundCpu();
-  log(`CPU before the run (1 s): ${results.background.busyPct.toFixed(0)} % busy, ${results.background.otherPct.toFixed(0)} % by other processes, ${results.background.stealPct.toFixed(0)} % steal${results.background.otherPct > 10 ? '  ← the machine is not idle; results will be low and noisy' : ''}\n`);
+  logBackground(results.background);
+
+  results.gate = await benchGate();
+  results.gateRun = { command: 'npm run bench', machine: results.machine, background: results.background, git: gitState() };
 
   results.demo = await timeDemo(settings.demoRuns);
   log(`demo generation (ensureDemoDatabase): ${results.demo.runs.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}\n`);
@@ -131,6 +158,54 @@ async function main() {
   log(`\n${renderText(results)}`);
   fs.writeFileSync(settings.resultsFile, renderMarkdown(results));
   log(`\nWrote ${path.relative(process.cwd(), settings.resultsFile)} (${results.elapsedSeconds.toFixed(0)} s in total).`);
+  failOnGateRefusals(results.gate);
+}
+
+function logBackground(background) {
+  log(`CPU before the run (1 s): ${background.busyPct.toFixed(0)} % busy, ${background.otherPct.toFixed(0)} % by other processes, ${background.stealPct.toFixed(0)} % steal${background.otherPct > 10 ? '  ← the machine is not idle; results will be low and noisy' : ''}\n`);
+}
+
+/** The statement gate's parse-and-check cost per dialect, in this process (bench/lib/gate-cost.mjs). */
+async function benchGate() {
+  const { iterations, warmup, maxMsPerQuery } = settings.gate;
+  log(`Statement gate: ${iterations} calls per query after ${warmup} warm-up calls (at most ${maxMsPerQuery} ms per query)…`);
+  const gate = await measureGateCost({ root: ROOT, settings: settings.gate, ownGroups, log });
+  log('');
+  return gate;
+}
+
+/** `--only gate`: measure the gate and replace its section of RESULTS.md, keeping the others. */
+async function gateOnly() {
+  const machine = await machineInfo();
+  log(`sqlgate benchmark, statement gate only · ${machine.summary}\n`);
+  const background = await backgroundCpu();
+  logBackground(background);
+  const gate = await benchGate();
+  const run = { command: 'node bench/run.mjs --only gate', machine, background, git: gitState() };
+  log(renderGateText(gate));
+  const file = settings.resultsFile;
+  const section = renderGateMarkdown(gate, run);
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+  fs.writeFileSync(file, existing === null ? renderGateOnlyMarkdown(gate, run) : replaceGateSection(existing, section));
+  log(`\n${existing === null ? 'Wrote' : 'Updated the statement gate section of'} ${path.relative(process.cwd(), file)}.`);
+  failOnGateRefusals(gate);
+}
+
+function failOnGateRefusals(gate) {
+  if (!gate?.refusals.length) return;
+  process.exitCode = 1;
+  process.stderr.write(`\nbench FAILED: the statement gate refused ${gate.refusals.length} valid read(s):\n${gate.refusals.map((r) => `  ${r.dialect} · ${r.label}: ${r.code ?? r.name}: ${r.message}`).join('\n')}\n`);
+}
+
+/** Which code was measured: the commit, and whether src/ differs from it (others may be editing it). */
+function gitState() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const changed = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `git ${commit}${changed ? ', built with uncommitted changes in src/' : ''}`;
+  } catch {
+    return null;
+  }
 }
 
 async function benchPostgres() {

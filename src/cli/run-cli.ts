@@ -1,5 +1,5 @@
 /**
- * The command line: serve, stdio, init. The only code that reads argv and the process environment or decides
+ * The command line: serve, stdio, init, doctor. The only code that reads argv and the process environment or decides
  * an exit code; everything it needs is handed to app.ts.
  */
 import fs from 'node:fs';
@@ -14,6 +14,7 @@ import { isLoopbackHost } from '../http/request-guards.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { startBanner } from './banner.js';
+import { runDoctor } from './doctor.js';
 import { reportCliError } from './exit.js';
 import { INIT_CONFIG } from './init-config.js';
 
@@ -118,6 +119,19 @@ export async function runCli(io: CliIo): Promise<number> {
       fs.writeFileSync(file, INIT_CONFIG, { mode: 0o600 });
       io.stdout(`Wrote ${file}. Edit it, then run: sqlgate serve --config ${options.output}\n`);
       return 0;
+    }));
+
+  program
+    .command('doctor')
+    .description("Connect to each environment and check its database login's privileges. Exits 1 when a read-only environment's login can write or reach the server's files, or a database is unreachable.")
+    .option('-c, --config <file>', 'configuration file (default: as for serve)')
+    .option('-d, --dir <dir>', 'directory for relative paths and the demo database (default: the current one)')
+    .option('-e, --env <name>', 'check only this environment')
+    .option('--json', 'print the report as JSON')
+    .action(guard(async (options: { config?: string; dir?: string; env?: string; json?: boolean }) => {
+      const config = loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir) });
+      const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
+      return runDoctor({ config, environmentName: options.env, isJson: options.json === true, write: io.stdout, logger });
     }));
 
   try {

@@ -59,6 +59,11 @@ export const environmentSchema = z
     /** Fill this SQLite file with the generated demo sales database when it does not exist. */
     demo: z.boolean().default(false),
     read_only: z.boolean().default(true),
+    /**
+     * Read-only environments: refuse to start when the database login could write or reach the server's files
+     * (what `sqlgate doctor` checks), instead of only warning. A database that is down at start is not checked.
+     */
+    strict_privileges: z.boolean().default(false),
     /** Writable environments only: allow CREATE/ALTER/DROP/TRUNCATE and other schema changes. */
     allow_ddl: z.boolean().default(false),
     /**
@@ -89,6 +94,7 @@ export const environmentSchema = z
     description: e.description,
     isDemo: e.demo,
     readOnly: e.read_only,
+    strictPrivileges: e.strict_privileges,
     allowDdl: e.allow_ddl,
     destructiveStatements: e.destructive_statements,
     allowedFunctions: e.allowed_functions,

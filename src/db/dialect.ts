@@ -134,6 +134,37 @@ export interface ConnectionStatus {
   readonly error?: string;
 }
 
+/** How much a privilege finding matters. */
+export type PrivilegeSeverity = 'danger' | 'warning' | 'ok';
+
+export interface PrivilegeFinding {
+  readonly severity: PrivilegeSeverity;
+  /**
+   * What was found and what to do about it, naming the login and, for danger and warning, the least-privilege
+   * setup section of docs/dialects/<dialect>.md. Meant for the operator (doctor output, start-up log): it may name
+   * tables, schemas and files, never a password or a host.
+   */
+  readonly message: string;
+}
+
+/**
+ * What the environment's login could do beyond reading, whatever sqlgate's own read-only settings say: those stop
+ * statements, the login's privileges are what is left when a statement gets past them.
+ */
+export interface PrivilegeReport {
+  /** Who the checked identity is: the role or user name (MySQL `user@host`, SQLite the OS user). Never a password. */
+  readonly login: string;
+  /** The login could change data or schema (write privileges, ownership, admin roles, a writable SQLite file). */
+  readonly canWrite: boolean;
+  /** The login could read or write files on the database server, or run programs there. */
+  readonly canReachServerFiles: boolean;
+  /**
+   * Dangers first, then warnings; a login that can neither write nor reach server files also has one `ok` finding
+   * saying so. A `danger` finding always sets `canWrite` or `canReachServerFiles`; a `warning` may (SQLite).
+   */
+  readonly findings: readonly PrivilegeFinding[];
+}
+
 /** A database engine. Built by db/registry.ts from an EnvironmentConfig; owns its connection pool. */
 export interface Dialect {
   readonly name: DialectName;
@@ -152,4 +183,10 @@ export interface Dialect {
   sampleSql(table: TableRef, limit: number): string;
   /** Translates a driver error into ours; the database's own message is kept, connection details are not. */
   toError(err: unknown): SqlgateError;
+  /**
+   * Reads the login's privileges from the catalog (SQLite: the database file's permissions) through an ordinary
+   * read-only session: nothing is written and no privilege is exercised. Throws the dialect's SqlgateError, e.g.
+   * UnavailableError when the database cannot be reached; callers that must not fail ping() first.
+   */
+  privileges(): Promise<PrivilegeReport>;
 }

@@ -74,6 +74,7 @@ function writableSqliteEnvironment(file: string): EnvironmentConfig {
     description: undefined,
     isDemo: false,
     readOnly: false,
+    strictPrivileges: false,
     allowDdl: true,
     destructiveStatements: 'allow',
     allowedFunctions: [],

@@ -10,11 +10,12 @@ import type { ConnectionConfiguration } from 'tedious';
 import { UnavailableError, type SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
 import { acquireConnection } from '../acquire-connection.js';
-import type { ConnectionStatus, Dialect, Introspector, Session, SessionOptions, TableRef } from '../dialect.js';
+import type { ConnectionStatus, Dialect, Introspector, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { MssqlConnection } from './mssql-connection.js';
 import { mssqlConnectionOptions, type MssqlEnvironmentConfig } from './mssql-connection-options.js';
 import { firstServerError, mssqlToError, MssqlConnectError } from './mssql-errors.js';
 import { MssqlIntrospector } from './mssql-introspector.js';
+import { mssqlPrivileges } from './mssql-privileges.js';
 import { MssqlSession } from './mssql-session.js';
 
 const PING_TIMEOUT_MS = 5_000;
@@ -97,6 +98,10 @@ export class MssqlDialect implements Dialect {
     const name = this.quoteIdentifier(table.name);
     const qualified = table.schema === null ? name : `${this.quoteIdentifier(table.schema)}.${name}`;
     return `SELECT TOP (${Math.max(0, Math.trunc(limit))}) * FROM ${qualified}`;
+  }
+
+  privileges(): Promise<PrivilegeReport> {
+    return mssqlPrivileges(this);
   }
 
   toError(err: unknown): SqlgateError {

@@ -7,11 +7,12 @@ import type { ConnectionOptions } from 'mysql2';
 import { UnavailableError, type SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
 import { acquireConnection } from '../acquire-connection.js';
-import type { ConnectionStatus, Dialect, Introspector, Session, SessionOptions, TableRef } from '../dialect.js';
+import type { ConnectionStatus, Dialect, Introspector, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { mysqlConnectionOptions, type MysqlEnvironmentConfig } from './mysql-connection-options.js';
 import { killQuery, MysqlConnection, type MysqlFlavor } from './mysql-connection.js';
 import { mysqlToError } from './mysql-errors.js';
 import { MysqlIntrospector } from './mysql-introspector.js';
+import { mysqlPrivileges } from './mysql-privileges.js';
 import { MysqlSession, type MysqlSessionHooks } from './mysql-session.js';
 
 const PING_TIMEOUT_MS = 5_000;
@@ -107,6 +108,10 @@ export class MysqlDialect implements Dialect {
   sampleSql(table: TableRef, limit: number): string {
     const name = this.quoteIdentifier(table.name);
     return `SELECT * FROM ${table.schema === null ? name : `${this.quoteIdentifier(table.schema)}.${name}`} LIMIT ${Math.trunc(limit)}`;
+  }
+
+  privileges(): Promise<PrivilegeReport> {
+    return mysqlPrivileges(this, { isMariaDb: () => this.flavor === 'mariadb', connectionOptions: this.connectionOptions });
   }
 
   toError(err: unknown): SqlgateError {

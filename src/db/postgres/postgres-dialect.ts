@@ -11,11 +11,12 @@ import type { EnvironmentConfig } from '../../config/schema.js';
 import { UnavailableError, type SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
 import { acquireConnection } from '../acquire-connection.js';
-import type { ConnectionStatus, Dialect, Introspector, Session, SessionOptions, TableRef } from '../dialect.js';
+import type { ConnectionStatus, Dialect, Introspector, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { PostgresConnection, withSideConnection } from './postgres-connection.js';
 import { postgresConnectionOptions, resolveSslMode, type PostgresConnectionOptions } from './postgres-connection-options.js';
 import { postgresToError } from './postgres-errors.js';
 import { PostgresIntrospector } from './postgres-introspector.js';
+import { postgresPrivileges } from './postgres-privileges.js';
 import { PostgresSession } from './postgres-session.js';
 import { PostgresTypeNames } from './postgres-type-names.js';
 
@@ -115,6 +116,10 @@ export class PostgresDialect implements Dialect {
     const name = this.quoteIdentifier(table.name);
     const qualified = table.schema === null ? name : `${this.quoteIdentifier(table.schema)}.${name}`;
     return `SELECT * FROM ${qualified} LIMIT ${Math.trunc(limit)}`;
+  }
+
+  privileges(): Promise<PrivilegeReport> {
+    return postgresPrivileges(this);
   }
 
   toError(err: unknown): SqlgateError {

@@ -8,10 +8,11 @@ import type { SqliteTarget } from '../../config/database-url.js';
 import type { SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
 import { acquireConnection } from '../acquire-connection.js';
-import type { ConnectionStatus, Dialect, Introspector, Session, SessionOptions, TableRef } from '../dialect.js';
+import type { ConnectionStatus, Dialect, Introspector, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { sqliteToError } from './sqlite-errors.js';
 import { SqliteIntrospector } from './sqlite-introspector.js';
+import { sqlitePrivileges } from './sqlite-privileges.js';
 import { SqliteSession } from './sqlite-session.js';
 
 export class SqliteDialect implements Dialect {
@@ -81,6 +82,11 @@ export class SqliteDialect implements Dialect {
 
   sampleSql(table: TableRef, limit: number): string {
     return `SELECT * FROM ${this.quoteIdentifier(table.name)} LIMIT ${Math.trunc(limit)}`;
+  }
+
+  /** The file's permissions for sqlgate's own process (a few stat calls: no worker needed). */
+  async privileges(): Promise<PrivilegeReport> {
+    return sqlitePrivileges(this.config.target.file);
   }
 
   toError(err: unknown): SqlgateError {
