@@ -11,8 +11,9 @@ export async function catalogQuery(
   dialect: Dialect,
   sql: string,
   params: readonly unknown[] = [],
+  timeoutMs = CATALOG_TIMEOUT_MS,
 ): Promise<Record<string, unknown>[]> {
-  const session = await dialect.session({ readOnly: true, timeoutMs: CATALOG_TIMEOUT_MS });
+  const session = await dialect.session({ readOnly: true, timeoutMs });
   const cursor = session.execute(sql, params);
   try {
     const out: Record<string, unknown>[] = [];

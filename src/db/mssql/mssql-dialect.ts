@@ -10,6 +10,7 @@ import type { ConnectionConfiguration } from 'tedious';
 import { UnavailableError, type SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
 import { acquireConnection } from '../acquire-connection.js';
+import { pingDialect } from '../ping-dialect.js';
 import type { ConnectionStatus, Dialect, Introspector, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { MssqlConnection } from './mssql-connection.js';
 import { mssqlConnectionOptions, type MssqlEnvironmentConfig } from './mssql-connection-options.js';
@@ -18,7 +19,6 @@ import { MssqlIntrospector } from './mssql-introspector.js';
 import { mssqlPrivileges } from './mssql-privileges.js';
 import { MssqlSession } from './mssql-session.js';
 
-const PING_TIMEOUT_MS = 5_000;
 
 export class MssqlDialect implements Dialect {
   readonly name = 'mssql' as const;
@@ -47,21 +47,8 @@ export class MssqlDialect implements Dialect {
     this.pool = null;
   }
 
-  async ping(): Promise<ConnectionStatus> {
-    const started = performance.now();
-    try {
-      const session = await this.session({ readOnly: true, timeoutMs: PING_TIMEOUT_MS });
-      const cursor = session.execute('SELECT 1', []);
-      try {
-        await cursor.read(1);
-        await cursor.close();
-      } finally {
-        await session.finish('rollback');
-      }
-      return { connected: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-    } catch (err) {
-      return { connected: false, latencyMs: null, error: this.toError(err).message };
-    }
+  ping(): Promise<ConnectionStatus> {
+    return pingDialect(this);
   }
 
   async session(options: SessionOptions): Promise<Session> {

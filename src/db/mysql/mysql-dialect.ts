@@ -7,6 +7,7 @@ import type { ConnectionOptions } from 'mysql2';
 import { UnavailableError, type SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
 import { acquireConnection } from '../acquire-connection.js';
+import { pingDialect } from '../ping-dialect.js';
 import type { ConnectionStatus, Dialect, Introspector, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { mysqlConnectionOptions, type MysqlEnvironmentConfig } from './mysql-connection-options.js';
 import { killQuery, MysqlConnection, type MysqlFlavor } from './mysql-connection.js';
@@ -15,7 +16,6 @@ import { MysqlIntrospector } from './mysql-introspector.js';
 import { mysqlPrivileges } from './mysql-privileges.js';
 import { MysqlSession, type MysqlSessionHooks } from './mysql-session.js';
 
-const PING_TIMEOUT_MS = 5_000;
 
 export class MysqlDialect implements Dialect {
   readonly name = 'mysql' as const;
@@ -55,21 +55,8 @@ export class MysqlDialect implements Dialect {
     this.pool = null;
   }
 
-  async ping(): Promise<ConnectionStatus> {
-    const started = performance.now();
-    try {
-      const session = await this.session({ readOnly: true, timeoutMs: PING_TIMEOUT_MS });
-      const cursor = session.execute('SELECT 1', []);
-      try {
-        await cursor.read(1);
-      } finally {
-        await cursor.close();
-        await session.finish('rollback');
-      }
-      return { connected: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-    } catch (err) {
-      return { connected: false, latencyMs: null, error: this.toError(err).message };
-    }
+  ping(): Promise<ConnectionStatus> {
+    return pingDialect(this);
   }
 
   async session(options: SessionOptions): Promise<Session> {

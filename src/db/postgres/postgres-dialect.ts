@@ -11,6 +11,7 @@ import type { EnvironmentConfig } from '../../config/schema.js';
 import { UnavailableError, type SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
 import { acquireConnection } from '../acquire-connection.js';
+import { pingDialect } from '../ping-dialect.js';
 import type { ConnectionStatus, Dialect, Introspector, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { PostgresConnection, withSideConnection } from './postgres-connection.js';
 import { postgresConnectionOptions, resolveSslMode, type PostgresConnectionOptions } from './postgres-connection-options.js';
@@ -20,7 +21,6 @@ import { postgresPrivileges } from './postgres-privileges.js';
 import { PostgresSession } from './postgres-session.js';
 import { PostgresTypeNames } from './postgres-type-names.js';
 
-const PING_TIMEOUT_MS = 5_000;
 
 export class PostgresDialect implements Dialect {
   readonly name = 'postgres' as const;
@@ -59,21 +59,8 @@ export class PostgresDialect implements Dialect {
     this.pool = null;
   }
 
-  async ping(): Promise<ConnectionStatus> {
-    const started = performance.now();
-    try {
-      const session = await this.session({ readOnly: true, timeoutMs: PING_TIMEOUT_MS });
-      const cursor = session.execute('SELECT 1', []);
-      try {
-        await cursor.read(1);
-        await cursor.close();
-      } finally {
-        await session.finish('rollback');
-      }
-      return { connected: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-    } catch (err) {
-      return { connected: false, latencyMs: null, error: this.toError(err).message };
-    }
+  ping(): Promise<ConnectionStatus> {
+    return pingDialect(this);
   }
 
   async session(options: SessionOptions): Promise<Session> {

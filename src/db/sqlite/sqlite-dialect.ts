@@ -8,6 +8,7 @@ import type { SqliteTarget } from '../../config/database-url.js';
 import type { SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
 import { acquireConnection } from '../acquire-connection.js';
+import { pingDialect } from '../ping-dialect.js';
 import type { ConnectionStatus, Dialect, Introspector, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { sqliteToError } from './sqlite-errors.js';
@@ -51,18 +52,8 @@ export class SqliteDialect implements Dialect {
     this.pool = null;
   }
 
-  async ping(): Promise<ConnectionStatus> {
-    const started = performance.now();
-    try {
-      const session = await this.session({ readOnly: true, timeoutMs: 5_000 });
-      const cursor = session.execute('SELECT 1', []);
-      await cursor.read(1);
-      await cursor.close();
-      await session.finish('rollback');
-      return { connected: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-    } catch (err) {
-      return { connected: false, latencyMs: null, error: this.toError(err).message };
-    }
+  ping(): Promise<ConnectionStatus> {
+    return pingDialect(this);
   }
 
   async session(options: SessionOptions): Promise<Session> {
