@@ -22,11 +22,12 @@ export function createMcpServerFactory(
       { capabilities: { tools: { listChanged: false } }, instructions },
     );
     for (const tool of tools) {
-      const hints = tool.hints(environment);
+      // The title goes on the tool itself; repeating it in the annotations only costs tools/list characters.
+      const { title, ...hints } = tool.hints(environment);
       server.registerTool(
         tool.name,
         {
-          title: hints.title,
+          title,
           description: tool.description,
           inputSchema: tool.inputSchema,
           outputSchema: tool.outputSchema,

@@ -14,7 +14,7 @@ const inputSchema = z.object({
     .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
     .max(1_000)
     .optional()
-    .describe('Positional parameters bound by the driver (placeholders: $1 PostgreSQL, ? MySQL/SQLite, @p1 SQL Server)'),
+    .describe('Positional parameters bound by the driver ($1 PostgreSQL, ? MySQL/SQLite, @p1 SQL Server)'),
 });
 
 const outputSchema = z.object(queryResultShape);
