@@ -1,7 +1,9 @@
 /**
  * The statement gate's cost: how long `classify()` (parse and check, see src/guard/statement-gate.ts) takes per
  * statement for typical analytic queries (gate-queries.mjs), per dialect, in this process. The rules come from the
- * build (dist/guard/rules/*.js), so `npm run build` first.
+ * build (dist/guard/rules/*.js), so `npm run build` first. They are the bare rules, without the server's verdict
+ * cache (src/guard/cached-rules.ts, which answers a repeated exact text without parsing): every call here parses and
+ * checks, which is what a statement the server has not seen before costs.
  *
  * Per dialect: load the rules (timed: the cold start of the parser), classify every query once (it must come back
  * `read`; anything else is a false rejection and a benchmark failure), warm up, then measure in rounds: each round

@@ -33,8 +33,11 @@ export interface QueryResult {
 
 /** How long after the database's own statement timeout we cancel from our side, as a backstop. */
 const TIMEOUT_BACKSTOP_GRACE_MS = 2_000;
-/** Rows fetched per driver round trip. */
-const BATCH_ROWS = 500;
+/**
+ * Rows fetched per driver round trip at most. Above the default max_rows (1,000) plus the one extra row, so a
+ * default-capped result comes in one round trip; a larger max_rows still streams in bounded batches.
+ */
+const BATCH_ROWS = 2_000;
 
 export async function runQuery(dialect: Dialect, request: QueryRequest): Promise<QueryResult> {
   const started = performance.now();

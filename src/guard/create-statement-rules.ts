@@ -1,8 +1,10 @@
 /**
  * Builds the statement gate's rules for an environment's dialect. Parsers load once per dialect and flavor and are
- * shared by every environment that uses them (the rules hold no per-environment state).
+ * shared by every environment that uses them (the rules hold no per-environment state), with one verdict cache each
+ * (cached-rules.ts).
  */
 import type { DatabaseTarget } from '../config/database-url.js';
+import { withVerdictCache } from './cached-rules.js';
 import { createMssqlRules } from './rules/mssql-rules.js';
 import { createMysqlRules } from './rules/mysql-rules.js';
 import { createPostgresRules } from './rules/postgres-rules.js';
@@ -16,7 +18,7 @@ export class StatementRulesCache {
     const key = target.dialect === 'mysql' ? `mysql:${target.flavor}` : target.dialect;
     let rules = this.loaded.get(key);
     if (!rules) {
-      rules = load(target);
+      rules = load(target).then(withVerdictCache);
       this.loaded.set(key, rules);
     }
     return rules;

@@ -1,7 +1,7 @@
 /**
  * Builds one MCP server for one environment from the tool definitions. Called per request (Streamable HTTP is
  * stateless) or per connection (stdio, legacy SSE) by the SDK's serving entries; construction only registers
- * closures, so it is cheap.
+ * closures and reuses the output schemas' JSON Schema, so it is cheap.
  */
 import { McpServer, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
 import type { Environment } from '../environments/environment.js';
@@ -16,6 +16,10 @@ export function createMcpServerFactory(
   logger: Logger,
 ): McpServerFactory {
   const instructions = describeEnvironment(environment);
+  // The SDK converts a tool's output schema to JSON Schema on its first tools/call and memoises it on the
+  // registered tool, which lives as long as the server: one HTTP request here. The schemas never change, so the
+  // first server's conversion is handed to every later one (the SDK only reads it).
+  const outputSchemaJson = new Map<string, Record<string, unknown> | undefined>();
   return () => {
     const server = new McpServer(
       { name: 'sqlgate', title: `sqlgate · ${environment.name}`, version: SQLGATE_VERSION },
@@ -24,7 +28,7 @@ export function createMcpServerFactory(
     for (const tool of tools) {
       // The title goes on the tool itself; repeating it in the annotations only costs tools/list characters.
       const { title, ...hints } = tool.hints(environment);
-      server.registerTool(
+      const registered = server.registerTool(
         tool.name,
         {
           title,
@@ -50,6 +54,8 @@ export function createMcpServerFactory(
           }
         },
       );
+      if (outputSchemaJson.has(tool.name)) registered.outputSchemaJson = outputSchemaJson.get(tool.name);
+      else outputSchemaJson.set(tool.name, registered.outputSchemaJson);
     }
     return server;
   };

@@ -32,16 +32,10 @@ export function fitResult(result: QueryResult, budget: ResultBudget): FittedResu
       return `${value.slice(0, budget.maxCellChars)}…[${value.length} chars]`;
     }),
   );
-  let used = OVERHEAD_CHARS + JSON.stringify(result.columns).length;
-  const lines: string[] = [];
-  for (const row of rows) {
-    const line = renderRow(row);
-    const cost = JSON.stringify(row).length + line.length + 1;
-    if (used + cost > budget.maxResultChars) break;
-    used += cost;
-    lines.push(line);
-  }
-  const kept = lines.length;
+  const header = OVERHEAD_CHARS + JSON.stringify(result.columns).length;
+  const lines = rows.map(renderRow);
+  const kept = fitsWhole(rows, lines, header, budget.maxResultChars) ? rows.length : rowsThatFit(rows, lines, header, budget.maxResultChars);
+  lines.length = kept;
   const notes: string[] = [];
   if (cutCells > 0) {
     notes.push(`${cutCells} value${cutCells === 1 ? ' was' : 's were'} longer than ${budget.maxCellChars} characters and cut (marked …[N chars]); select substrings or lengths instead.`);
@@ -52,4 +46,27 @@ export function fitResult(result: QueryResult, budget: ResultBudget): FittedResu
     rows.length = kept;
   }
   return { ...result, rows, rowCount: rows.length, truncated: result.truncated || isCutBySize, notes, lines };
+}
+
+/**
+ * The common case in one step: one JSON.stringify of all rows instead of one per row. The array's JSON is the rows'
+ * JSON joined by commas inside brackets, so this total is exactly what rowsThatFit would sum; each row costs more
+ * than zero, so when the total fits every prefix does, and both ways keep the same rows.
+ */
+function fitsWhole(rows: readonly JsonValue[][], lines: readonly string[], header: number, maxChars: number): boolean {
+  if (rows.length === 0) return true;
+  let cost = JSON.stringify(rows).length - 2 - (rows.length - 1);
+  for (const line of lines) cost += line.length + 1;
+  return header + cost <= maxChars;
+}
+
+/** How many leading rows fit: each costs its JSON (structured content) plus its text line and newline. */
+function rowsThatFit(rows: readonly JsonValue[][], lines: readonly string[], header: number, maxChars: number): number {
+  let used = header;
+  for (let i = 0; i < rows.length; i++) {
+    const cost = JSON.stringify(rows[i]).length + lines[i]!.length + 1;
+    if (used + cost > maxChars) return i;
+    used += cost;
+  }
+  return rows.length;
 }

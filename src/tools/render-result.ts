@@ -26,8 +26,11 @@ export function renderQueryResult(result: QueryResult, notes: readonly string[] 
   ].join('\n');
 }
 
+/** A loop rather than map + join: this runs for every row of every result, and skips an array per row. */
 export function renderRow(row: readonly JsonValue[]): string {
-  return row.map(renderCell).join(' | ');
+  let line = row.length > 0 ? renderCell(row[0]!) : '';
+  for (let i = 1; i < row.length; i++) line += ' | ' + renderCell(row[i]!);
+  return line;
 }
 
 export function renderCell(value: JsonValue): string {

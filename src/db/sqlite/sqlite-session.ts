@@ -10,6 +10,9 @@ import type { SqliteConnection } from './sqlite-connection.js';
 export class SqliteSession implements Session {
   private readonly deadline: number;
   private isFinished = false;
+  /** Whether the worker may hold an open transaction or an unfinished cursor that finish() must end. */
+  private hasTransaction = false;
+  private hasOpenCursor = false;
 
   constructor(
     private readonly connection: SqliteConnection,
@@ -28,26 +31,28 @@ export class SqliteSession implements Session {
     return {
       read: async (maxRows: number): Promise<RowBatch> => {
         if (columns === null) {
-          const started = await this.request({
-            op: 'execute',
-            sql,
-            params,
-            queryOnly: this.options.readOnly,
-            transaction: this.isWritable && !this.options.readOnly,
-          });
+          const transaction = this.isWritable && !this.options.readOnly;
+          if (transaction) this.hasTransaction = true;
+          this.hasOpenCursor = true;
+          // The reply carries the first batch too: one round trip to the worker process instead of two.
+          const started = await this.request({ op: 'execute', sql, params, queryOnly: this.options.readOnly, transaction, maxRows });
           columns = started.columns as ResultColumn[];
           rowsAffected = (started.rowsAffected as number | null) ?? null;
           isDone = started.done === true;
+          this.hasOpenCursor = !isDone;
+          return { columns, rows: (started.rows as unknown[][] | undefined) ?? [], done: isDone, rowsAffected };
         }
         if (isDone) return { columns, rows: [], done: true, rowsAffected };
         const batch = await this.request({ op: 'read', maxRows });
         isDone = batch.done === true;
+        this.hasOpenCursor = !isDone;
         return { columns, rows: batch.rows as unknown[][], done: isDone, rowsAffected };
       },
       close: async () => {
         if (columns !== null && !isDone && !this.connection.gone) {
           isDone = true;
           await this.request({ op: 'closeCursor' });
+          this.hasOpenCursor = false;
         }
       },
     };
@@ -61,7 +66,8 @@ export class SqliteSession implements Session {
     if (this.isFinished) return;
     this.isFinished = true;
     let isHealthy = !this.connection.gone;
-    if (isHealthy) {
+    // With no transaction begun and no cursor left open the worker has nothing to end: skip the round trip.
+    if (isHealthy && (this.hasTransaction || this.hasOpenCursor)) {
       try {
         await this.request({ op: 'finish', commit: outcome === 'commit' });
       } catch {
