@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 const SRC = path.resolve(import.meta.dirname, '../src');
 const DRIVERS = ['pg', 'pg-cursor', 'mysql2', 'mysql2/promise', 'mssql', 'tedious', 'better-sqlite3'];
 const DIALECT_FOLDERS = ['postgres', 'mysql', 'sqlite', 'mssql'];
+/** State store backends: the only other place a driver may be imported (store/<backend>/). */
+const STORE_BACKENDS = ['sqlite'];
 /** A driver package or one of its own modules (e.g. tedious/lib/…). */
 const isDriver = (spec: string) => DRIVERS.some((driver) => spec === driver || spec.startsWith(`${driver}/`));
 
@@ -64,9 +66,23 @@ describe('architecture', () => {
     }
   });
 
-  it('drivers are imported only inside their dialect folder', () => {
-    const outside = sources.filter((s) => !s.file.startsWith('db/'));
+  it('drivers are imported only inside a dialect folder or a store backend folder', () => {
+    const outside = sources.filter((s) => !s.file.startsWith('db/') && !STORE_BACKENDS.some((b) => s.file.startsWith(`store/${b}/`)));
     expect(violations(outside, isDriver)).toEqual([]);
+  });
+
+  it('only store/open-state-store.ts reaches into a store backend folder', () => {
+    const outside = sources.filter((s) => s.file !== 'store/open-state-store.ts' && !STORE_BACKENDS.some((b) => s.file.startsWith(`store/${b}/`)));
+    expect(violations(outside, (spec) => STORE_BACKENDS.some((b) => spec.startsWith(`store/${b}/`)))).toEqual([]);
+  });
+
+  it('store/ imports only its own files, errors, util and config types — never db/, tools/, auth/ or the layers above', () => {
+    const bad = violations(inFolder('store'), (spec) => {
+      if (spec.startsWith('node:') || isDriver(spec)) return false;
+      return !(spec.startsWith('store/') || spec === 'errors.js' || spec.startsWith('util/') || spec.startsWith('config/'));
+    });
+    expect(bad).toEqual([]);
+    expect(sources.filter((s) => s.file.startsWith('store/')).length).toBeGreaterThan(0);
   });
 
   it('tools never import a driver, Hono, the MCP SDK or the HTTP layer', () => {

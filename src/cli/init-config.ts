@@ -13,6 +13,10 @@ server:
 log:
   level: info            # trace | debug | info | warn | error | fatal | silent
 
+# sqlgate's own state (local users; see docs/users.md). Back this file up; it holds password hashes.
+# store:
+#   url: "sqlite:./data/sqlgate-state.sqlite"
+
 # Each environment is served at /<name>/mcp (Streamable HTTP) and /<name>/sse (legacy SSE).
 environments:
   demo:

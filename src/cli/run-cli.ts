@@ -1,5 +1,5 @@
 /**
- * The command line: serve, stdio, init, doctor. The only code that reads argv and the process environment or decides
+ * The command line: serve, stdio, init, doctor, users. The only code that reads argv and the process environment or decides
  * an exit code; everything it needs is handed to app.ts.
  */
 import fs from 'node:fs';
@@ -17,6 +17,8 @@ import { startBanner } from './banner.js';
 import { runDoctor } from './doctor.js';
 import { reportCliError } from './exit.js';
 import { INIT_CONFIG } from './init-config.js';
+import type { CliStdin } from './read-password.js';
+import { addUsersCommand } from './users.js';
 
 export interface CliIo {
   argv: string[];
@@ -24,6 +26,8 @@ export interface CliIo {
   cwd: string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Standard input, for `users … --password-stdin` and password prompts. Absent: there is none. */
+  stdin?: CliStdin;
 }
 
 /** Runs the command line. Resolves with the exit code for one-shot commands; serve/stdio keep running. */
@@ -133,6 +137,14 @@ export async function runCli(io: CliIo): Promise<number> {
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
       return runDoctor({ config, environmentName: options.env, isJson: options.json === true, write: io.stdout, logger });
     }));
+
+  addUsersCommand(program, {
+    stdin: io.stdin,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    guard,
+    loadConfig: (options) => loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir) }),
+  });
 
   try {
     await program.parseAsync(io.argv, { from: 'node' });

@@ -11,7 +11,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { maskDatabaseUrl, parseDatabaseUrl } from './database-url.js';
-import { configSchema, environmentSchema, type Config, type ConfigSource, type EnvironmentConfig } from './schema.js';
+import { configSchema, environmentSchema, type Config, type ConfigSource, type EnvironmentConfig, type StoreConfig } from './schema.js';
 
 export interface LoadConfigOptions {
   /** `--config` from the command line. */
@@ -27,7 +27,7 @@ export const DEFAULT_CONFIG_FILE = 'sqlgate.yaml';
 export const DEMO_DATABASE_FILE = path.join('data', 'demo.sqlite');
 
 /** Keys whose values are secrets: masked in errors, and loadable from `<key>_file`. */
-const SECRET_KEYS = new Set(['database', 'password']);
+const SECRET_KEYS = new Set(['database', 'password', 'url']);
 
 export function loadConfig(options: LoadConfigOptions): Config {
   const { raw, source, baseDir } = readRawConfig(options);
@@ -40,7 +40,8 @@ export function loadConfig(options: LoadConfigOptions): Config {
   const environments = Object.entries(parsed.data.environments).map(([name, env]) =>
     toEnvironmentConfig(name, env, options.cwd, source),
   );
-  return deepFreeze({ server: parsed.data.server, log: parsed.data.log, environments, source });
+  const store = toStoreConfig(parsed.data.store.url, options.cwd, source);
+  return deepFreeze({ server: parsed.data.server, log: parsed.data.log, store, environments, source });
 }
 
 /**
@@ -68,6 +69,16 @@ function toEnvironmentConfig(name: string, env: z.output<typeof environmentSchem
   if (env.password !== undefined && target.dialect !== 'sqlite') target = { ...target, password: env.password };
   const { databaseUrl, password: _password, ...rest } = env;
   return deepFreeze({ ...rest, name, target, maskedUrl: maskDatabaseUrl(databaseUrl) });
+}
+
+function toStoreConfig(url: string, cwd: string, source: ConfigSource): StoreConfig {
+  const result = parseDatabaseUrl(url, cwd);
+  if (!result.ok || result.target.dialect !== 'sqlite') {
+    throw new ConfigError(`store.url ("${maskDatabaseUrl(url)}") ${result.ok ? 'must be a sqlite: URL' : result.problem}.`, {
+      hint: describeSource(source),
+    });
+  }
+  return { kind: 'sqlite', file: result.target.file };
 }
 
 interface RawConfig {

@@ -129,6 +129,17 @@ const serverSchema = z
     insecureNoAuth: s.insecure_no_auth,
   }));
 
+/**
+ * Where sqlgate keeps its own state (users now; OAuth clients, grants, token hashes and signing keys later).
+ * Only SQLite for now: PostgreSQL (for several instances sharing state) is accepted once its backend exists.
+ */
+const storeSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^sqlite:/i, 'a sqlite: URL such as "sqlite:./data/sqlgate-state.sqlite" (only SQLite is supported for the state store so far)')
+    .default('sqlite:./data/sqlgate-state.sqlite'),
+});
+
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export const configSchema = z.strictObject({
@@ -137,6 +148,7 @@ export const configSchema = z.strictObject({
     (v) => v ?? {},
     z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }),
   ),
+  store: z.preprocess((v) => v ?? {}, storeSchema),
   environments: z
     .record(environmentName, environmentSchema)
     .refine((envs) => Object.keys(envs).length > 0, { message: 'must name at least one environment' }),
@@ -154,8 +166,15 @@ export type EnvironmentConfig = Omit<z.output<typeof environmentSchema>, 'databa
   readonly maskedUrl: string;
 };
 
+/** The state store, its URL resolved: a SQLite file (absolute path; relative ones are taken from the working directory). */
+export interface StoreConfig {
+  readonly kind: 'sqlite';
+  readonly file: string;
+}
+
 export interface Config {
   readonly server: ServerConfig;
+  readonly store: StoreConfig;
   readonly log: { readonly level: (typeof LOG_LEVELS)[number] };
   readonly environments: readonly EnvironmentConfig[];
   /** Where the configuration came from, for the start-up banner. */

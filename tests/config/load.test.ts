@@ -40,6 +40,7 @@ describe('loadConfig', () => {
     expect(config.environments).toHaveLength(1);
     expect(config.environments[0]).toMatchObject({ name: 'demo', readOnly: true, isDemo: true, maxRows: 1000, statementTimeoutMs: 30_000 });
     expect(config.environments[0]!.target).toEqual({ dialect: 'sqlite', file: path.join(dir, 'data', 'demo.sqlite') });
+    expect(config.store).toEqual({ kind: 'sqlite', file: path.join(dir, 'data', 'sqlgate-state.sqlite') });
   });
 
   it('reads the documented example shape, with defaults and camelCase inside', () => {

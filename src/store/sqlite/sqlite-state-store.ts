@@ -1,0 +1,57 @@
+/**
+ * The state store in one SQLite file (the default). The file and its WAL/journal companions are readable by the
+ * owner only (0600; SQLite gives the companions the main file's mode), because they hold password hashes.
+ *
+ * Why synchronous better-sqlite3 on the main thread, when STYLE.md sends SQLite work to a worker pool: that rule
+ * guards against statements we do not control (a model's query can run for minutes). Here every statement is
+ * ours, fixed, and touches a handful of rows by primary key in a small local file, so each call takes
+ * microseconds; a worker round trip would cost more than the work. Argon2 hashing, the slow part, is async and
+ * runs off the main thread in auth/password-hash.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ConfigError, SqlgateError } from '../../errors.js';
+import type { StateStore } from '../state-store.js';
+import { migrateSqliteStore } from './sqlite-migrations.js';
+import { SqliteUserStore } from './sqlite-user-store.js';
+
+const OWNER_ONLY = 0o600;
+
+export function openSqliteStateStore(file: string): StateStore {
+  const db = openDatabase(file);
+  try {
+    db.pragma('journal_mode = WAL'); // the CLI may add a user while the server reads
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrateSqliteStore(db, file);
+  } catch (err) {
+    db.close();
+    if (err instanceof SqlgateError) throw err;
+    throw new ConfigError(`The state store ${file} cannot be used (${(err as { code?: string }).code ?? 'unreadable'}).`, {
+      hint: 'Is it a sqlgate state file? Restore it from a backup, or point store.url at a new file.',
+      cause: err,
+    });
+  }
+  return {
+    users: new SqliteUserStore(db),
+    location: file,
+    close: async () => void db.close(),
+  };
+}
+
+function openDatabase(file: string): Database.Database {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Create the file ourselves so that it never exists with the umask's wider mode, not even for a moment.
+    fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_RDWR, OWNER_ONLY));
+    if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, OWNER_ONLY);
+    return new Database(file, { fileMustExist: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(`Cannot open the state store ${file} (${code}).`, {
+      hint: 'Check that its folder is writable by this user, or set store.url in the configuration.',
+      cause: err,
+    });
+  }
+}

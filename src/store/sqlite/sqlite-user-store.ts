@@ -1,0 +1,96 @@
+/**
+ * UserStore on the state store's SQLite file: `users` plus one `user_roles` row per environment.
+ * Synchronous statements on the main thread; sqlite-state-store.ts says why that is acceptable here.
+ */
+import type Database from 'better-sqlite3';
+import { InvalidInputError, NotFoundError } from '../../errors.js';
+import { assertRoles, assertUserName, type NewUser, type StoredUser, type UserRole, type UserStore } from '../user-store.js';
+
+interface UserRow {
+  name: string;
+  password_hash: string;
+  created_at: string;
+  password_changed_at: string;
+}
+
+interface RoleRow {
+  user_name: string;
+  environment: string;
+  can_write: number;
+}
+
+export class SqliteUserStore implements UserStore {
+  constructor(private readonly db: Database.Database) {}
+
+  async add(user: NewUser): Promise<StoredUser> {
+    assertUserName(user.name);
+    assertRoles(user.roles);
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      const taken = this.db.prepare('SELECT name FROM users WHERE name = ?').get(user.name) as { name: string } | undefined;
+      if (taken) {
+        throw new InvalidInputError(`A user named "${taken.name}" already exists.`, {
+          hint: 'Names ignore letter case. Use "sqlgate users passwd" to change a password, or choose another name.',
+        });
+      }
+      this.db.prepare('INSERT INTO users (name, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?)')
+        .run(user.name, user.passwordHash, now, now);
+      this.insertRoles(user.name, user.roles);
+    }).immediate();
+    return (await this.get(user.name))!;
+  }
+
+  async get(name: string): Promise<StoredUser | undefined> {
+    const row = this.db.prepare('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
+    if (!row) return undefined;
+    const roles = this.db.prepare('SELECT * FROM user_roles WHERE user_name = ? ORDER BY environment').all(row.name) as RoleRow[];
+    return toUser(row, roles);
+  }
+
+  async list(): Promise<StoredUser[]> {
+    const rows = this.db.prepare('SELECT * FROM users ORDER BY name').all() as UserRow[];
+    const roles = this.db.prepare('SELECT * FROM user_roles ORDER BY environment').all() as RoleRow[];
+    return rows.map((row) => toUser(row, roles.filter((r) => r.user_name.toLowerCase() === row.name.toLowerCase())));
+  }
+
+  async remove(name: string): Promise<void> {
+    // user_roles rows go with it (ON DELETE CASCADE, foreign_keys is on).
+    const { changes } = this.db.prepare('DELETE FROM users WHERE name = ?').run(name);
+    if (changes === 0) throw unknownUser(name);
+  }
+
+  async setPasswordHash(name: string, passwordHash: string): Promise<void> {
+    const { changes } = this.db.prepare('UPDATE users SET password_hash = ?, password_changed_at = ? WHERE name = ?')
+      .run(passwordHash, new Date().toISOString(), name);
+    if (changes === 0) throw unknownUser(name);
+  }
+
+  async setRoles(name: string, roles: readonly UserRole[]): Promise<void> {
+    assertRoles(roles);
+    this.db.transaction(() => {
+      const row = this.db.prepare('SELECT name FROM users WHERE name = ?').get(name) as { name: string } | undefined;
+      if (!row) throw unknownUser(name);
+      this.db.prepare('DELETE FROM user_roles WHERE user_name = ?').run(row.name);
+      this.insertRoles(row.name, roles);
+    }).immediate();
+  }
+
+  private insertRoles(name: string, roles: readonly UserRole[]): void {
+    const insert = this.db.prepare('INSERT INTO user_roles (user_name, environment, can_write) VALUES (?, ?, ?)');
+    for (const role of roles) insert.run(name, role.environment, role.canWrite ? 1 : 0);
+  }
+}
+
+function toUser(row: UserRow, roles: RoleRow[]): StoredUser {
+  return {
+    name: row.name,
+    passwordHash: row.password_hash,
+    roles: roles.map((r) => ({ environment: r.environment, canWrite: r.can_write === 1 })),
+    createdAt: new Date(row.created_at),
+    passwordChangedAt: new Date(row.password_changed_at),
+  };
+}
+
+function unknownUser(name: string): NotFoundError {
+  return new NotFoundError(`There is no user named "${name.slice(0, 80)}".`, { hint: 'Run "sqlgate users list" to see them.' });
+}

@@ -1,0 +1,73 @@
+/**
+ * Local users: who may sign in to sqlgate, their password hash and which environments they may use.
+ * The store keeps only what it is given: hashing and the password policy live in auth/password-hash.ts, and the
+ * environment names in roles are checked against the configuration by the caller.
+ */
+import { InvalidInputError } from '../errors.js';
+
+/** Access to one environment, or to every environment when `environment` is `'*'`. */
+export interface UserRole {
+  readonly environment: string;
+  /** May run statements that write (where the environment itself allows writes). */
+  readonly canWrite: boolean;
+}
+
+/** A user as stored. `passwordHash` is a PHC string (argon2id); the password itself is never stored. */
+export interface StoredUser {
+  readonly name: string;
+  readonly passwordHash: string;
+  readonly roles: readonly UserRole[];
+  readonly createdAt: Date;
+  /** Later slices revoke sessions issued before this instant. */
+  readonly passwordChangedAt: Date;
+}
+
+export interface NewUser {
+  readonly name: string;
+  readonly passwordHash: string;
+  readonly roles: readonly UserRole[];
+}
+
+/**
+ * Persistent local users. Names are unique regardless of letter case (`Alice` and `alice` are one user, so one
+ * cannot pose as the other), and lookups ignore case too.
+ *
+ * Contract, for every backend: `add` throws InvalidInputError for a malformed name or one that is taken;
+ * `remove`, `setPasswordHash` and `setRoles` throw NotFoundError for an unknown name; `setRoles` replaces the whole
+ * list; `list` is ordered by name. Every call is durable once its promise resolves.
+ */
+export interface UserStore {
+  add(user: NewUser): Promise<StoredUser>;
+  get(name: string): Promise<StoredUser | undefined>;
+  list(): Promise<StoredUser[]>;
+  remove(name: string): Promise<void>;
+  setPasswordHash(name: string, passwordHash: string): Promise<void>;
+  setRoles(name: string, roles: readonly UserRole[]): Promise<void>;
+}
+
+/** 1–64 letters, digits, `.`, `_`, `-` or `@` (room for an e-mail address as a name). */
+export const USER_NAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
+
+/** The role environment that stands for every environment. */
+export const ALL_ENVIRONMENTS = '*';
+
+/** Throws InvalidInputError unless `name` is a valid user name. */
+export function assertUserName(name: string): void {
+  if (!USER_NAME_PATTERN.test(name)) {
+    throw new InvalidInputError(`"${name.slice(0, 80)}" is not a valid user name.`, {
+      hint: 'Use 1 to 64 letters, digits, ".", "_", "-" or "@".',
+    });
+  }
+}
+
+/** Throws InvalidInputError for a role list a backend must not store: empty names or the same environment twice. */
+export function assertRoles(roles: readonly UserRole[]): void {
+  const seen = new Set<string>();
+  for (const role of roles) {
+    if (role.environment.length === 0 || role.environment.length > 64) {
+      throw new InvalidInputError(`"${role.environment}" is not an environment name.`);
+    }
+    if (seen.has(role.environment)) throw new InvalidInputError(`Environment "${role.environment}" is named twice.`);
+    seen.add(role.environment);
+  }
+}

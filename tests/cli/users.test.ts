@@ -1,0 +1,208 @@
+/**
+ * `sqlgate users` as an operator runs it, in-process: passwords from injected stdin or a (fake) terminal, the exit
+ * code, what is printed (never a password or a hash), and state that is still there after the store is reopened.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { verifyPassword } from '../../src/auth/password-hash.js';
+import { EXIT_CONFIG, EXIT_FAILURE } from '../../src/cli/exit.js';
+import type { CliStdin } from '../../src/cli/read-password.js';
+import { runCli } from '../../src/cli/run-cli.js';
+import { openStateStore } from '../../src/store/open-state-store.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const PASSWORD = 'correct horse battery';
+
+/** A working directory with a config naming two environments and the state store at state/users.sqlite. */
+function workspace(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-users-'));
+  dirs.push(dir);
+  fs.writeFileSync(path.join(dir, 'sqlgate.yaml'), stringify({
+    log: { level: 'silent' },
+    store: { url: 'sqlite:./state/users.sqlite' },
+    environments: { demo: { database: 'sqlite:./demo.sqlite' }, analytics: { database: 'sqlite:./analytics.sqlite' } },
+  }));
+  return dir;
+}
+
+async function users(cwd: string, args: string[], stdin?: CliStdin | string) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli({
+    argv: ['node', 'sqlgate', 'users', ...args],
+    env: {},
+    cwd,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    stdin: typeof stdin === 'string' ? Readable.from([Buffer.from(stdin)]) : stdin,
+  });
+  return { code, stdout, stderr };
+}
+
+async function storedUser(cwd: string, name: string) {
+  const store = await openStateStore({ kind: 'sqlite', file: path.join(cwd, 'state', 'users.sqlite') });
+  try {
+    return await store.users.get(name);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A stand-in terminal: readline sees a TTY it can put in raw mode, and reads what we type. */
+function fakeTerminal(...lines: string[]): CliStdin {
+  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => input });
+  setTimeout(() => {
+    for (const [i, line] of lines.entries()) setTimeout(() => input.write(`${line}\r`), 20 * (i + 1));
+  }, 0);
+  return input;
+}
+
+describe('sqlgate users', () => {
+  it('adds users from --password-stdin, lists them and keeps them in the state store', async () => {
+    const cwd = workspace();
+    const alice = await users(cwd, ['add', 'alice', '--env', 'demo,analytics', '--write', '--password-stdin'], `${PASSWORD}\n`);
+    expect(alice).toMatchObject({ code: 0, stderr: '' });
+    expect(alice.stdout).toBe('Added user alice: analytics (read, write), demo (read, write).\n');
+    const bob = await users(cwd, ['add', 'bob@example.com', '--all-envs', '--password-stdin'], PASSWORD);
+    expect(bob.stdout).toBe('Added user bob@example.com: every environment (read).\n');
+
+    const list = await users(cwd, ['list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toBe([
+      'NAME             ACCESS',
+      'alice            analytics (read, write), demo (read, write)',
+      'bob@example.com  every environment (read)',
+      '',
+    ].join('\n'));
+
+    const json = await users(cwd, ['list', '--json']);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed).toEqual({
+      users: [
+        { name: 'alice', roles: [{ environment: 'analytics', canWrite: true }, { environment: 'demo', canWrite: true }], createdAt: expect.any(String), passwordChangedAt: expect.any(String) },
+        { name: 'bob@example.com', roles: [{ environment: '*', canWrite: false }], createdAt: expect.any(String), passwordChangedAt: expect.any(String) },
+      ],
+    });
+    expect(new Date(parsed.users[0].createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    for (const output of [list.stdout, json.stdout, alice.stdout]) {
+      expect(output).not.toContain('argon2');
+      expect(output).not.toContain(PASSWORD);
+    }
+
+    // A restart loses nothing: a fresh process (here: a fresh store handle) finds the user and the password works.
+    const stored = await storedUser(cwd, 'alice');
+    expect(await verifyPassword(stored!.passwordHash, PASSWORD)).toBe(true);
+    expect(fs.statSync(path.join(cwd, 'state', 'users.sqlite')).mode & 0o777).toBe(0o600);
+  });
+
+  it('lists nobody helpfully when there are no users', async () => {
+    const cwd = workspace();
+    expect((await users(cwd, ['list'])).stdout).toContain('No users yet');
+    expect(JSON.parse((await users(cwd, ['list', '--json'])).stdout)).toEqual({ users: [] });
+  });
+
+  it('changes a password with passwd and removes a user', async () => {
+    const cwd = workspace();
+    await users(cwd, ['add', 'alice', '--env', 'demo', '--password-stdin'], PASSWORD);
+    const passwd = await users(cwd, ['passwd', 'ALICE', '--password-stdin'], 'a different long passphrase\r\n');
+    expect(passwd).toMatchObject({ code: 0, stdout: 'Changed the password of alice.\n' });
+    const stored = await storedUser(cwd, 'alice');
+    expect(await verifyPassword(stored!.passwordHash, 'a different long passphrase')).toBe(true);
+    expect(await verifyPassword(stored!.passwordHash, PASSWORD)).toBe(false);
+
+    expect(await users(cwd, ['remove', 'alice'])).toMatchObject({ code: 0, stdout: 'Removed user alice.\n' });
+    expect(await storedUser(cwd, 'alice')).toBeUndefined();
+    const again = await users(cwd, ['remove', 'alice']);
+    expect(again.code).toBe(EXIT_FAILURE);
+    expect(again.stderr).toBe('sqlgate: There is no user named "alice".\nRun "sqlgate users list" to see them.\n');
+    expect((await users(cwd, ['passwd', 'nobody', '--password-stdin'], PASSWORD)).stderr).toContain('There is no user named "nobody"');
+  });
+
+  it('asks twice on a terminal with echo off, and refuses when the two differ', async () => {
+    const cwd = workspace();
+    const added = await users(cwd, ['add', 'carol', '--env', 'demo'], fakeTerminal(PASSWORD, PASSWORD));
+    expect(added.code).toBe(0);
+    expect(added.stderr).toBe('New password: \nRepeat it: \n');
+    expect(added.stdout).not.toContain(PASSWORD);
+    expect(await verifyPassword((await storedUser(cwd, 'carol'))!.passwordHash, PASSWORD)).toBe(true);
+
+    const differ = await users(cwd, ['passwd', 'carol'], fakeTerminal('first long passphrase', 'second long passphrase'));
+    expect(differ.code).toBe(EXIT_FAILURE);
+    expect(differ.stderr).toContain('The two passwords differ; nothing was changed.');
+    expect(await verifyPassword((await storedUser(cwd, 'carol'))!.passwordHash, PASSWORD)).toBe(true);
+  });
+
+  it('refuses to prompt without a terminal unless --password-stdin is given', async () => {
+    const cwd = workspace();
+    for (const stdin of [undefined, PASSWORD]) {
+      const result = await users(cwd, ['add', 'alice', '--env', 'demo'], stdin);
+      expect(result.code).toBe(EXIT_FAILURE);
+      expect(result.stderr).toContain('sqlgate: No terminal to ask for the password on.\nPass --password-stdin');
+    }
+    expect(await storedUser(cwd, 'alice')).toBeUndefined();
+  });
+
+  it('refuses bad input with a clear message, no stack trace and nothing stored', async () => {
+    const cwd = workspace();
+    const cases: Array<[string[], string | undefined, number, string]> = [
+      [['add', 'bad name', '--env', 'demo', '--password-stdin'], PASSWORD, EXIT_FAILURE, '"bad name" is not a valid user name.'],
+      [['add', 'alice', '--env', 'demo', '--password-stdin'], 'sh0rt-pw', EXIT_FAILURE, 'at least 12 characters'],
+      [['add', 'alice', '--env', 'demo', '--password-stdin'], 'alice', EXIT_FAILURE, 'at least 12 characters'],
+      [['add', 'alice', '--env', 'demo', '--password-stdin'], '', EXIT_FAILURE, 'standard input was empty'],
+      [['add', 'alice', '--env', 'demo', '--password-stdin'], `${PASSWORD}\nsecond line`, EXIT_FAILURE, 'expected one line'],
+      [['add', 'alice', '--env', 'demo', '--password-stdin'], 'x'.repeat(10_000), EXIT_FAILURE, 'too long for a password'],
+      [['add', 'alice', '--env', 'demo,sales,hr', '--password-stdin'], PASSWORD, EXIT_CONFIG, 'There is no environment named "sales", "hr".\nConfigured environments: demo, analytics.'],
+      [['add', 'alice', '--password-stdin'], PASSWORD, EXIT_FAILURE, '--env NAME[,NAME…] or --all-envs'],
+      [['add', 'alice', '--env', 'demo', '--all-envs', '--password-stdin'], PASSWORD, EXIT_FAILURE, 'either --env or --all-envs'],
+      [['add', 'alice', '--env', ' , ', '--password-stdin'], PASSWORD, EXIT_FAILURE, '--env names no environment'],
+    ];
+    for (const [args, stdin, code, message] of cases) {
+      const result = await users(cwd, args, stdin);
+      expect(result.code, args.join(' ')).toBe(code);
+      expect(result.stderr, args.join(' ')).toContain(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      if (stdin) expect(result.stderr).not.toContain(stdin);
+      expect(result.stdout).toBe('');
+    }
+    expect(JSON.parse((await users(cwd, ['list', '--json'])).stdout)).toEqual({ users: [] });
+
+    await users(cwd, ['add', 'alice', '--env', 'demo', '--password-stdin'], PASSWORD);
+    const taken = await users(cwd, ['add', 'Alice', '--env', 'demo', '--password-stdin'], PASSWORD);
+    expect(taken.code).toBe(EXIT_FAILURE);
+    expect(taken.stderr).toContain('A user named "Alice" already exists.');
+  });
+
+  it('uses the default store path under the working directory, and refuses a non-SQLite store URL', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-users-'));
+    dirs.push(cwd);
+    // No config file: the built-in demo configuration and the default store.
+    expect((await users(cwd, ['add', 'alice', '--env', 'demo', '--password-stdin'], PASSWORD)).code).toBe(0);
+    expect(fs.statSync(path.join(cwd, 'data', 'sqlgate-state.sqlite')).mode & 0o777).toBe(0o600);
+
+    fs.writeFileSync(path.join(cwd, 'sqlgate.yaml'), stringify({
+      store: { url: 'postgres://sqlgate:hunter2-secret@db.internal/state' },
+      environments: { demo: { database: 'sqlite:./demo.sqlite' } },
+    }));
+    const result = await users(cwd, ['list']);
+    expect(result.code).toBe(EXIT_CONFIG);
+    expect(result.stderr).toContain('store.url: a sqlite: URL');
+    expect(result.stderr).toContain('only SQLite is supported for the state store so far');
+    expect(result.stderr).not.toContain('hunter2-secret');
+  });
+
+  it('has help for every users command', async () => {
+    const cwd = workspace();
+    const help = await runCli({ argv: ['node', 'sqlgate', 'users', '--help'], env: {}, cwd, stdout: (t) => expect(t).toMatch(/add[\s\S]*list[\s\S]*remove[\s\S]*passwd/), stderr: () => undefined });
+    expect(help).toBe(0);
+    const add = await users(cwd, ['add', '--help']);
+    for (const flag of ['--env', '--all-envs', '--write', '--password-stdin']) expect(add.stdout).toContain(flag);
+  });
+});
