@@ -1,6 +1,7 @@
 /**
  * Takes a connection from a dialect's pool, written once for every dialect: a full pool answers "busy, retry"
- * after the bounded wait instead of queueing without end.
+ * after the bounded wait instead of queueing without end, and a pooled connection that `isUsable` rejects (it died
+ * while idle: server restart, failover, an idle timeout on the way) is destroyed and replaced.
  */
 import { BusyError, type SqlgateError } from '../errors.js';
 import { PoolTimeoutError, type ResourcePool } from '../util/resource-pool.js';
@@ -9,7 +10,16 @@ export async function acquireConnection<T>(
   pool: ResourcePool<T>,
   maxConnections: number,
   toError: (err: unknown) => SqlgateError,
+  isUsable: (connection: T) => boolean = () => true,
 ): Promise<T> {
+  for (;;) {
+    const connection = await acquireOne(pool, maxConnections, toError);
+    if (isUsable(connection)) return connection;
+    pool.release(connection, { destroy: true });
+  }
+}
+
+async function acquireOne<T>(pool: ResourcePool<T>, maxConnections: number, toError: (err: unknown) => SqlgateError): Promise<T> {
   try {
     return await pool.acquire();
   } catch (err) {

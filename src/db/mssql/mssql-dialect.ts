@@ -55,12 +55,7 @@ export class MssqlDialect implements Dialect {
     const pool = this.pool;
     if (!pool) throw new UnavailableError('This environment is closed.');
     for (;;) {
-      const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err));
-      if (connection.isBroken) {
-        // Died while idle (server restart, failover, idle cut by a firewall): each such one is destroyed, so this ends.
-        pool.release(connection, { destroy: true });
-        continue;
-      }
+      const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err), (c) => !c.isBroken);
       try {
         return await MssqlSession.begin(connection, options, (destroy) => pool.release(connection, { destroy }));
       } catch (err) {

@@ -67,12 +67,7 @@ export class MysqlDialect implements Dialect {
       release: (connection, destroy) => pool.release(connection, { destroy }),
     };
     for (let attempt = 1; ; attempt++) {
-      const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err));
-      if (connection.isBroken || connection.isRetired) {
-        // The server closed it while idle (wait_timeout, restart): take another one.
-        pool.release(connection, { destroy: true });
-        continue;
-      }
+      const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err), (c) => !c.isBroken && !c.isRetired);
       try {
         return await MysqlSession.start(connection, options, hooks);
       } catch (err) {

@@ -67,12 +67,7 @@ export class PostgresDialect implements Dialect {
     const pool = this.pool;
     if (!pool) throw new UnavailableError('This environment is closed.');
     for (;;) {
-      const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err));
-      if (connection.isBroken) {
-        // Died while idle (server restart, proxy timeout): each such one is destroyed, so this loop ends.
-        pool.release(connection, { destroy: true });
-        continue;
-      }
+      const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err), (c) => !c.isBroken);
       try {
         return await PostgresSession.begin(connection, options, {
           typeNames: this.typeNames,
