@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, ReadOnlyError } from '../../src/errors.js';
 import { createMssqlRules } from '../../src/guard/rules/mssql-rules.js';
+import { refusal } from './refusal.js';
 
 const mssql = await createMssqlRules();
 const NONE = { allowedFunctions: [] };
@@ -174,16 +175,6 @@ const UNPARSEABLE = [
   'WITH x AS (SELECT 1 AS a) DELETE FROM t WHERE a IN (SELECT a FROM x)',
   "SELECT * FROM OPENJSON(@j) WITH (a int '$.a')",
   'SELECT FROM WHERE', 'SELECT (1', "SELECT 'unterminated", 'SELECT 1 /* /* nested, unterminated */', 'SELECT [unterminated', ''];
-
-function refusal(run: () => unknown): ReadOnlyError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof ReadOnlyError) return err;
-    throw err;
-  }
-  throw new Error('expected a ReadOnlyError');
-}
 
 describe('SQL Server statement gate', () => {
   it.each(READS)('accepts the read %s', (sql) => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, ReadOnlyError } from '../../src/errors.js';
 import { createMysqlRules } from '../../src/guard/rules/mysql-rules.js';
+import { refusal } from './refusal.js';
 
 const mysql = await createMysqlRules();
 const mariadb = await createMysqlRules({ flavor: 'mariadb' });
@@ -202,16 +203,6 @@ const UNPARSEABLE = [
   '   ;',
   'SELECT * FROM JSON_TABLE(\'[1]\', \'$[*]\' COLUMNS (x INT PATH \'$\')) jt',
 ];
-
-function refusal(run: () => unknown): ReadOnlyError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof ReadOnlyError) return err;
-    throw err;
-  }
-  throw new Error('expected a ReadOnlyError');
-}
 
 describe('MySQL statement gate', () => {
   it.each(READS)('accepts the read %s', (sql) => {

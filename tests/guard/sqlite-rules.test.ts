@@ -3,7 +3,8 @@
  * refused with the reason, writes and DDL classified, unparseable text reported as invalid input.
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, ReadOnlyError } from '../../src/errors.js';
+import { InvalidInputError } from '../../src/errors.js';
+import { refusal } from './refusal.js';
 import { createSqliteRules } from '../../src/guard/rules/sqlite-rules.js';
 
 const sqlite = await createSqliteRules();
@@ -142,16 +143,6 @@ const UNPARSEABLE = [
   // Known parser gaps (docs/guard/sqlite.md): refused as unparseable, never waved through.
   'VALUES (1), (2)',
 ];
-
-function refusal(run: () => unknown): ReadOnlyError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof ReadOnlyError) return err;
-    throw err;
-  }
-  throw new Error('expected a ReadOnlyError');
-}
 
 describe('SQLite statement gate', () => {
   it.each(READS)('accepts the read %s', (sql) => {

@@ -36,9 +36,7 @@ export class MssqlDialect implements Dialect {
     this.pool = new ResourcePool<MssqlConnection>({
       create: () => MssqlConnection.open(this.connectionOptions),
       destroy: (connection) => connection.close(),
-      max: pool.max,
-      acquireTimeoutMs: pool.acquireTimeoutMs,
-      idleTimeoutMs: pool.idleTimeoutMs,
+      ...pool, // max, acquireTimeoutMs, idleTimeoutMs
     });
   }
 

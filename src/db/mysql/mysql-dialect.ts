@@ -44,9 +44,7 @@ export class MysqlDialect implements Dialect {
         return connection;
       },
       destroy: (connection) => connection.close(),
-      max: pool.max,
-      acquireTimeoutMs: pool.acquireTimeoutMs,
-      idleTimeoutMs: pool.idleTimeoutMs,
+      ...pool, // max, acquireTimeoutMs, idleTimeoutMs
     });
   }
 

@@ -48,9 +48,7 @@ export class PostgresDialect implements Dialect {
         return connection;
       },
       destroy: (connection) => connection.close(),
-      max: pool.max,
-      acquireTimeoutMs: pool.acquireTimeoutMs,
-      idleTimeoutMs: pool.idleTimeoutMs,
+      ...pool, // max, acquireTimeoutMs, idleTimeoutMs
     });
   }
 

@@ -41,9 +41,7 @@ export class SqliteDialect implements Dialect {
         return connection;
       },
       destroy: (connection) => connection.kill(),
-      max: pool.max,
-      acquireTimeoutMs: pool.acquireTimeoutMs,
-      idleTimeoutMs: pool.idleTimeoutMs,
+      ...pool, // max, acquireTimeoutMs, idleTimeoutMs
     });
   }
 

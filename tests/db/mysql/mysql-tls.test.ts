@@ -4,24 +4,20 @@
  * client's SSLRequest with a throw-away certificate for "localhost", and hands the plaintext login on (one packet
  * fewer, so the sequence numbers of the login exchange are shifted by one).
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attemptSelectOne, createTestCertificate, urlVia as urlViaPort, type TestCertificate } from '../../support/tls-test-endpoint.js';
 import { parseEnvironmentConfig } from '../../../src/config/load.js';
 import type { NetworkTarget } from '../../../src/config/database-url.js';
 import { mysqlConnectionOptions } from '../../../src/db/mysql/mysql-connection-options.js';
-import { runQuery } from '../../../src/db/run-query.js';
-import { ConfigError, SqlgateError } from '../../../src/errors.js';
+import { ConfigError } from '../../../src/errors.js';
 import { MYSQL_ADMIN_URL, openEnvironment } from '../../support/test-databases.js';
 
 const CLIENT_SSL = 0x0800;
 
-let dir: string;
+let certificate: TestCertificate;
 let certFile: string;
 let proxy: net.Server;
 let proxyPort: number;
@@ -98,41 +94,23 @@ async function relay(client: net.Socket, cert: Buffer, key: Buffer): Promise<voi
 }
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-mysql-tls-'));
-  certFile = path.join(dir, 'cert.pem');
-  const keyFile = path.join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
-  const [cert, key] = [fs.readFileSync(certFile), fs.readFileSync(keyFile)];
+  certificate = createTestCertificate('sqlgate-mysql-tls-');
+  certFile = certificate.certFile;
+  const { cert, key } = certificate;
   proxy = net.createServer((client) => void relay(client, cert, key).catch(() => client.destroy()));
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   proxyPort = (proxy.address() as net.AddressInfo).port;
 });
 afterAll(() => {
   proxy?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  certificate?.remove();
 });
 
 function urlVia(port: number, query: string): string {
-  const url = new URL(MYSQL_ADMIN_URL);
-  url.port = String(port);
-  url.search = query;
-  return url.toString();
+  return urlViaPort(MYSQL_ADMIN_URL, port, query);
 }
 
-/** Runs SELECT 1 in an environment built from these settings; returns the error code and message, or 'ok'. */
-async function attempt(url: string, overrides: Record<string, unknown> = {}): Promise<string> {
-  const env = await openEnvironment('tls', url, { connect_timeout_ms: 3_000, ...overrides });
-  try {
-    await runQuery(env.dialect, { sql: 'SELECT 1', params: [], readOnly: true, maxRows: 1, timeoutMs: 5_000, maxBinaryBytes: 0 });
-    return 'ok';
-  } catch (err) {
-    if (!(err instanceof SqlgateError)) throw err;
-    return `${err.code}: ${err.message}`;
-  } finally {
-    await env.dialect.close();
-  }
-}
+const attempt = attemptSelectOne;
 
 const REFUSED_CERTIFICATE = "SG_DB_UNAVAILABLE: The MySQL server cannot be reached: the server's TLS certificate was not accepted.";
 

@@ -3,36 +3,29 @@
  * TLS, so a small proxy in front of it answers PostgreSQL's SSLRequest, terminates TLS with a throw-away
  * self-signed certificate for "localhost", and forwards the plaintext protocol to the server.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attemptSelectOne, createTestCertificate, urlVia as urlViaPort, type TestCertificate } from '../../support/tls-test-endpoint.js';
 import { parseEnvironmentConfig } from '../../../src/config/load.js';
 import type { NetworkTarget } from '../../../src/config/database-url.js';
 import { postgresConnectionOptions, resolveSslMode } from '../../../src/db/postgres/postgres-connection-options.js';
 import { createDialect } from '../../../src/db/registry.js';
-import { runQuery } from '../../../src/db/run-query.js';
-import { ConfigError, SqlgateError } from '../../../src/errors.js';
-import { openEnvironment, PG_ADMIN_URL } from '../../support/test-databases.js';
+import { ConfigError } from '../../../src/errors.js';
+import { PG_ADMIN_URL } from '../../support/test-databases.js';
 
 const SSL_REQUEST_CODE = 80877103;
 
-let dir: string;
+let certificate: TestCertificate;
 let certFile: string;
 let proxy: net.Server;
 let proxyPort: number;
 let tlsSessions = 0;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-tls-'));
-  certFile = path.join(dir, 'cert.pem');
-  const keyFile = path.join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
-  const [cert, key] = [fs.readFileSync(certFile), fs.readFileSync(keyFile)];
+  certificate = createTestCertificate('sqlgate-tls-');
+  certFile = certificate.certFile;
+  const { cert, key } = certificate;
   const server = new URL(PG_ADMIN_URL);
   proxy = net.createServer((socket) => {
     socket.on('error', () => socket.destroy());
@@ -51,29 +44,14 @@ beforeAll(async () => {
 });
 afterAll(() => {
   proxy?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  certificate?.remove();
 });
 
 function urlVia(port: number, query: string): string {
-  const url = new URL(PG_ADMIN_URL);
-  url.port = String(port);
-  url.search = query;
-  return url.toString();
+  return urlViaPort(PG_ADMIN_URL, port, query);
 }
 
-/** Runs SELECT 1 in an environment built from these settings; returns the error code or 'ok'. */
-async function attempt(url: string, overrides: Record<string, unknown> = {}): Promise<string> {
-  const env = await openEnvironment('tls', url, { connect_timeout_ms: 3_000, ...overrides });
-  try {
-    await runQuery(env.dialect, { sql: 'SELECT 1', params: [], readOnly: true, maxRows: 1, timeoutMs: 5_000, maxBinaryBytes: 0 });
-    return 'ok';
-  } catch (err) {
-    if (!(err instanceof SqlgateError)) throw err;
-    return `${err.code}: ${err.message}`;
-  } finally {
-    await env.dialect.close();
-  }
-}
+const attempt = attemptSelectOne;
 
 describe('TLS against a real endpoint', () => {
   it('require encrypts without checking the certificate', async () => {
