@@ -14,11 +14,22 @@ import { createHttpApp, type HttpApp } from './http/create-http-app.js';
 import { createMcpServerFactory } from './mcp/create-mcp-server.js';
 import type { Logger } from './telemetry/logger.js';
 import { ALL_TOOLS } from './tools/all-tools.js';
+import { AuthorizationServer } from './auth/authorization-server.js';
+import { BearerVerifier } from './auth/bearer-verifier.js';
+import { InteractionHandler } from './auth/interactions.js';
+import { publicBaseResolver } from './http/public-base.js';
+import type { AuthorizationRoutes } from './http/authorization-routes.js';
+import { openStateStore } from './store/open-state-store.js';
+import type { StateStore } from './store/state-store.js';
 
 export interface Sqlgate {
   readonly config: Config;
   readonly environments: EnvironmentRegistry;
   readonly http: HttpApp;
+  /** The state store (users, tokens, OAuth records); absent when auth.mode is none. */
+  readonly store?: StateStore;
+  /** The authorization server; absent when auth.mode is none. */
+  readonly authorizationServer?: AuthorizationServer;
   /** The MCP server factory of one environment (stdio serves it directly). */
   serverFactory(environmentName: string): McpServerFactory;
   close(): Promise<void>;
@@ -45,16 +56,50 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
   );
   // resolve() throws the NotFoundError for an unknown name; every known name has a factory.
   const serverFactory = (name: string): McpServerFactory => factories.get(environments.resolve(name).name)!;
-  const http = createHttpApp({ server: config.server, environments, tools: ALL_TOOLS, serverFactory, logger });
+  let authorization: AuthorizationRoutes | undefined;
+  let store: StateStore | undefined;
+  try {
+    if (config.auth.mode === 'oauth') {
+      store = await openStateStore(config.store);
+      authorization = await createAuthorization(config, environments, store, logger);
+    }
+  } catch (err) {
+    await store?.close();
+    await environments.close();
+    throw err;
+  }
+  const http = createHttpApp({ server: config.server, environments, tools: ALL_TOOLS, serverFactory, logger, authorization });
   return {
     config,
     environments,
     http,
     serverFactory,
+    store,
+    authorizationServer: authorization?.authorizationServer,
     close: async () => {
       await http.close();
+      authorization?.authorizationServer.close();
       await environments.close();
+      await store?.close();
     },
+  };
+}
+
+async function createAuthorization(config: Config, environments: EnvironmentRegistry, store: StateStore, logger: Logger): Promise<AuthorizationRoutes> {
+  const authLogger = logger.child({ component: 'auth' });
+  const authorizationServer = await AuthorizationServer.create({
+    auth: config.auth,
+    store,
+    environments: environments.list().map((e) => ({ name: e.name, readOnly: e.config.readOnly })),
+    logger: authLogger,
+  });
+  await authorizationServer.collectGarbage();
+  return {
+    authorizationServer,
+    interactions: new InteractionHandler(authorizationServer, store.users, config.auth, authLogger),
+    verifier: new BearerVerifier(authorizationServer, store),
+    auth: config.auth,
+    publicBase: publicBaseResolver(config.auth),
   };
 }
 

@@ -16,6 +16,8 @@ export const ERROR_CATALOGUE = {
   SG_INVALID_INPUT: { status: 400, summary: 'A tool argument or request parameter is malformed or out of range.' },
   SG_TABLE_NOT_FOUND: { status: 404, summary: 'The named table or view does not exist (the error lists close matches).' },
   SG_NOT_FOUND: { status: 404, summary: 'The named environment, route or object does not exist.' },
+  SG_UNAUTHORIZED: { status: 401, summary: 'The request carries no valid access token (missing, expired, revoked, or for another environment).' },
+  SG_INSUFFICIENT_SCOPE: { status: 403, summary: 'The access token is valid but lacks the scope this request needs (sql:write to write).' },
   SG_FORBIDDEN: { status: 403, summary: 'The request is not allowed (origin, host or policy).' },
   SG_READ_ONLY: { status: 403, summary: 'The environment is read-only and the statement would write.' },
   SG_ROW_LIMIT: { status: 400, summary: 'A requested limit exceeds what the environment allows.' },
@@ -83,6 +85,27 @@ export class TableNotFoundError extends SqlgateError {
 export class NotFoundError extends SqlgateError {
   constructor(message: string, options?: SqlgateErrorOptions) {
     super('SG_NOT_FOUND', message, options);
+  }
+}
+
+/**
+ * No valid access token. `challenge` is the WWW-Authenticate value (RFC 6750 + RFC 9728 resource_metadata) that
+ * tells the client where to get one; http/on-error.ts sends it.
+ */
+export class UnauthorizedError extends SqlgateError {
+  readonly challenge: string;
+  constructor(message: string, challenge: string, options?: SqlgateErrorOptions) {
+    super('SG_UNAUTHORIZED', message, options);
+    this.challenge = challenge;
+  }
+}
+
+/** A valid token without the needed scope: the client may ask the user for more (step-up authorization). */
+export class InsufficientScopeError extends SqlgateError {
+  readonly challenge: string;
+  constructor(message: string, challenge: string, options?: SqlgateErrorOptions) {
+    super('SG_INSUFFICIENT_SCOPE', message, options);
+    this.challenge = challenge;
   }
 }
 

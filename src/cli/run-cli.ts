@@ -18,6 +18,7 @@ import { runDoctor } from './doctor.js';
 import { reportCliError } from './exit.js';
 import { INIT_CONFIG } from './init-config.js';
 import type { CliStdin } from './read-password.js';
+import { addTokensCommand } from './tokens.js';
 import { addUsersCommand } from './users.js';
 
 export interface CliIo {
@@ -54,18 +55,20 @@ export async function runCli(io: CliIo): Promise<number> {
     .option('-c, --config <file>', `configuration file (default: $SQLGATE_CONFIG, ./${DEFAULT_CONFIG_FILE}, or the built-in demo)`)
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', parsePort)
     .option('-H, --host <host>', 'address to bind')
-    .option('--insecure-no-auth', 'allow a non-loopback --host without authentication (dangerous)')
+    .option('--auth <mode>', 'oauth (sqlgate signs users in and every MCP request needs a token) or none (default: auth.mode, oauth)', parseAuthMode)
+    .option('--public-url <url>', 'the URL users reach sqlgate at, e.g. https://data.example.com (default: auth.public_url)')
+    .option('--insecure-no-auth', 'allow a non-loopback --host with --auth none (dangerous)')
     .option('-d, --dir <dir>', 'directory for relative paths and the demo database (default: the current one)')
-    .action(guard(async (options: { config?: string; port?: number; host?: string; insecureNoAuth?: boolean; dir?: string }) => {
+    .action(guard(async (options: { config?: string; port?: number; host?: string; auth?: 'oauth' | 'none'; publicUrl?: string; insecureNoAuth?: boolean; dir?: string }) => {
       const cwd = workingDirectory(io.cwd, options.dir);
       const config = loadConfig({
         configPath: options.config,
         env: io.env,
         cwd,
-        overrides: { host: options.host, port: options.port, insecureNoAuth: options.insecureNoAuth },
+        overrides: { host: options.host, port: options.port, insecureNoAuth: options.insecureNoAuth, authMode: options.auth, publicUrl: options.publicUrl },
       });
       const logger = createLogger(config.log.level);
-      refuseUnauthenticatedExposure(config.server.host, config.server.insecureNoAuth, logger);
+      if (config.auth.mode === 'none') refuseUnauthenticatedExposure(config.server.host, config.server.insecureNoAuth, logger);
       const sqlgate = await createSqlgate(config, logger);
       let server;
       try {
@@ -76,7 +79,8 @@ export async function runCli(io: CliIo): Promise<number> {
       }
       const port = server.port;
       const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-      io.stdout(startBanner(sqlgate, `http://${host}:${port}`, SQLGATE_VERSION, path.resolve(io.argv[1] ?? 'sqlgate'), cwd));
+      const userCount = sqlgate.store ? (await sqlgate.store.users.list()).length : undefined;
+      io.stdout(startBanner(sqlgate, `http://${host}:${port}`, SQLGATE_VERSION, path.resolve(io.argv[1] ?? 'sqlgate'), cwd, userCount));
       installShutdown(logger, async () => {
         await server.close();
         await sqlgate.close();
@@ -91,7 +95,8 @@ export async function runCli(io: CliIo): Promise<number> {
     .option('-c, --config <file>', 'configuration file (default: as for serve)')
     .option('-d, --dir <dir>', 'directory for relative paths and the demo database (default: the current one)')
     .action(guard(async (options: { env: string; config?: string; dir?: string }) => {
-      const config = loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir) });
+      // stdio is one local user's own process: there is nobody to sign in, so no authorization server either.
+      const config = loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir), overrides: { authMode: 'none' } });
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
       if (!config.environments.some((e) => e.name === options.env)) {
         throw new ConfigError(`There is no environment named "${options.env}".`, {
@@ -133,13 +138,20 @@ export async function runCli(io: CliIo): Promise<number> {
     .option('-e, --env <name>', 'check only this environment')
     .option('--json', 'print the report as JSON')
     .action(guard(async (options: { config?: string; dir?: string; env?: string; json?: boolean }) => {
-      const config = loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir) });
+      // stdio is one local user's own process: there is nobody to sign in, so no authorization server either.
+      const config = loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir), overrides: { authMode: 'none' } });
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
       return runDoctor({ config, environmentName: options.env, isJson: options.json === true, write: io.stdout, logger });
     }));
 
   addUsersCommand(program, {
     stdin: io.stdin,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    guard,
+    loadConfig: (options) => loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir) }),
+  });
+  addTokensCommand(program, {
     stdout: io.stdout,
     stderr: io.stderr,
     guard,
@@ -169,12 +181,17 @@ function parsePort(value: string): number {
   return Number(value);
 }
 
-/** Until authentication exists, only loopback is served unless the operator explicitly accepts the risk. */
+function parseAuthMode(value: string): 'oauth' | 'none' {
+  if (value !== 'oauth' && value !== 'none') throw new InvalidArgumentError('use "oauth" or "none".');
+  return value;
+}
+
+/** Without authentication only loopback is served, unless the operator explicitly accepts the risk. */
 function refuseUnauthenticatedExposure(host: string, isAllowed: boolean, logger: Logger): void {
   if (isLoopbackHost(host)) return;
   if (!isAllowed) {
     throw new ConfigError(`Refusing to serve ${host} without authentication: anyone who can reach it could query your databases.`, {
-      hint: 'Bind to 127.0.0.1 behind a reverse proxy that authenticates, or pass --insecure-no-auth to accept the risk.',
+      hint: 'Use auth.mode: oauth (the default), bind to 127.0.0.1 behind a reverse proxy that authenticates, or pass --insecure-no-auth to accept the risk.',
     });
   }
   logger.warn({ host }, '!!! INSECURE: serving a non-loopback address WITHOUT AUTHENTICATION (--insecure-no-auth). Anyone who can reach it can query every environment.');

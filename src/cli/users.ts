@@ -68,8 +68,9 @@ export function addUsersCommand(program: Command, deps: UsersCommandDeps): void 
     .action(deps.guard(async (name: string, options: ConfigOptions) => {
       return withStore(deps.loadConfig(options), async (store) => {
         const user = await requireUser(store, name);
+        const revoked = await store.oauth.revokeByAccount(user.name);
         await store.users.remove(user.name);
-        deps.stdout(`Removed user ${user.name}.\n`);
+        deps.stdout(`Removed user ${user.name}${revoked ? `; revoked ${revoked} OAuth record(s) (their clients are signed out)` : ''}.\n`);
       });
     }));
 
@@ -80,12 +81,39 @@ export function addUsersCommand(program: Command, deps: UsersCommandDeps): void 
       return withStore(deps.loadConfig(options), async (store) => {
         const user = await requireUser(store, name);
         await store.users.setPasswordHash(user.name, await newPasswordHash(deps, user.name, options.passwordStdin === true));
-        deps.stdout(`Changed the password of ${user.name}.\n`);
+        // A new password is usually a response to a leak: every client signed in as this user signs in again.
+        await store.oauth.revokeByAccount(user.name);
+        deps.stdout(`Changed the password of ${user.name}; their OAuth clients must sign in again.\n`);
+      });
+    }));
+
+  withConfig(users.command('roles').argument('<name>', 'user name'))
+    .description('Replace which environments a user may use (their existing tokens follow the new roles at once).')
+    .option('--env <names>', 'comma-separated environments the user may use')
+    .option('--all-envs', 'the user may use every environment, including ones added later')
+    .option('--write', 'the user may write where the environment allows writes (default: read only)')
+    .action(deps.guard(async (name: string, options: ConfigOptions & { env?: string; allEnvs?: boolean; write?: boolean }) => {
+      const config = deps.loadConfig(options);
+      const roles = rolesFromOptions(config, options);
+      return withStore(config, async (store) => {
+        const user = await requireUser(store, name);
+        await store.users.setRoles(user.name, roles);
+        deps.stdout(`${user.name} may now use: ${describeRoles(roles)}.\n`);
+      });
+    }));
+
+  withConfig(users.command('signout').argument('<name>', 'user name'))
+    .description("Revoke every OAuth grant, token and browser session of a user (personal access tokens stay; see sqlgate tokens).")
+    .action(deps.guard(async (name: string, options: ConfigOptions) => {
+      return withStore(deps.loadConfig(options), async (store) => {
+        const user = await requireUser(store, name);
+        const revoked = await store.oauth.revokeByAccount(user.name);
+        deps.stdout(`Signed ${user.name} out everywhere (${revoked} OAuth record(s) revoked).\n`);
       });
     }));
 }
 
-async function withStore(config: Config, action: (store: StateStore) => Promise<void>): Promise<number> {
+export async function withStore(config: Config, action: (store: StateStore) => Promise<void>): Promise<number> {
   const store = await openStateStore(config.store);
   try {
     await action(store);
@@ -95,7 +123,7 @@ async function withStore(config: Config, action: (store: StateStore) => Promise<
   }
 }
 
-async function requireUser(store: StateStore, name: string): Promise<StoredUser> {
+export async function requireUser(store: StateStore, name: string): Promise<StoredUser> {
   const user = await store.users.get(name);
   if (!user) throw new NotFoundError(`There is no user named "${name.slice(0, 80)}".`, { hint: 'Run "sqlgate users list" to see them.' });
   return user;

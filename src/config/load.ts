@@ -20,7 +20,7 @@ export interface LoadConfigOptions {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   /** Command-line overrides of `server.*`. */
-  overrides?: { host?: string; port?: number; insecureNoAuth?: boolean };
+  overrides?: { host?: string; port?: number; insecureNoAuth?: boolean; authMode?: 'oauth' | 'none'; publicUrl?: string };
 }
 
 export const DEFAULT_CONFIG_FILE = 'sqlgate.yaml';
@@ -41,7 +41,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     toEnvironmentConfig(name, env, options.cwd, source),
   );
   const store = toStoreConfig(parsed.data.store.url, options.cwd, source);
-  return deepFreeze({ server: parsed.data.server, log: parsed.data.log, store, environments, source });
+  return deepFreeze({ server: parsed.data.server, auth: parsed.data.auth, log: parsed.data.log, store, environments, source });
 }
 
 /**
@@ -144,6 +144,7 @@ function legacyEnvironmentConfig(env: LoadConfigOptions['env']): Record<string, 
   const name = database.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+/, '') || 'default';
   return {
     server: pickLegacyServer(env),
+    auth: pickLegacyAuth(env),
     log: env.LOG_LEVEL ? { level: env.LOG_LEVEL.toLowerCase() } : undefined,
     environments: {
       [name]: {
@@ -159,6 +160,14 @@ function pickLegacyServer(env: LoadConfigOptions['env']): Record<string, unknown
   if (env.SERVER_HOST) server.host = env.SERVER_HOST;
   if (env.SERVER_PORT) server.port = /^\d+$/.test(env.SERVER_PORT) ? Number(env.SERVER_PORT) : env.SERVER_PORT;
   return server;
+}
+
+/** The seed's OAuth variables: ALLOWED_REDIRECT_HOSTS (comma-separated redirect URLs or hosts) and PUBLIC_URL. */
+function pickLegacyAuth(env: LoadConfigOptions['env']): Record<string, unknown> {
+  const auth: Record<string, unknown> = {};
+  if (env.ALLOWED_REDIRECT_HOSTS) auth.allowed_redirects = env.ALLOWED_REDIRECT_HOSTS.split(',').map((h) => h.trim()).filter(Boolean);
+  if (env.PUBLIC_URL) auth.public_url = env.PUBLIC_URL;
+  return auth;
 }
 
 function isTrue(value: string | undefined): boolean {
@@ -211,6 +220,11 @@ function applyOverrides(raw: Record<string, any>, overrides: LoadConfigOptions['
   if (overrides.host !== undefined) server.host = overrides.host;
   if (overrides.port !== undefined) server.port = overrides.port;
   if (overrides.insecureNoAuth) server.insecure_no_auth = true;
+  if (overrides.authMode === undefined && overrides.publicUrl === undefined) return;
+  const auth = (raw.auth ??= {});
+  if (typeof auth !== 'object') return;
+  if (overrides.authMode !== undefined) auth.mode = overrides.authMode;
+  if (overrides.publicUrl !== undefined) auth.public_url = overrides.publicUrl;
 }
 
 /** `database_file: /run/secrets/x` reads the secret from that file (trailing newline removed). */

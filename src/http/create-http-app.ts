@@ -2,7 +2,7 @@
  * The Hono application: per environment, Streamable HTTP at `/<env>/mcp`, the legacy SSE transport at
  * `/<env>/sse` + `/<env>/messages`, and the server's own `/health`. The only folder that imports Hono.
  */
-import { createMcpHandler, type McpServerFactory } from '@modelcontextprotocol/server';
+import { createMcpHandler, type AuthInfo, type McpServerFactory } from '@modelcontextprotocol/server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -17,7 +17,9 @@ import type { ToolDefinition } from '../tools/tool.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { errorResponse } from './on-error.js';
 import { requestGuards } from './request-guards.js';
-import { cancelledIds, StatelessCancellation, toolCallIds } from './stateless-cancellation.js';
+import { bearerGuard, isAuthorizationServerPath, mountAuthorizationRoutes, type AuthEnv, type AuthorizationRoutes } from './authorization-routes.js';
+import { cancelledIds, executeSqlTexts, toolCallIds } from './json-rpc-body.js';
+import { StatelessCancellation } from './stateless-cancellation.js';
 
 export interface HttpAppOptions {
   server: ServerConfig;
@@ -26,30 +28,33 @@ export interface HttpAppOptions {
   /** Builds the MCP server factory of an environment (mcp/create-mcp-server.ts). */
   serverFactory: (environmentName: string) => McpServerFactory;
   logger: Logger;
+  /** Present when auth.mode is oauth: the authorization server's routes and the bearer check of every MCP endpoint. */
+  authorization?: AuthorizationRoutes;
 }
 
 export interface HttpApp {
-  app: Hono;
+  app: Hono<AuthEnv>;
   close(): Promise<void>;
 }
 
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { server, environments, logger } = options;
-  const app = new Hono();
+  const app = new Hono<AuthEnv>();
+  const { authorization } = options;
   const closers: (() => Promise<void>)[] = [];
 
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin', xFrameOptions: 'DENY' }));
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: server.maxBodyBytes,
-      onError: () => {
-        throw new PayloadTooLargeError(`The request body is larger than ${server.maxBodyBytes} bytes.`, {
-          hint: 'Send a smaller request, or ask the operator to raise server.max_body_bytes.',
-        });
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: server.maxBodyBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(`The request body is larger than ${server.maxBodyBytes} bytes.`, {
+        hint: 'Send a smaller request, or ask the operator to raise server.max_body_bytes.',
+      });
+    },
+  });
+  // The authorization server reads its own bodies (with its own, smaller limit) from the Node request.
+  app.use('*', (c, next) => (authorization && isAuthorizationServerPath(c.req.path) ? next() : limitBody(c, next)));
+  if (authorization) mountAuthorizationRoutes(app, authorization);
 
   app.get('/health', async (c) => {
     const statuses = await environments.status();
@@ -89,29 +94,56 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     closers.push(() => streamable.close(), () => legacySse.close());
 
     const cancellation = new StatelessCancellation();
-    const servePost = async (c: Context) => {
+    const servePost = async (c: Context<AuthEnv>) => {
       const body = await c.req.raw.clone().json().catch(() => undefined);
-      if (body === undefined) return streamable.fetch(c.req.raw); // the SDK answers the parse error
-      const clientKey = `${getConnInfo(c).remote.address ?? ''}|${c.req.header('user-agent') ?? ''}`;
+      const authInfo = authInfoOf(c);
+      if (body === undefined) return streamable.fetch(c.req.raw, { authInfo }); // the SDK answers the parse error
+      refuseWritesWithoutScope(c, body);
+      // Cancellation is scoped to the caller: their identity when there is one, else their address and agent.
+      const clientKey = authInfo ? `user:${c.var.identity.user}|${authInfo.clientId}` : `${getConnInfo(c).remote.address ?? ''}|${c.req.header('user-agent') ?? ''}`;
       for (const id of cancelledIds(body)) cancellation.cancel(clientKey, id);
       const tracked = toolCallIds(body).map((id) => cancellation.track(clientKey, id));
-      if (tracked.length === 0) return streamable.fetch(c.req.raw, { parsedBody: body });
+      if (tracked.length === 0) return streamable.fetch(c.req.raw, { parsedBody: body, authInfo });
       const request = new Request(c.req.raw.url, {
         method: 'POST',
         headers: c.req.raw.headers,
         signal: AbortSignal.any([c.req.raw.signal, ...tracked.map((t) => t.signal)]),
       });
-      const response = await streamable.fetch(request, { parsedBody: body });
+      const response = await streamable.fetch(request, { parsedBody: body, authInfo });
       return releaseWhenDone(response, () => tracked.forEach((t) => t.release()));
     };
 
+    /**
+     * Step-up (MCP authorization, insufficient_scope): a token without sql:write that sends a statement which
+     * writes gets 403 before anything runs, so the client can ask the user for the wider scope. The tool's own
+     * check (tools/statement-policy.ts) stays as the backstop.
+     */
+    const refuseWritesWithoutScope = (c: Context<AuthEnv>, body: unknown) => {
+      if (!authorization || environment.config.readOnly || c.var.identity.canWrite) return;
+      for (const sql of executeSqlTexts(body)) {
+        let kind: string;
+        try {
+          kind = environment.rules.classify(sql, { allowedFunctions: environment.config.allowedFunctions }).kind;
+        } catch {
+          continue; // the tool reports what the gate refuses
+        }
+        if (kind !== 'read') throw authorization.verifier.insufficientScopeForWrite({ base: authorization.publicBase.base(c), environment: protectedOf(environment), transport: 'mcp' });
+      }
+    };
+
     app.use(`${base}/*`, guards);
+    if (authorization) {
+      const protectedEnvironment = protectedOf(environment);
+      app.use(`${base}/mcp`, bearerGuard(authorization, protectedEnvironment, 'mcp'));
+      app.use(`${base}/sse`, bearerGuard(authorization, protectedEnvironment, 'sse'));
+      app.use(`${base}/messages`, bearerGuard(authorization, protectedEnvironment, 'sse'));
+    }
     app.post(`${base}/mcp`, servePost);
-    app.all(`${base}/mcp`, (c) => streamable.fetch(c.req.raw));
-    app.get(`${base}/sse`, (c) => legacySse.open(c.req.raw));
+    app.all(`${base}/mcp`, (c) => streamable.fetch(c.req.raw, { authInfo: authInfoOf(c) }));
+    app.get(`${base}/sse`, (c) => legacySse.open(c.req.raw, authInfoOf(c)));
     // The seed's clients also POST JSON-RPC straight to /sse: serve it like Streamable HTTP.
     app.post(`${base}/sse`, servePost);
-    app.post(`${base}/messages`, (c) => legacySse.post(c.req.raw));
+    app.post(`${base}/messages`, (c) => legacySse.post(c.req.raw, authInfoOf(c)));
   }
 
   app.notFound((c) => {
@@ -130,6 +162,17 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       await Promise.all(closers.map((close) => close().catch(() => undefined)));
     },
   };
+}
+
+/** What the MCP SDK hands to the server factory and every handler: the verified caller, under `extra.identity`. */
+function authInfoOf(c: Context<AuthEnv>): AuthInfo | undefined {
+  const identity = c.get('identity');
+  if (!identity) return undefined;
+  return { token: c.get('bearerToken'), clientId: identity.clientId ?? identity.user, scopes: [...identity.scopes], extra: { identity } };
+}
+
+function protectedOf(environment: { name: string; config: { readOnly: boolean } }) {
+  return { name: environment.name, readOnly: environment.config.readOnly };
 }
 
 /** Calls `release` once the response body has been fully sent (or abandoned). */

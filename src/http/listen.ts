@@ -1,7 +1,6 @@
 /** Serves the Hono app on a Node HTTP server and resolves once it listens (with the actual port for port 0). */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
 import { ConfigError } from '../errors.js';
 
 export interface Listening {
@@ -9,7 +8,7 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-export async function listen(app: Hono, host: string, port: number): Promise<Listening> {
+export async function listen(app: { fetch: (request: Request, env: any) => Response | Promise<Response> }, host: string, port: number): Promise<Listening> {
   const server = serve({ fetch: app.fetch, hostname: host, port });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

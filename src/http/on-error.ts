@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { PayloadTooLargeError, SqlgateError } from '../errors.js';
+import { InsufficientScopeError, PayloadTooLargeError, SqlgateError, UnauthorizedError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export function errorResponse(err: unknown, c: Context, logger: Logger): Response {
@@ -15,6 +15,9 @@ export function errorResponse(err: unknown, c: Context, logger: Logger): Respons
   if (error instanceof PayloadTooLargeError) {
     // The rest of the body was never read: this connection cannot carry another request.
     c.header('Connection', 'close');
+  }
+  if (error instanceof UnauthorizedError || error instanceof InsufficientScopeError) {
+    c.header('WWW-Authenticate', error.challenge);
   }
   if (error instanceof SqlgateError) {
     logger.info({ path: c.req.path, code: error.code, detail: error.detail }, 'request failed');

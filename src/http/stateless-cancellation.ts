@@ -39,30 +39,3 @@ export class StatelessCancellation {
     return `${clientKey}\u0000${typeof requestId}:${requestId}`;
   }
 }
-
-interface JsonRpcLike {
-  method?: unknown;
-  id?: unknown;
-  params?: { requestId?: unknown };
-}
-
-/** The ids of `tools/call` requests in a JSON-RPC body (one message or a batch). */
-export function toolCallIds(body: unknown): (string | number)[] {
-  return messages(body).filter((m) => m.method === 'tools/call' && isId(m.id)).map((m) => m.id as string | number);
-}
-
-/** The request ids named by `notifications/cancelled` messages in a JSON-RPC body. */
-export function cancelledIds(body: unknown): (string | number)[] {
-  return messages(body)
-    .filter((m) => m.method === 'notifications/cancelled' && isId(m.params?.requestId))
-    .map((m) => m.params!.requestId as string | number);
-}
-
-function messages(body: unknown): JsonRpcLike[] {
-  const list = Array.isArray(body) ? body : [body];
-  return list.filter((m): m is JsonRpcLike => m !== null && typeof m === 'object');
-}
-
-function isId(value: unknown): value is string | number {
-  return typeof value === 'string' || typeof value === 'number';
-}

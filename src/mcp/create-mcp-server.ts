@@ -5,6 +5,7 @@
  */
 import { McpServer, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
 import type { Environment } from '../environments/environment.js';
+import type { Identity } from '../environments/identity.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ConfirmWithUser, ToolDefinition } from '../tools/tool.js';
 import { SQLGATE_VERSION } from '../version.js';
@@ -20,7 +21,9 @@ export function createMcpServerFactory(
   // registered tool, which lives as long as the server: one HTTP request here. The schemas never change, so the
   // first server's conversion is handed to every later one (the SDK only reads it).
   const outputSchemaJson = new Map<string, Record<string, unknown> | undefined>();
-  return () => {
+  return (requestContext) => {
+    // http/ verified the token and put the caller here; stdio and unauthenticated servers have none.
+    const identity = requestContext?.authInfo?.extra?.identity as Identity | undefined;
     const server = new McpServer(
       { name: 'sqlgate', title: `sqlgate · ${environment.name}`, version: SQLGATE_VERSION },
       { capabilities: { tools: { listChanged: false } }, instructions },
@@ -39,18 +42,18 @@ export function createMcpServerFactory(
         },
         async (input, context) => {
           const started = performance.now();
-          const logContext = { environment: environment.name, tool: tool.name };
-          logger.debug(logContext, 'tool call started');
+          const logContext = { tool: tool.name, ...auditSubject(identity) }; // the logger already names the environment
           try {
             const confirm = confirmThrough(server, context);
-            const output = await tool.run(input, { environment, signal: context.mcpReq.signal, confirm });
-            logger.debug({ ...logContext, ms: Math.round(performance.now() - started) }, 'tool call');
+            const output = await tool.run(input, { environment, signal: context.mcpReq.signal, confirm, identity });
+            logger.info({ ...logContext, audit: true, input: auditedInput(input), outcome: 'ok', ms: Math.round(performance.now() - started) }, 'tool call');
             return {
               content: [{ type: 'text' as const, text: output.text }],
               structuredContent: output.structured as Record<string, unknown>,
             };
           } catch (err) {
-            return toToolErrorResult(err, logger, logContext);
+            // One audit line for a failed call too: toToolErrorResult logs it with the error code.
+            return toToolErrorResult(err, logger, { ...logContext, audit: true, input: auditedInput(input), outcome: 'error', ms: Math.round(performance.now() - started) });
           }
         },
       );
@@ -59,6 +62,18 @@ export function createMcpServerFactory(
     }
     return server;
   };
+}
+
+/** Who ran a call, for the audit line: the user and the client, or "anonymous" where nobody signs in. */
+function auditSubject(identity: Identity | undefined): Record<string, string> {
+  if (!identity) return { user: 'anonymous' };
+  return { user: identity.user, via: identity.via, ...(identity.clientId ? { client: identity.clientId } : {}) };
+}
+
+/** A tool's arguments as logged: SQL text is kept (it is what an auditor needs), cut at 4,000 characters. */
+function auditedInput(input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(input).map(([key, value]) =>
+    [key, typeof value === 'string' && value.length > 4_000 ? `${value.slice(0, 4_000)}…` : value]));
 }
 
 /**

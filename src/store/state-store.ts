@@ -1,11 +1,16 @@
 /**
- * sqlgate's own state behind one handle. Today it holds local users; the OAuth slices add clients, grants,
- * authorization codes, token hashes, consents and signing keys as further members and migrations.
+ * sqlgate's own state behind one handle: local users, personal access tokens, the authorization server's
+ * records (clients, grants, codes, token hashes, sessions) and its secrets (signing keys).
  */
+import type { OAuthRecordStore, SecretStore } from './oauth-store.js';
+import type { PersonalTokenStore } from './personal-token-store.js';
 import type { UserStore } from './user-store.js';
 
 export interface StateStore {
   readonly users: UserStore;
+  readonly personalTokens: PersonalTokenStore;
+  readonly oauth: OAuthRecordStore;
+  readonly secrets: SecretStore;
   /** Where the state lives, for messages (a file path; never a secret). */
   readonly location: string;
   /** Releases the file or connection. Calls after close fail. */

@@ -31,9 +31,9 @@ export const executeSqlTool = defineTool({
     idempotentHint: environment.config.readOnly,
     openWorldHint: false,
   }),
-  async run(input, { environment, signal, confirm }) {
+  async run(input, { environment, signal, confirm, identity }) {
     const { config, dialect } = environment;
-    await authorizeStatement(environment, input.query, confirm);
+    await authorizeStatement(environment, input.query, confirm, identity);
     const result = await runQuery(dialect, {
       sql: input.query,
       params: input.params ?? [],

@@ -5,16 +5,22 @@
  * this, whatever it decided.
  */
 import type { Environment } from '../environments/environment.js';
+import type { Identity } from '../environments/identity.js';
 import { ForbiddenError, ReadOnlyError } from '../errors.js';
 import type { StatementVerdict } from '../guard/statement-gate.js';
 import type { ConfirmWithUser } from './tool.js';
 
-export async function authorizeStatement(environment: Environment, sql: string, confirm?: ConfirmWithUser): Promise<StatementVerdict> {
+export async function authorizeStatement(environment: Environment, sql: string, confirm?: ConfirmWithUser, identity?: Identity): Promise<StatementVerdict> {
   const { config } = environment;
   const verdict = environment.rules.classify(sql, { allowedFunctions: config.allowedFunctions });
   if (config.readOnly && verdict.kind !== 'read') {
     throw new ReadOnlyError(`This environment is read-only; the statement would ${verdict.kind === 'ddl' ? 'change the schema' : 'change data'}.`, {
       hint: 'Only reading statements run here: SELECT, WITH … SELECT, EXPLAIN, SHOW.',
+    });
+  }
+  if (verdict.kind !== 'read' && identity && !identity.canWrite) {
+    throw new ForbiddenError(`${identity.user} may only read in "${environment.name}" with this authorization; the statement would ${verdict.kind === 'ddl' ? 'change the schema' : 'change data'}.`, {
+      hint: 'Writing needs the sql:write scope: reconnect and allow writing (the user must be allowed to write here).',
     });
   }
   if (verdict.kind === 'ddl' && !config.allowDdl) {

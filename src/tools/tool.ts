@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Environment } from '../environments/environment.js';
+import type { Identity } from '../environments/identity.js';
 
 /**
  * Asks the user a yes/no question through the client (MCP elicitation). Resolves true only on an explicit yes,
@@ -18,6 +19,8 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   /** Present when the transport can carry a question back to the user. */
   readonly confirm?: ConfirmWithUser;
+  /** The authenticated caller; absent on servers without authentication (stdio, auth.mode none). */
+  readonly identity?: Identity;
 }
 
 export interface ToolOutput<T> {

@@ -95,7 +95,7 @@ describe('sqlgate CLI', () => {
   });
 
   it('refuses a non-loopback address without authentication', async () => {
-    const { code, stderr } = await cli(['serve', '--host', '0.0.0.0', '--port', '0']);
+    const { code, stderr } = await cli(['serve', '--host', '0.0.0.0', '--port', '0', '--auth', 'none']);
     expect(code).toBe(EXIT_CONFIG);
     expect(stderr).toContain('Refusing to serve 0.0.0.0 without authentication');
     expect(stderr).toContain('--insecure-no-auth');

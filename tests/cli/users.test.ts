@@ -113,7 +113,7 @@ describe('sqlgate users', () => {
     const cwd = workspace();
     await users(cwd, ['add', 'alice', '--env', 'demo', '--password-stdin'], PASSWORD);
     const passwd = await users(cwd, ['passwd', 'ALICE', '--password-stdin'], 'a different long passphrase\r\n');
-    expect(passwd).toMatchObject({ code: 0, stdout: 'Changed the password of alice.\n' });
+    expect(passwd).toMatchObject({ code: 0, stdout: 'Changed the password of alice; their OAuth clients must sign in again.\n' });
     const stored = await storedUser(cwd, 'alice');
     expect(await verifyPassword(stored!.passwordHash, 'a different long passphrase')).toBe(true);
     expect(await verifyPassword(stored!.passwordHash, PASSWORD)).toBe(false);

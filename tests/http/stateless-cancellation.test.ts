@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cancelledIds, StatelessCancellation, toolCallIds } from '../../src/http/stateless-cancellation.js';
+import { cancelledIds, toolCallIds } from '../../src/http/json-rpc-body.js';
+import { StatelessCancellation } from '../../src/http/stateless-cancellation.js';
 
 describe('StatelessCancellation', () => {
   it('aborts the matching call of the same client only', () => {

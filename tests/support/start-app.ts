@@ -19,7 +19,10 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** `config` is the YAML document as an object; omit it to serve the built-in demo from a fresh directory. */
+/**
+ * `config` is the YAML document as an object; omit it to serve the built-in demo from a fresh directory.
+ * Authentication is off unless the config has an `auth` section (the OAuth tests give one).
+ */
 export async function startApp(config?: Record<string, unknown>): Promise<RunningApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-app-'));
   let configPath: string | undefined;
@@ -27,7 +30,8 @@ export async function startApp(config?: Record<string, unknown>): Promise<Runnin
     configPath = path.join(dir, 'sqlgate.yaml');
     fs.writeFileSync(configPath, stringify(config));
   }
-  const loaded = loadConfig({ configPath, env: {}, cwd: dir, overrides: { port: 0 } });
+  const authMode = config && 'auth' in config ? undefined : 'none';
+  const loaded = loadConfig({ configPath, env: {}, cwd: dir, overrides: { port: 0, authMode } });
   const sqlgate = await createSqlgate(loaded, createLogger(process.env.SQLGATE_TEST_LOG ?? 'silent'));
   const server = await listen(sqlgate.http.app, '127.0.0.1', 0);
   return {

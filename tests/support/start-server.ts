@@ -24,7 +24,7 @@ export function assertBuilt(): void {
 export interface StartServerOptions {
   /**
    * Command-line arguments after `dist/main.js`. Default `['serve']`. For `serve`, `--port 0` (a free port) is
-   * appended unless the arguments already give a port (`-p`/`--port`).
+   * appended unless the arguments already give a port (`-p`/`--port`), and `--auth none` unless they give `--auth`.
    */
   args?: readonly string[];
   /** Working directory. Default: a fresh empty temp directory (so the built-in demo database is served), removed by stop(). */
@@ -53,6 +53,8 @@ export async function startServerProcess(options: StartServerOptions = {}): Prom
   assertBuilt();
   const args = [...(options.args ?? ['serve'])];
   if (args[0] === 'serve' && !args.some((a) => a === '-p' || a === '--port' || a.startsWith('--port='))) args.push('--port', '0');
+  // Tests of the tools run without sign-in; the OAuth tests pass --auth oauth.
+  if (args[0] === 'serve' && !args.some((a) => a === '--auth' || a.startsWith('--auth='))) args.push('--auth', 'none');
 
   const ownCwd = options.cwd === undefined;
   const cwd = options.cwd ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-e2e-'));

@@ -6,7 +6,7 @@
  * comments in between. The SDK v2 has no server SSE transport, so this is a small one over web streams.
  */
 import { randomUUID } from 'node:crypto';
-import type { JSONRPCMessage, McpServerFactory, Transport } from '@modelcontextprotocol/server';
+import type { AuthInfo, JSONRPCMessage, McpServerFactory, Transport } from '@modelcontextprotocol/server';
 import { parseJSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '../../telemetry/logger.js';
 
@@ -27,6 +27,8 @@ class SseServerTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
   readonly sessionId = randomUUID();
+  /** Who opened the stream (the authenticated caller's user and client); only they may post to it. */
+  owner: string | undefined;
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   private keepAlive: NodeJS.Timeout | undefined;
   private isClosed = false;
@@ -82,13 +84,14 @@ export class LegacySseEndpoint {
   ) {}
 
   /** `GET /<env>/sse`: opens a session. */
-  async open(request: Request): Promise<Response> {
+  async open(request: Request, authInfo?: AuthInfo): Promise<Response> {
     if (this.sessions.size >= (this.options.maxSessions ?? 100)) {
       return Response.json({ error: 'SG_BUSY', message: 'Too many open SSE sessions; retry later or use /mcp.' }, { status: 503 });
     }
     const transport = new SseServerTransport(this.options.messagesPath, this.options.keepAliveMs ?? 15_000);
+    transport.owner = ownerOf(authInfo);
     this.sessions.set(transport.sessionId, transport);
-    const server = await this.factory({ era: 'legacy', requestInfo: request });
+    const server = await this.factory({ era: 'legacy', requestInfo: request, authInfo });
     transport.onclose = () => {
       this.sessions.delete(transport.sessionId);
       void server.close().catch(() => undefined);
@@ -101,10 +104,11 @@ export class LegacySseEndpoint {
   }
 
   /** `POST /<env>/messages?sessionId=…`: one JSON-RPC message (or a batch) for an open session. */
-  async post(request: Request): Promise<Response> {
+  async post(request: Request, authInfo?: AuthInfo): Promise<Response> {
     const sessionId = new URL(request.url).searchParams.get('sessionId');
     const transport = sessionId ? this.sessions.get(sessionId) : undefined;
-    if (!transport) {
+    // Another caller's session id is answered like an unknown one: it must not reveal that the session exists.
+    if (!transport || transport.owner !== ownerOf(authInfo)) {
       return Response.json(
         { error: 'SG_NOT_FOUND', message: 'Unknown or expired sessionId; open a new stream with GET …/sse.' },
         { status: 404 },
@@ -129,4 +133,9 @@ export class LegacySseEndpoint {
   async close(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((t) => t.close()));
   }
+}
+
+function ownerOf(authInfo: AuthInfo | undefined): string | undefined {
+  const identity = authInfo?.extra?.identity as { user?: string } | undefined;
+  return authInfo ? `${identity?.user ?? ''}|${authInfo.clientId}` : undefined;
 }

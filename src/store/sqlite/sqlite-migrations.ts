@@ -32,6 +32,58 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'OAuth records (clients, grants, codes, token hashes, sessions) and server secrets (signing keys)',
+    // One table for every oidc-provider model, keyed by (model, SHA-256 of the id): a leaked file yields no usable
+    // token. grant_id and account_id are not secrets; they let a revocation find every token of a grant or user.
+    sql: `
+      CREATE TABLE oauth_records (
+        model        TEXT NOT NULL,
+        id_hash      TEXT NOT NULL,
+        payload      TEXT NOT NULL,
+        grant_id     TEXT,
+        uid          TEXT,
+        user_code    TEXT,
+        account_id   TEXT COLLATE NOCASE,
+        client_id    TEXT,
+        expires_at   INTEGER,
+        consumed_at  INTEGER,
+        created_at   INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        PRIMARY KEY (model, id_hash)
+      ) STRICT;
+      CREATE INDEX oauth_records_grant ON oauth_records (grant_id) WHERE grant_id IS NOT NULL;
+      CREATE INDEX oauth_records_uid ON oauth_records (model, uid) WHERE uid IS NOT NULL;
+      CREATE INDEX oauth_records_account ON oauth_records (account_id) WHERE account_id IS NOT NULL;
+      CREATE INDEX oauth_records_client ON oauth_records (client_id) WHERE client_id IS NOT NULL;
+      CREATE INDEX oauth_records_expiry ON oauth_records (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE TABLE server_secrets (
+        name       TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 3,
+    description: 'personal access tokens',
+    sql: `
+      CREATE TABLE personal_access_tokens (
+        id           TEXT PRIMARY KEY,
+        token_hash   TEXT NOT NULL UNIQUE,
+        user_name    TEXT NOT NULL COLLATE NOCASE REFERENCES users (name) ON DELETE CASCADE ON UPDATE CASCADE,
+        environment  TEXT NOT NULL,
+        can_write    INTEGER NOT NULL CHECK (can_write IN (0, 1)),
+        description  TEXT,
+        created_at   TEXT NOT NULL,
+        expires_at   TEXT,
+        last_used_at TEXT,
+        revoked_at   TEXT
+      ) STRICT;
+      CREATE INDEX personal_access_tokens_user ON personal_access_tokens (user_name);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the store's version, each in its own transaction. Returns the version. */

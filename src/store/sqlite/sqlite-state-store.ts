@@ -14,6 +14,8 @@ import Database from 'better-sqlite3';
 import { ConfigError, SqlgateError } from '../../errors.js';
 import type { StateStore } from '../state-store.js';
 import { migrateSqliteStore } from './sqlite-migrations.js';
+import { SqliteOAuthRecordStore, SqliteSecretStore } from './sqlite-oauth-store.js';
+import { SqlitePersonalTokenStore } from './sqlite-personal-token-store.js';
 import { SqliteUserStore } from './sqlite-user-store.js';
 
 const OWNER_ONLY = 0o600;
@@ -35,6 +37,9 @@ export function openSqliteStateStore(file: string): StateStore {
   }
   return {
     users: new SqliteUserStore(db),
+    personalTokens: new SqlitePersonalTokenStore(db),
+    oauth: new SqliteOAuthRecordStore(db),
+    secrets: new SqliteSecretStore(db),
     location: file,
     close: async () => void db.close(),
   };

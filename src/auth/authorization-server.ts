@@ -1,0 +1,243 @@
+/**
+ * sqlgate's OAuth 2.1 authorization server: oidc-provider (OpenID-certified) configured for MCP. One issuer per
+ * public base URL (normally exactly one: auth.public_url), sharing one store, one set of keys and one policy.
+ *
+ * What the configuration decides, and why:
+ * - Authorization code + PKCE S256 only, for every client (OAuth 2.1; oidc-provider offers only S256).
+ * - Every access token names one environment (RFC 8707 `resource` → `aud`) and is opaque: it is checked
+ *   against the store on every request, so revoking its grant stops it at once.
+ * - Refresh tokens rotate on every use and each new one lives `refresh_token_ttl` again (sliding); presenting a
+ *   rotated one again revokes the whole grant (oidc-provider's reuse detection).
+ * - Clients: Client ID Metadata Documents (fetched with oidc-provider's SSRF-protected fetch), Dynamic Client
+ *   Registration (bounded; http/ limits it per source) and static clients from the configuration.
+ * - DPoP, PAR, userinfo and logout are switched off: MCP clients do not use them, and less surface is safer.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Provider, { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
+import type { AuthConfig } from '../config/schema.js';
+import type { StateStore } from '../store/state-store.js';
+import type { Logger } from '../telemetry/logger.js';
+import { hashSecret } from './hash-secret.js';
+import { createStoreAdapter, HASHED_SECRET_PREFIX } from './oidc-adapter.js';
+import { redirectUriProblem } from './redirect-policy.js';
+import { environmentOfResource, resourceUrl } from './resource-urls.js';
+import { SCOPE_READ, SCOPE_WRITE } from './scopes.js';
+import { loadServerKeys, type ServerKeys } from './server-keys.js';
+import { errorPage } from './pages.js';
+
+export interface ProtectedEnvironment {
+  readonly name: string;
+  readonly readOnly: boolean;
+}
+
+export interface AuthorizationServerOptions {
+  readonly auth: AuthConfig;
+  readonly store: StateStore;
+  readonly environments: readonly ProtectedEnvironment[];
+  readonly logger: Logger;
+}
+
+/** Distinct public bases served at once (each is an issuer); more means a misconfigured proxy or Host abuse. */
+const MAX_ISSUERS = 16;
+const GARBAGE_COLLECTION_INTERVAL_MS = 15 * 60 * 1000;
+const GRANT_TTL_SECONDS = 365 * 86_400;
+
+export class AuthorizationServer {
+  private readonly providers = new Map<string, Provider>();
+  private readonly environmentNames: ReadonlySet<string>;
+  private readonly collector: NodeJS.Timeout;
+
+  private constructor(
+    readonly options: AuthorizationServerOptions,
+    private readonly keys: ServerKeys,
+  ) {
+    this.environmentNames = new Set(options.environments.map((e) => e.name));
+    this.collector = setInterval(() => void this.collectGarbage(), GARBAGE_COLLECTION_INTERVAL_MS).unref();
+  }
+
+  static async create(options: AuthorizationServerOptions): Promise<AuthorizationServer> {
+    return new AuthorizationServer(options, await loadServerKeys(options.store.secrets));
+  }
+
+  get environments(): readonly ProtectedEnvironment[] {
+    return this.options.environments;
+  }
+
+  /** The environment a resource URL names on this base, or undefined. */
+  environmentOf(resource: string, base: string): ProtectedEnvironment | undefined {
+    const name = environmentOfResource(resource, base, this.environmentNames);
+    return name === undefined ? undefined : this.options.environments.find((e) => e.name === name);
+  }
+
+  /** The oidc-provider instance whose issuer is `base` (created on first use). */
+  providerFor(base: string): Provider {
+    let provider = this.providers.get(base);
+    if (!provider) {
+      if (this.providers.size >= MAX_ISSUERS) throw new Error(`more than ${MAX_ISSUERS} public base URLs seen; set auth.public_url`);
+      provider = this.createProvider(base);
+      this.providers.set(base, provider);
+    }
+    return provider;
+  }
+
+  /** Removes expired records and unused registered clients. Never throws (it runs on a timer). */
+  async collectGarbage(): Promise<number> {
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      return await this.options.store.oauth.collectGarbage(now, now - this.options.auth.unusedClientTtl);
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, 'OAuth garbage collection failed');
+      return 0;
+    }
+  }
+
+  close(): void {
+    clearInterval(this.collector);
+  }
+
+  private createProvider(base: string): Provider {
+    const { auth, logger } = this.options;
+    const provider = new Provider(base, this.configuration(base));
+    // Behind the public base there may be a TLS-terminating proxy: http/ sets X-Forwarded-Proto/Host from the
+    // resolved base (never from the client's own headers), so Koa builds URLs on the public base.
+    provider.proxy = true;
+    // Client secrets are stored hashed (oidc-adapter.ts): compare the presented one's hash in constant time.
+    provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+      const stored = this.clientSecret ?? '';
+      const expected = stored.startsWith(HASHED_SECRET_PREFIX) ? stored.slice(HASHED_SECRET_PREFIX.length) : hashSecret(stored);
+      const a = Buffer.from(hashSecret(actual), 'hex');
+      const b = Buffer.from(expected, 'hex');
+      return a.length === b.length && timingSafeEqual(a, b);
+    };
+    provider.on('grant.revoked', (_ctx, grantId) => logger.info({ grantId }, 'OAuth grant revoked'));
+    provider.on('server_error', (_ctx, err) => logger.error({ err }, 'authorization server error'));
+    provider.on('grant.error', (ctx, err) => logger.info({ client: ctx.oidc.client?.clientId, error: err.message, detail: (err as { error_description?: string }).error_description }, 'token request refused'));
+    provider.on('grant.success', (ctx) => logger.info({ client: ctx.oidc.client?.clientId, user: ctx.oidc.entities.Grant?.accountId, grantType: ctx.oidc.params?.grant_type }, 'OAuth token issued'));
+    return provider;
+  }
+
+  private configuration(base: string): Configuration {
+    const { auth, store } = this.options;
+    const server = this;
+    return {
+      adapter: createStoreAdapter(store.oauth),
+      jwks: { keys: this.keys.signingKeys as NonNullable<Configuration['jwks']>['keys'] },
+      cookies: {
+        keys: this.keys.cookieKeys,
+        long: { signed: true, httpOnly: true, sameSite: 'lax' },
+        short: { signed: true, httpOnly: true, sameSite: 'lax' },
+        names: { session: 'sqlgate_session', interaction: 'sqlgate_interaction', resume: 'sqlgate_resume' },
+      },
+      clients: auth.clients.map(staticClientMetadata),
+      clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post'],
+      responseTypes: ['code'],
+      scopes: ['openid', 'offline_access', SCOPE_READ, SCOPE_WRITE],
+      claims: { openid: ['sub'] },
+      pkce: { required: () => true },
+      routes: {
+        authorization: '/authorize',
+        token: '/token',
+        registration: '/register',
+        revocation: '/revoke',
+        jwks: '/jwks',
+        end_session: '/logout',
+        userinfo: '/userinfo',
+        introspection: '/introspect',
+        pushed_authorization_request: '/par',
+      },
+      ttl: {
+        AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? auth.accessTokenTtl,
+        AuthorizationCode: auth.authorizationCodeTtl,
+        RefreshToken: auth.refreshTokenTtl,
+        Grant: Math.max(GRANT_TTL_SECONDS, auth.refreshTokenTtl),
+        Session: auth.sessionTtl,
+        Interaction: 3_600,
+        IdToken: auth.accessTokenTtl,
+      },
+      rotateRefreshToken: () => true,
+      // MCP clients keep working after the browser session ends; the refresh token is what limits them.
+      expiresWithSession: async () => false,
+      issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      findAccount: async (_ctx, sub) => {
+        const user = await store.users.get(sub);
+        return user ? { accountId: user.name, claims: async () => ({ sub: user.name }) } : undefined;
+      },
+      interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
+      renderError: async (ctx, out) => {
+        const page = errorPage(String(out.error ?? 'error'), String(out.error_description ?? 'The request could not be completed.'));
+        ctx.type = 'html';
+        ctx.set('Content-Security-Policy', page.csp);
+        ctx.body = page.html;
+      },
+      // The redirect policy runs whenever a client is built (registration, metadata document, static, or loaded
+      // from the store), so a client registered under a looser policy stops working when the policy tightens.
+      extraClientMetadata: {
+        properties: ['sqlgate_policy'],
+        validator: (_ctx, key, _value, metadata) => {
+          if (key !== 'sqlgate_policy') return;
+          for (const uri of (metadata.redirect_uris as string[] | undefined) ?? []) {
+            const problem = redirectUriProblem(uri, auth.allowedRedirects);
+            if (problem) throw new errors.InvalidClientMetadata(`redirect_uris: ${uri.slice(0, 200)} ${problem}`);
+          }
+        },
+      },
+      clientBasedCORS: () => true,
+      features: {
+        devInteractions: { enabled: false },
+        dPoP: { enabled: false },
+        pushedAuthorizationRequests: { enabled: false },
+        userinfo: { enabled: false },
+        rpInitiatedLogout: { enabled: false },
+        introspection: { enabled: false },
+        revocation: { enabled: true },
+        registration: {
+          enabled: auth.dynamicRegistration,
+          initialAccessToken: false,
+          issueRegistrationAccessToken: false,
+        },
+        registrationManagement: { enabled: false },
+        clientIdMetadataDocument: {
+          enabled: auth.clientIdMetadataDocuments,
+          ack: 'draft-02',
+          allowClient: async (_ctx, client) => (client.redirectUris ?? []).every((uri) => redirectUriProblem(uri, auth.allowedRedirects) === undefined),
+        },
+        resourceIndicators: {
+          enabled: true,
+          // Only authorization requests without `resource` get here: http/ already bound /<env>/authorize to
+          // its environment, and a server with one environment binds that one.
+          defaultResource: async (_ctx, _client, oneOf) =>
+            oneOf ?? (server.options.environments.length === 1 ? resourceUrl(base, server.options.environments[0]!.name) : undefined),
+          useGrantedResource: async () => true,
+          getResourceServerInfo: async (_ctx, resource) => {
+            const environment = server.environmentOf(resource, base);
+            if (!environment) {
+              throw new errors.InvalidTarget(`${resource} is not an MCP endpoint of this server (use ${base}/<environment>/mcp)`);
+            }
+            return {
+              scope: environment.readOnly ? SCOPE_READ : `${SCOPE_READ} ${SCOPE_WRITE}`,
+              audience: resource,
+              accessTokenTTL: auth.accessTokenTtl,
+              accessTokenFormat: 'opaque',
+            };
+          },
+        },
+      },
+      // Without this oidc-provider logs a warning for the default; we publish no pairwise subjects.
+      pairwiseIdentifier: async (_ctx, accountId, client) =>
+        createHash('sha256').update(`${client.sectorIdentifier ?? client.clientId}|${accountId}`).digest('base64url'),
+    };
+  }
+}
+
+function staticClientMetadata(client: AuthConfig['clients'][number]): ClientMetadata {
+  return {
+    client_id: client.clientId,
+    ...(client.clientSecret
+      ? { client_secret: HASHED_SECRET_PREFIX + hashSecret(client.clientSecret), token_endpoint_auth_method: 'client_secret_basic' }
+      : { token_endpoint_auth_method: 'none' }),
+    client_name: client.clientName,
+    redirect_uris: client.redirectUris,
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Checks the bearer token of a request to an environment and says who is calling. Two kinds of token:
+ * - OAuth access tokens (opaque) issued by authorization-server.ts, looked up by hash in the store;
+ * - personal access tokens (`sqg_pat_…`), created with `sqlgate tokens create`.
+ *
+ * Every check happens on every request, against the store and the user as they are now: a revoked grant, a
+ * removed user, a password changed since the token was issued or a role taken away stops the token at once.
+ * A token is bound to one environment: its audience must be that environment's resource URL on this base.
+ */
+import { InsufficientScopeError, UnauthorizedError } from '../errors.js';
+import type { Identity } from '../environments/identity.js';
+import type { StateStore } from '../store/state-store.js';
+import type { StoredUser } from '../store/user-store.js';
+import { hashSecret } from './hash-secret.js';
+import { isPersonalToken } from './personal-token.js';
+import { resourceMetadataUrl, type McpTransportPath } from './resource-urls.js';
+import { allowedScopes, SCOPE_READ, SCOPE_WRITE } from './scopes.js';
+import type { AuthorizationServer, ProtectedEnvironment } from './authorization-server.js';
+
+export interface BearerCheck {
+  /** The Authorization header as sent (undefined when absent). */
+  readonly authorization: string | undefined;
+  readonly base: string;
+  readonly environment: ProtectedEnvironment;
+  readonly transport: McpTransportPath;
+}
+
+interface AccessTokenPayload {
+  accountId?: string;
+  clientId?: string;
+  aud?: string | string[];
+  scope?: string;
+  exp?: number;
+  iat?: number;
+  grantId?: string;
+  kind?: string;
+}
+
+/** Personal tokens record their last use at most this often. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export class BearerVerifier {
+  private readonly lastTouched = new Map<string, number>();
+
+  constructor(
+    private readonly server: AuthorizationServer,
+    private readonly store: StateStore,
+  ) {}
+
+  /** The caller's identity, or UnauthorizedError (401 + challenge) / InsufficientScopeError (403). */
+  async verify(check: BearerCheck): Promise<Identity> {
+    const challenge = (error?: string, description?: string, scope?: string) =>
+      [
+        `Bearer resource_metadata="${resourceMetadataUrl(check.base, check.environment.name, check.transport)}"`,
+        `scope="${scope ?? SCOPE_READ}"`,
+        ...(error ? [`error="${error}"`] : []),
+        ...(description ? [`error_description="${description.replace(/["\\]/g, '')}"`] : []),
+      ].join(', ');
+    const refuse = (message: string, hint?: string): never => {
+      throw new UnauthorizedError(message, challenge('invalid_token', message), { hint });
+    };
+
+    if (!check.authorization) {
+      throw new UnauthorizedError(`Environment "${check.environment.name}" requires authorization.`, challenge(), {
+        hint: 'Connect with an MCP client that supports OAuth (it follows the WWW-Authenticate header), or send "Authorization: Bearer <token>" with a token from "sqlgate tokens create".',
+      });
+    }
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(check.authorization.trim());
+    if (!match) return refuse('The Authorization header is not "Bearer <token>".');
+    const token = match[1]!;
+
+    const identity = isPersonalToken(token) ? await this.personal(token, check, refuse) : await this.oauth(token, check, refuse);
+    if (!identity.scopes.includes(SCOPE_READ)) {
+      throw new InsufficientScopeError(`The token lacks the ${SCOPE_READ} scope for "${check.environment.name}".`,
+        challenge('insufficient_scope', `${SCOPE_READ} is required`, SCOPE_READ));
+    }
+    return identity;
+  }
+
+  /** The 403 for a write attempted with a token that may only read (step-up: the client may ask for sql:write). */
+  insufficientScopeForWrite(check: Omit<BearerCheck, 'authorization'>): InsufficientScopeError {
+    const metadata = resourceMetadataUrl(check.base, check.environment.name, check.transport);
+    return new InsufficientScopeError(`Writing in "${check.environment.name}" needs the ${SCOPE_WRITE} scope, which this token lacks.`,
+      `Bearer resource_metadata="${metadata}", scope="${SCOPE_READ} ${SCOPE_WRITE}", error="insufficient_scope", error_description="${SCOPE_WRITE} is required to write"`,
+      { hint: 'Re-authorize asking for sql:write; the user must be allowed to write in this environment.' });
+  }
+
+  private async oauth(token: string, check: BearerCheck, refuse: (message: string, hint?: string) => never): Promise<Identity> {
+    const record = await this.store.oauth.find('AccessToken', hashSecret(token));
+    const payload = record?.payload as AccessTokenPayload | undefined;
+    const now = Math.floor(Date.now() / 1000);
+    if (!payload || (payload.exp !== undefined && payload.exp <= now)) {
+      return refuse('The access token is unknown, expired or revoked.', 'Refresh it, or connect again.');
+    }
+    const audiences = Array.isArray(payload.aud) ? payload.aud : payload.aud ? [payload.aud] : [];
+    const isForThis = audiences.some((aud) => this.server.environmentOf(aud, check.base)?.name === check.environment.name);
+    if (!isForThis) return refuse(`The access token was not issued for "${check.environment.name}".`, `Connect to ${check.base}/${check.environment.name}/mcp to get a token for it.`);
+    if (!payload.grantId || !(await this.store.oauth.find('Grant', hashSecret(payload.grantId)))) {
+      return refuse('The authorization behind this token was revoked.', 'Connect again.');
+    }
+    const user = await this.currentUser(payload.accountId, payload.iat, refuse);
+    const tokenScopes = (payload.scope ?? '').split(' ').filter(Boolean);
+    const scopes = allowedScopes(user, check.environment.name, !check.environment.readOnly).filter((s) => tokenScopes.includes(s));
+    return {
+      user: user.name,
+      clientId: payload.clientId,
+      via: 'oauth',
+      environment: check.environment.name,
+      canWrite: scopes.includes(SCOPE_WRITE),
+      scopes,
+    };
+  }
+
+  private async personal(token: string, check: BearerCheck, refuse: (message: string, hint?: string) => never): Promise<Identity> {
+    const stored = await this.store.personalTokens.findByHash(hashSecret(token));
+    if (!stored || stored.revokedAt || (stored.expiresAt && stored.expiresAt.getTime() <= Date.now())) {
+      return refuse('The personal access token is unknown, expired or revoked.', 'Create a new one with "sqlgate tokens create".');
+    }
+    if (stored.environment !== check.environment.name) {
+      return refuse(`The personal access token was created for "${stored.environment}", not "${check.environment.name}".`);
+    }
+    const user = await this.currentUser(stored.userName, undefined, refuse);
+    const allowed = allowedScopes(user, check.environment.name, !check.environment.readOnly);
+    const scopes = stored.canWrite ? allowed : allowed.filter((s) => s !== SCOPE_WRITE);
+    const now = Date.now();
+    if ((this.lastTouched.get(stored.id) ?? 0) < now - TOUCH_INTERVAL_MS) {
+      this.lastTouched.set(stored.id, now);
+      await this.store.personalTokens.touch(stored.id, new Date(now));
+    }
+    return { user: user.name, via: 'personal-token', environment: check.environment.name, canWrite: scopes.includes(SCOPE_WRITE), scopes };
+  }
+
+  private async currentUser(name: string | undefined, issuedAt: number | undefined, refuse: (message: string) => never): Promise<StoredUser> {
+    const user = name ? await this.store.users.get(name) : undefined;
+    if (!user) return refuse('The user this token was issued to no longer exists.');
+    if (issuedAt !== undefined && Math.floor(user.passwordChangedAt.getTime() / 1000) > issuedAt) {
+      return refuse('The password changed after this token was issued.');
+    }
+    return user;
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Sign-in and consent: what happens between oidc-provider sending the browser to /interaction/<uid> and it
+ * finishing the authorization. Works on Node's request/response (oidc-provider reads its signed interaction
+ * cookie from them) and returns a page or a redirect; http/ sends it.
+ *
+ * Defences, each on its own: the interaction cookie (SameSite=Lax, signed) binds the uid to this browser; a CSRF
+ * token (HMAC of the uid) must come back with every form; a cross-site Origin is refused; failed sign-ins are
+ * throttled per user name and per address with a lockout; an unknown user costs as much time as a wrong password.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { AuthConfig } from '../config/schema.js';
+import type { UserStore } from '../store/user-store.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { AuthorizationServer } from './authorization-server.js';
+import { errorPage, renderConsentPage, renderLoginPage, renderNotAllowedPage, type Page, type RequestSummary } from './pages.js';
+import { hashPassword, verifyPassword } from './password-hash.js';
+import { allowedScopes } from './scopes.js';
+
+export type InteractionOutcome = { readonly page: Page } | { readonly redirect: string };
+
+export interface InteractionRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The public base URL this request came in on (the issuer). */
+  readonly base: string;
+  readonly uid: string;
+  /** The client's address (after trusted-proxy resolution), for throttling. */
+  readonly clientAddress: string;
+  readonly origin?: string;
+}
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+export class InteractionHandler {
+  private readonly byUser: RateLimiterMemory;
+  private readonly byAddress: RateLimiterMemory;
+  private readonly csrfKey = randomBytes(32);
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly server: AuthorizationServer,
+    private readonly users: UserStore,
+    auth: AuthConfig,
+    private readonly logger: Logger,
+  ) {
+    this.byUser = new RateLimiterMemory({ points: auth.maxFailedLogins, duration: auth.lockout, blockDuration: auth.lockout });
+    // An address may try a few user names (a shared office NAT), not a dictionary of them.
+    this.byAddress = new RateLimiterMemory({ points: auth.maxFailedLogins * 4, duration: auth.lockout, blockDuration: auth.lockout });
+  }
+
+  async show(request: InteractionRequest): Promise<InteractionOutcome> {
+    const details = await this.details(request);
+    if (!details) return { page: expired() };
+    const summary = await this.summarize(request, details);
+    if (details.prompt.name === 'login') return { page: renderLoginPage({ uid: details.uid, csrf: this.csrf(details.uid), request: summary }) };
+    return this.consentPage(details, summary);
+  }
+
+  async login(request: InteractionRequest, form: Record<string, string | undefined>): Promise<InteractionOutcome> {
+    const details = await this.checkedDetails(request, form);
+    if ('page' in details) return details;
+    const summary = await this.summarize(request, details);
+    const name = (form.username ?? '').trim().slice(0, 64);
+    const password = (form.password ?? '').slice(0, 1_024);
+    const relogin = (error: string, status: number) =>
+      ({ page: renderLoginPage({ uid: details.uid, csrf: this.csrf(details.uid), request: summary, error, userName: name, status }) });
+
+    const userKey = name.toLowerCase();
+    const locked = await this.lockedFor(userKey, request.clientAddress);
+    if (locked > 0) {
+      this.logger.warn({ user: name, address: request.clientAddress }, 'sign-in refused: locked after failed attempts');
+      return relogin(`Too many failed sign-ins. Try again in ${Math.ceil(locked / 60)} minute(s).`, 429);
+    }
+    const user = name ? await this.users.get(name) : undefined;
+    const isValid = user ? await verifyPassword(user.passwordHash, password) : await this.spendTime(password);
+    if (!user || !isValid) {
+      await Promise.all([this.byUser.penalty(userKey), this.byAddress.penalty(request.clientAddress)]);
+      const [u, a] = await Promise.all([this.byUser.get(userKey), this.byAddress.get(request.clientAddress)]);
+      if ((u?.consumedPoints ?? 0) >= this.byUser.points) await this.byUser.block(userKey, this.byUser.blockDuration);
+      if ((a?.consumedPoints ?? 0) >= this.byAddress.points) await this.byAddress.block(request.clientAddress, this.byAddress.blockDuration);
+      this.logger.info({ user: name, address: request.clientAddress }, 'sign-in failed');
+      return relogin('Wrong user name or password.', 401);
+    }
+    await this.byUser.delete(userKey);
+    this.logger.info({ user: user.name, client: details.params.client_id }, 'signed in');
+    const provider = this.server.providerFor(request.base);
+    const returnTo = await provider.interactionResult(request.req, request.res, { login: { accountId: user.name } }, { mergeWithLastSubmission: false });
+    return { redirect: returnTo };
+  }
+
+  async confirm(request: InteractionRequest, form: Record<string, string | undefined>): Promise<InteractionOutcome> {
+    const details = await this.checkedDetails(request, form);
+    if ('page' in details) return details;
+    const accountId = details.session?.accountId;
+    const user = accountId ? await this.users.get(accountId) : undefined;
+    if (details.prompt.name !== 'consent' || !user) return { page: expired() };
+    const provider = this.server.providerFor(request.base);
+    const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined)
+      ?? new provider.Grant({ accountId: user.name, clientId: String(details.params.client_id) });
+    const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+    if (promptDetails.missingOIDCScope) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
+    for (const [resource, requested] of Object.entries(promptDetails.missingResourceScopes ?? {})) {
+      const environment = this.server.environmentOf(resource, request.base);
+      const allowed = environment ? allowedScopes(user, environment.name, !environment.readOnly) : [];
+      const granted = requested.filter((s) => allowed.includes(s));
+      if (granted.length === 0) return this.finish(request, { error: 'access_denied', error_description: `${user.name} may not use ${resource}` });
+      grant.addResourceScope(resource, granted.join(' '));
+    }
+    const grantId = await grant.save();
+    this.logger.info({ user: user.name, client: details.params.client_id, grantId }, 'consent given');
+    return this.finish(request, { consent: { grantId } });
+  }
+
+  async abort(request: InteractionRequest, form: Record<string, string | undefined>): Promise<InteractionOutcome> {
+    const details = await this.checkedDetails(request, form);
+    if ('page' in details) return details;
+    return this.finish(request, { error: 'access_denied', error_description: 'The user declined.' });
+  }
+
+  private async finish(request: InteractionRequest, result: Record<string, unknown>): Promise<InteractionOutcome> {
+    const provider = this.server.providerFor(request.base);
+    return { redirect: await provider.interactionResult(request.req, request.res, result, { mergeWithLastSubmission: true }) };
+  }
+
+  private async consentPage(details: Details, summary: RequestSummary): Promise<InteractionOutcome> {
+    const user = details.session?.accountId ? await this.users.get(details.session.accountId) : undefined;
+    if (!user) return { page: expired() };
+    const environment = summary.environment ? this.server.environments.find((e) => e.name === summary.environment) : undefined;
+    const scopes = environment ? allowedScopes(user, environment.name, !environment.readOnly).filter((s) => summary.scopes.includes(s)) : [];
+    const csrf = this.csrf(details.uid);
+    if (scopes.length === 0) return { page: renderNotAllowedPage({ uid: details.uid, csrf, request: summary, userName: user.name }) };
+    return { page: renderConsentPage({ uid: details.uid, csrf, request: { ...summary, scopes }, userName: user.name }) };
+  }
+
+  /** Interaction details, or undefined when the interaction is unknown, expired or belongs to another browser. */
+  private async details(request: InteractionRequest): Promise<Details | undefined> {
+    try {
+      const details = await this.server.providerFor(request.base).interactionDetails(request.req, request.res);
+      return details.uid === request.uid ? details : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async checkedDetails(request: InteractionRequest, form: Record<string, string | undefined>): Promise<Details | { page: Page }> {
+    if (request.origin !== undefined && request.origin !== request.base) {
+      return { page: errorPage('forbidden', 'This form was sent from another site.', 403) };
+    }
+    const details = await this.details(request);
+    if (!details) return { page: expired() };
+    if (!this.isValidCsrf(details.uid, form.csrf)) {
+      return { page: errorPage('forbidden', 'The form is missing its security token or it does not match. Reload the page and try again.', 403) };
+    }
+    return details;
+  }
+
+  private async summarize(request: InteractionRequest, details: Details): Promise<RequestSummary> {
+    const provider = this.server.providerFor(request.base);
+    const clientId = String(details.params.client_id);
+    const client = await provider.Client.find(clientId).catch(() => undefined);
+    const redirect = URL.parse(String(details.params.redirect_uri ?? ''));
+    const resource = typeof details.params.resource === 'string' ? details.params.resource : undefined;
+    const environment = resource ? this.server.environmentOf(resource, request.base)?.name : undefined;
+    return {
+      clientName: client?.clientName ?? clientId,
+      clientId,
+      redirectHost: redirect?.host ?? 'unknown',
+      redirectOrigin: redirect?.origin,
+      environment,
+      scopes: String(details.params.scope ?? '').split(' ').filter(Boolean),
+    };
+  }
+
+  private csrf(uid: string): string {
+    return createHmac('sha256', this.csrfKey).update(uid).digest('base64url');
+  }
+
+  private isValidCsrf(uid: string, presented: string | undefined): boolean {
+    if (!presented) return false;
+    const expected = Buffer.from(this.csrf(uid));
+    const actual = Buffer.from(presented);
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
+
+  /** Seconds until the user name or the address may try again (0: not locked). */
+  private async lockedFor(userKey: string, address: string): Promise<number> {
+    const [u, a] = await Promise.all([this.byUser.get(userKey), this.byAddress.get(address)]);
+    const blocked = (r: typeof u, points: number) => (r && r.consumedPoints >= points ? Math.ceil(r.msBeforeNext / 1000) : 0);
+    return Math.max(blocked(u, this.byUser.points), blocked(a, this.byAddress.points));
+  }
+
+  /** An unknown user name takes as long as a wrong password, so timing does not reveal which names exist. */
+  private async spendTime(password: string): Promise<false> {
+    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+    await verifyPassword(await this.dummyHash, password);
+    return false;
+  }
+}
+
+function expired(): Page {
+  return errorPage('interaction_expired', 'This sign-in page has expired or was opened in another browser. Go back to the application and connect again.', 400);
+}

@@ -1,0 +1,205 @@
+/**
+ * The OAuth surface on the HTTP server:
+ * - the authorization server (oidc-provider, a Koa app) at the origin root — /authorize, /token, /register,
+ *   /revoke, /jwks and its metadata at /.well-known/openid-configuration and /.well-known/oauth-authorization-server —
+ *   plus the per-environment forms (/<env>/authorize …) that lead to the same server;
+ * - sign-in and consent at /interaction/<uid>;
+ * - each environment's protected resource metadata (RFC 9728);
+ * - `bearerGuard`, which every MCP endpoint passes: 401 + WWW-Authenticate without a valid token.
+ */
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { AuthorizationServer, ProtectedEnvironment } from '../auth/authorization-server.js';
+import type { BearerVerifier } from '../auth/bearer-verifier.js';
+import type { InteractionHandler, InteractionOutcome } from '../auth/interactions.js';
+import { errorPage } from '../auth/pages.js';
+import { resourceUrl, type McpTransportPath } from '../auth/resource-urls.js';
+import { SCOPE_READ, SCOPE_WRITE, SQL_SCOPES } from '../auth/scopes.js';
+import type { AuthConfig } from '../config/schema.js';
+import { UnauthorizedError } from '../errors.js';
+import type { Identity } from '../environments/identity.js';
+import type { PublicBaseResolver } from './public-base.js';
+
+export type AuthEnv = { Bindings: HttpBindings; Variables: { identity: Identity; bearerToken: string } };
+
+export interface AuthorizationRoutes {
+  readonly authorizationServer: AuthorizationServer;
+  readonly interactions: InteractionHandler;
+  readonly verifier: BearerVerifier;
+  readonly auth: AuthConfig;
+  readonly publicBase: PublicBaseResolver;
+}
+
+/** A registration larger than this is refused before it is parsed (Claude's is under 1 KB). */
+const MAX_REGISTRATION_BYTES = 16 * 1024;
+
+/** Paths the authorization server answers; the server-wide body limit does not apply to them (oidc-provider has its own). */
+export function isAuthorizationServerPath(path: string): boolean {
+  return /^\/(authorize|token|register|revoke|jwks|interaction)(\/|$)/.test(path)
+    || /^(\/[a-z0-9][a-z0-9_-]*)?\/(authorize|token|register|revoke)$/.test(path)
+    || path.startsWith('/.well-known/');
+}
+
+export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: AuthorizationRoutes): void {
+  const { authorizationServer, publicBase, auth } = routes;
+  const environments = authorizationServer.environments;
+  const registrations = new RateLimiterMemory({ points: auth.registrationsPerHour, duration: 3_600 });
+
+  const toProvider = async (c: Context<AuthEnv>, path?: string): Promise<Response> => {
+    const base = publicBase.base(c);
+    const provider = authorizationServer.providerFor(base);
+    const { incoming, outgoing } = c.env;
+    const url = new URL(base);
+    // oidc-provider runs with `proxy = true`: these say what the public base is (resolved above, never copied
+    // from the client), so the URLs it builds are right behind a TLS-terminating proxy too.
+    incoming.headers['x-forwarded-host'] = url.host;
+    incoming.headers['x-forwarded-proto'] = url.protocol.slice(0, -1);
+    incoming.headers['x-forwarded-for'] = publicBase.clientAddress(c);
+    if (path !== undefined) incoming.url = path;
+    await provider.callback()(incoming, outgoing);
+    return RESPONSE_ALREADY_SENT;
+  };
+
+  const metadata = (c: Context<AuthEnv>) => toProvider(c, '/.well-known/openid-configuration');
+  app.get('/.well-known/openid-configuration', metadata);
+  app.get('/.well-known/oauth-authorization-server', metadata);
+  app.on(['GET', 'POST'], '/authorize', (c) => authorize(c, undefined));
+  app.all('/authorize/*', (c) => toProvider(c));
+  app.all('/token', (c) => toProvider(c));
+  app.all('/revoke', (c) => toProvider(c));
+  app.all('/jwks', (c) => toProvider(c));
+  app.all('/register', (c) => register(c));
+
+  for (const environment of environments) {
+    const prefix = `/${environment.name}`;
+    app.get(`${prefix}/.well-known/openid-configuration`, metadata);
+    app.get(`${prefix}/.well-known/oauth-authorization-server`, metadata);
+    app.on(['GET', 'POST'], `${prefix}/authorize`, (c) => authorize(c, environment));
+    app.all(`${prefix}/token`, (c) => toProvider(c, `/token${search(c)}`));
+    app.all(`${prefix}/revoke`, (c) => toProvider(c, `/revoke${search(c)}`));
+    app.all(`${prefix}/register`, (c) => register(c, `/register${search(c)}`));
+    for (const transport of ['mcp', 'sse'] as const) {
+      const document = (c: Context<AuthEnv>) => protectedResourceMetadata(c, environment, transport);
+      app.get(`/.well-known/oauth-protected-resource${prefix}/${transport}`, document);
+    }
+    app.get(`/.well-known/oauth-protected-resource${prefix}`, (c) => protectedResourceMetadata(c, environment, 'mcp'));
+    app.get(`${prefix}/.well-known/oauth-protected-resource`, (c) => protectedResourceMetadata(c, environment, 'mcp'));
+  }
+  if (environments.length === 1) {
+    app.get('/.well-known/oauth-protected-resource', (c) => protectedResourceMetadata(c, environments[0]!, 'mcp'));
+  }
+
+  app.get('/interaction/:uid', async (c) => send(c, await routes.interactions.show(interactionRequest(c))));
+  for (const action of ['login', 'confirm', 'abort'] as const) {
+    app.post(`/interaction/:uid/${action}`, async (c) => {
+      const form = await formOf(c);
+      if (!form) return sendPage(c, errorPage('invalid_request', 'The form could not be read.', 400));
+      return send(c, await routes.interactions[action](interactionRequest(c), form));
+    });
+  }
+
+  /**
+   * /authorize with sqlgate's defaults filled in: the environment's resource for /<env>/authorize (and for the
+   * root endpoint when there is only one environment), and the user's default scopes when none is asked for.
+   */
+  async function authorize(c: Context<AuthEnv>, environment: ProtectedEnvironment | undefined): Promise<Response> {
+    if (c.req.method !== 'GET') return toProvider(c, `/authorize${search(c)}`);
+    const url = new URL(c.req.url);
+    const params = url.searchParams;
+    if (params.has('access_token')) return sendPage(c, errorPage('invalid_request', 'Tokens are never accepted in a URL.', 400));
+    const bound = environment ?? (environments.length === 1 ? environments[0] : undefined);
+    if (!params.has('resource')) {
+      if (!bound) {
+        return sendPage(c, errorPage('invalid_target', `This server has several environments; connect to one of ${environments.map((e) => resourceUrl(publicBase.base(c), e.name)).join(', ')}.`, 400));
+      }
+      params.set('resource', resourceUrl(publicBase.base(c), bound.name));
+    }
+    const scopes = (params.get('scope') ?? '').split(' ').filter(Boolean);
+    if (!scopes.some((s) => (SQL_SCOPES as readonly string[]).includes(s))) params.set('scope', [...scopes, SCOPE_READ, SCOPE_WRITE].join(' '));
+    return toProvider(c, `/authorize?${params.toString()}`);
+  }
+
+  /** Dynamic registration, bounded: size, count per source address, and the redirect policy (in the provider). */
+  async function register(c: Context<AuthEnv>, path?: string): Promise<Response> {
+    if (c.req.method === 'POST') {
+      const length = Number(c.req.header('content-length') ?? '0');
+      if (length > MAX_REGISTRATION_BYTES) {
+        c.header('Connection', 'close');
+        return c.json({ error: 'invalid_client_metadata', error_description: `the registration is larger than ${MAX_REGISTRATION_BYTES} bytes` }, 413);
+      }
+      try {
+        await registrations.consume(publicBase.clientAddress(c));
+      } catch {
+        return c.json({ error: 'too_many_requests', error_description: `more than ${auth.registrationsPerHour} registrations from this address in an hour; retry later` }, 429, { 'Retry-After': '3600' });
+      }
+    }
+    return toProvider(c, path);
+  }
+
+  function protectedResourceMetadata(c: Context<AuthEnv>, environment: ProtectedEnvironment, transport: McpTransportPath): Response {
+    const base = publicBase.base(c);
+    c.header('Access-Control-Allow-Origin', '*');
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.json({
+      resource: resourceUrl(base, environment.name, transport),
+      authorization_servers: [base],
+      scopes_supported: environment.readOnly ? [SCOPE_READ] : [SCOPE_READ, SCOPE_WRITE],
+      bearer_methods_supported: ['header'],
+      resource_name: `sqlgate · ${environment.name}`,
+    });
+  }
+
+  function interactionRequest(c: Context<AuthEnv>) {
+    return {
+      req: c.env.incoming,
+      res: c.env.outgoing,
+      base: publicBase.base(c),
+      uid: c.req.param('uid') ?? '',
+      clientAddress: publicBase.clientAddress(c),
+      origin: c.req.header('origin'),
+    };
+  }
+}
+
+/**
+ * Passes only requests with a valid token for `environment`; sets `identity` for the MCP handlers. A token in the
+ * query string is refused outright (OAuth 2.1 §5.2: URLs end up in logs and browser history).
+ */
+export function bearerGuard(routes: AuthorizationRoutes, environment: ProtectedEnvironment, transport: McpTransportPath): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const base = routes.publicBase.base(c);
+    if (new URL(c.req.url).searchParams.has('access_token')) {
+      throw new UnauthorizedError('Access tokens are not accepted in the URL.', `Bearer error="invalid_request", error_description="send the token in the Authorization header"`, {
+        hint: 'Send "Authorization: Bearer <token>" instead.',
+      });
+    }
+    const authorization = c.req.header('authorization');
+    c.set('identity', await routes.verifier.verify({ authorization, base, environment, transport }));
+    c.set('bearerToken', authorization?.replace(/^Bearer\s+/i, '') ?? '');
+    await next();
+  };
+}
+
+function search(c: Context): string {
+  return new URL(c.req.url).search;
+}
+
+async function formOf(c: Context): Promise<Record<string, string> | undefined> {
+  if (!(c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) return undefined;
+  const text = await c.req.text();
+  if (text.length > 8_192) return undefined;
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+function send(c: Context, outcome: InteractionOutcome): Response {
+  if ('redirect' in outcome) return c.redirect(outcome.redirect, 303);
+  return sendPage(c, outcome.page);
+}
+
+function sendPage(c: Context, page: { status: number; html: string; csp: string }): Response {
+  c.header('Content-Security-Policy', page.csp);
+  c.header('Cache-Control', 'no-store');
+  return c.html(page.html, page.status as 200);
+}
