@@ -182,6 +182,11 @@ export class AuthorizationServer {
         },
       },
       clientBasedCORS: () => true,
+      // oidc-provider's fetch refuses loopback, private, link-local and metadata addresses (SSRF protection, via its
+      // own dispatcher). Development setups that serve a metadata document locally may switch that off.
+      ...(auth.allowPrivateMetadataFetch
+        ? { fetch: (url: string | URL | Request, init?: RequestInit) => globalThis.fetch(url, { ...init, dispatcher: undefined } as RequestInit) }
+        : {}),
       features: {
         devInteractions: { enabled: false },
         dPoP: { enabled: false },

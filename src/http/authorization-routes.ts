@@ -58,7 +58,7 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
     incoming.headers['x-forwarded-proto'] = url.protocol.slice(0, -1);
     incoming.headers['x-forwarded-for'] = publicBase.clientAddress(c);
     if (path !== undefined) incoming.url = path;
-    await provider.callback()(incoming, outgoing);
+    await callbackOf(provider)(incoming, outgoing);
     return RESPONSE_ALREADY_SENT;
   };
 
@@ -180,6 +180,14 @@ export function bearerGuard(routes: AuthorizationRoutes, environment: ProtectedE
     c.set('bearerToken', authorization?.replace(/^Bearer\s+/i, '') ?? '');
     await next();
   };
+}
+
+const callbacks = new WeakMap<object, ReturnType<AuthorizationServer['providerFor']>['callback'] extends () => infer R ? R : never>();
+/** Koa builds its request handler (the composed middleware) on each callback() call: build it once per provider. */
+function callbackOf(provider: ReturnType<AuthorizationServer['providerFor']>) {
+  let callback = callbacks.get(provider);
+  if (!callback) callbacks.set(provider, (callback = provider.callback()));
+  return callback;
 }
 
 function search(c: Context): string {

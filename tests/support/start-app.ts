@@ -23,7 +23,7 @@ export interface RunningApp {
  * `config` is the YAML document as an object; omit it to serve the built-in demo from a fresh directory.
  * Authentication is off unless the config has an `auth` section (the OAuth tests give one).
  */
-export async function startApp(config?: Record<string, unknown>): Promise<RunningApp> {
+export async function startApp(config?: Record<string, unknown>, options: { port?: number } = {}): Promise<RunningApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-app-'));
   let configPath: string | undefined;
   if (config) {
@@ -33,7 +33,7 @@ export async function startApp(config?: Record<string, unknown>): Promise<Runnin
   const authMode = config && 'auth' in config ? undefined : 'none';
   const loaded = loadConfig({ configPath, env: {}, cwd: dir, overrides: { port: 0, authMode } });
   const sqlgate = await createSqlgate(loaded, createLogger(process.env.SQLGATE_TEST_LOG ?? 'silent'));
-  const server = await listen(sqlgate.http.app, '127.0.0.1', 0);
+  const server = await listen(sqlgate.http.app, '127.0.0.1', options.port ?? 0);
   return {
     baseUrl: `http://127.0.0.1:${server.port}`,
     sqlgate,
