@@ -4,6 +4,7 @@
  * sqlgate's pages the way a person would. The real-browser test (tests/e2e/oauth-browser.test.ts) covers what
  * this cannot: rendering, CSP and a real browser's cookie rules.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthClientProvider, OAuthTokens } from '@modelcontextprotocol/client';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -41,6 +42,14 @@ export class TestOAuthProvider implements OAuthClientProvider {
       token_endpoint_auth_method: this.options.authMethod ?? 'none',
       ...(this.options.scope ? { scope: this.options.scope } : {}),
     };
+  }
+
+  /** The last `state` sent; a client checks the callback echoes it. */
+  lastState = '';
+
+  state() {
+    this.lastState = randomBytes(12).toString('base64url');
+    return this.lastState;
   }
 
   clientInformation() {
@@ -151,4 +160,77 @@ export class FormBrowser {
 
 export function csrfOf(html: string): string {
   return /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+}
+
+/** PKCE pair (RFC 7636, S256). */
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+export interface RawTokens {
+  readonly access_token: string;
+  readonly refresh_token?: string;
+  readonly scope?: string;
+  readonly expires_in?: number;
+  readonly token_type: string;
+}
+
+/**
+ * The authorization code flow by hand (no MCP client): registers a public client by DCR, authorizes through
+ * sqlgate's pages as `user`, and exchanges the code. `authorizePath` lets a test use /<env>/authorize.
+ */
+export async function obtainTokens(base: string, options: {
+  user: string;
+  password?: string;
+  resource?: string;
+  scope?: string;
+  authorizePath?: string;
+  redirectUri?: string;
+}): Promise<RawTokens & { clientId: string; browser: FormBrowser }> {
+  const redirectUri = options.redirectUri ?? 'http://127.0.0.1:8765/callback';
+  const registration = await postJson(`${base}/register`, {
+    client_name: 'raw test client', redirect_uris: [redirectUri], grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'], token_endpoint_auth_method: 'none',
+  });
+  if (registration.status !== 201) throw new Error(`registration failed: ${registration.status} ${JSON.stringify(registration.body)}`);
+  const clientId = registration.body.client_id as string;
+  const { verifier, challenge } = pkcePair();
+  const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, code_challenge_method: 'S256', state: 'state-1' });
+  if (options.resource) query.set('resource', options.resource);
+  if (options.scope) query.set('scope', options.scope);
+  const browser = new FormBrowser(base);
+  const callback = await browser.authorize(`${base}${options.authorizePath ?? '/authorize'}?${query}`, options.user, options.password);
+  const code = callback.searchParams.get('code');
+  if (!code) throw new Error(`no code: ${callback}`);
+  const tokens = await postForm(`${base}/token`, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId });
+  if (tokens.status !== 200) throw new Error(`token request failed: ${tokens.status} ${JSON.stringify(tokens.body)}`);
+  return { ...(tokens.body as unknown as RawTokens), clientId, browser };
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, any>; headers: Headers }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: response.status, body: await response.json().catch(() => ({})), headers: response.headers };
+}
+
+export async function postForm(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, any>; headers: Headers }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString() });
+  return { status: response.status, body: await response.json().catch(() => ({})), headers: response.headers };
+}
+
+/** One JSON-RPC call to an MCP endpoint (stateless 2025 era), with an optional bearer token. */
+export async function mcpCall(url: string, token: string | undefined, method: string, params: Record<string, unknown> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-06-18',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  const text = await response.text();
+  const data = text.startsWith('{') ? text : /^data: (.*)$/m.exec(text)?.[1];
+  return { status: response.status, body: data ? JSON.parse(data) : text, headers: response.headers };
 }
