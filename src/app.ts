@@ -90,7 +90,7 @@ async function createAuthorization(config: Config, environments: EnvironmentRegi
   const authorizationServer = await AuthorizationServer.create({
     auth: config.auth,
     store,
-    environments: environments.list().map((e) => ({ name: e.name, readOnly: e.config.readOnly })),
+    environments: environments.list().map((e) => ({ name: e.name, readOnly: e.config.readOnly, externalAuth: e.config.externalAuth })),
     logger: authLogger,
   });
   await authorizationServer.collectGarbage();

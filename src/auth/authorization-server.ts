@@ -14,7 +14,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Provider, { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
-import type { AuthConfig } from '../config/schema.js';
+import type { AuthConfig, ExternalAuthConfig } from '../config/schema.js';
 import type { StateStore } from '../store/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { hashSecret } from './hash-secret.js';
@@ -28,6 +28,8 @@ import { errorPage } from './pages.js';
 export interface ProtectedEnvironment {
   readonly name: string;
   readonly readOnly: boolean;
+  /** Set when the environment trusts an external identity provider's JWTs instead of this server's tokens. */
+  readonly externalAuth?: ExternalAuthConfig;
 }
 
 export interface AuthorizationServerOptions {
@@ -217,6 +219,9 @@ export class AuthorizationServer {
             const environment = server.environmentOf(resource, base);
             if (!environment) {
               throw new errors.InvalidTarget(`${resource} is not an MCP endpoint of this server (use ${base}/<environment>/mcp)`);
+            }
+            if (environment.externalAuth) {
+              throw new errors.InvalidTarget(`${resource} accepts tokens from ${environment.externalAuth.issuer}, not from this server`);
             }
             return {
               scope: environment.readOnly ? SCOPE_READ : `${SCOPE_READ} ${SCOPE_WRITE}`,

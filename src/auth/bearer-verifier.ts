@@ -13,7 +13,8 @@ import type { StateStore } from '../store/state-store.js';
 import type { StoredUser } from '../store/user-store.js';
 import { hashSecret } from './hash-secret.js';
 import { isPersonalToken } from './personal-token.js';
-import { resourceMetadataUrl, type McpTransportPath } from './resource-urls.js';
+import { ExternalJwtVerifier, ExternalTokenError } from './external-jwt.js';
+import { resourceMetadataUrl, resourceUrl, type McpTransportPath } from './resource-urls.js';
 import { allowedScopes, SCOPE_READ, SCOPE_WRITE } from './scopes.js';
 import type { AuthorizationServer, ProtectedEnvironment } from './authorization-server.js';
 
@@ -41,6 +42,7 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 export class BearerVerifier {
   private readonly lastTouched = new Map<string, number>();
+  private readonly externalVerifiers = new Map<string, ExternalJwtVerifier>();
 
   constructor(
     private readonly server: AuthorizationServer,
@@ -69,7 +71,9 @@ export class BearerVerifier {
     if (!match) return refuse('The Authorization header is not "Bearer <token>".');
     const token = match[1]!;
 
-    const identity = isPersonalToken(token) ? await this.personal(token, check, refuse) : await this.oauth(token, check, refuse);
+    const identity = check.environment.externalAuth
+      ? await this.external(token, check, challenge)
+      : isPersonalToken(token) ? await this.personal(token, check, refuse) : await this.oauth(token, check, refuse);
     if (!identity.scopes.includes(SCOPE_READ)) {
       throw new InsufficientScopeError(`The token lacks the ${SCOPE_READ} scope for "${check.environment.name}".`,
         challenge('insufficient_scope', `${SCOPE_READ} is required`, SCOPE_READ));
@@ -109,6 +113,20 @@ export class BearerVerifier {
       canWrite: scopes.includes(SCOPE_WRITE),
       scopes,
     };
+  }
+
+  private async external(token: string, check: BearerCheck, challenge: (error?: string, description?: string, scope?: string) => string): Promise<Identity> {
+    const config = check.environment.externalAuth!;
+    let verifier = this.externalVerifiers.get(check.environment.name);
+    if (!verifier) this.externalVerifiers.set(check.environment.name, (verifier = new ExternalJwtVerifier(config)));
+    try {
+      const found = await verifier.verify(token, resourceUrl(check.base, check.environment.name, 'mcp'), !check.environment.readOnly);
+      return { ...found, via: 'external-jwt', environment: check.environment.name, canWrite: found.scopes.includes(SCOPE_WRITE) };
+    } catch (err) {
+      if (!(err instanceof ExternalTokenError)) throw err;
+      if (err.kind === 'forbidden') throw new InsufficientScopeError(err.message, challenge('insufficient_scope', err.message), { hint: `Ask the administrator of ${config.issuer} for a role that may use this environment.` });
+      throw new UnauthorizedError(err.message, challenge('invalid_token', err.message), { hint: `Get a token from ${config.issuer} for this environment.` });
+    }
   }
 
   private async personal(token: string, check: BearerCheck, refuse: (message: string, hint?: string) => never): Promise<Identity> {

@@ -3,7 +3,7 @@
  * and the rest of sqlgate only ever sees the frozen `Config` this produces (see load.ts).
  */
 import { z } from 'zod';
-import type { DatabaseTarget } from './database-url.js';
+import type { DatabaseTarget, NetworkTarget } from './database-url.js';
 
 /** Path prefixes that an environment may not take, because the server itself answers them. */
 export const RESERVED_ENVIRONMENT_NAMES = new Set([
@@ -50,6 +50,40 @@ const poolSchema = z
   })
   .transform((p) => ({ max: p.max, acquireTimeoutMs: p.acquire_timeout_ms, idleTimeoutMs: p.idle_timeout_ms }));
 
+/**
+ * Resource-server mode: the environment accepts JWT access tokens from an existing identity provider (Entra ID,
+ * Okta, Keycloak …) instead of sqlgate's own authorization server, and names that server in its metadata.
+ */
+const externalAuthSchema = z
+  .strictObject({
+    /** The identity provider's issuer; tokens must carry exactly this `iss`. */
+    issuer: z.url(),
+    /** Where its signing keys are. Unset: read from the issuer's discovery document. */
+    jwks_uri: z.url().optional(),
+    /** The `aud` tokens must carry. Unset: the environment's resource URL (<public_url>/<env>/mcp). */
+    audience: z.string().min(1).optional(),
+    /** The claim that names the user in the audit log. */
+    user_claim: z.string().min(1).default('sub'),
+    /** The claim holding the user's groups or roles (an array or a space-separated string). */
+    roles_claim: z.string().min(1).default('roles'),
+    /** Group/role values that may read. Empty: any valid token may read. */
+    read_roles: z.array(z.string().min(1)).default([]),
+    /** Group/role values that may also write (where the environment is writable). */
+    write_roles: z.array(z.string().min(1)).default([]),
+    /** Accepted signature algorithms (asymmetric only: a shared-secret HS* key would let anyone with it mint tokens). */
+    algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+  })
+  .transform((a) => ({
+    issuer: a.issuer,
+    jwksUri: a.jwks_uri,
+    audience: a.audience,
+    userClaim: a.user_claim,
+    rolesClaim: a.roles_claim,
+    readRoles: a.read_roles,
+    writeRoles: a.write_roles,
+    algorithms: a.algorithms,
+  }));
+
 export const environmentSchema = z
   .strictObject({
     /** Database URL; `${VAR}` is expanded. Use `database_file` to read it from a secret file instead. */
@@ -88,6 +122,8 @@ export const environmentSchema = z
     max_cell_chars: z.int().min(16).max(1_000_000).default(4_000),
     pool: z.preprocess((v) => v ?? {}, poolSchema),
     tls: tlsSchema.optional(),
+    /** Accept JWTs from an existing identity provider for this environment (instead of sqlgate's own sign-in). */
+    external_auth: externalAuthSchema.optional(),
   })
   .transform((e) => ({
     databaseUrl: e.database,
@@ -107,6 +143,7 @@ export const environmentSchema = z
     maxCellChars: e.max_cell_chars,
     pool: e.pool,
     tls: e.tls,
+    externalAuth: e.external_auth,
   }));
 
 const serverSchema = z
@@ -131,13 +168,17 @@ const serverSchema = z
   }));
 
 /**
- * Where sqlgate keeps its own state (users now; OAuth clients, grants, token hashes and signing keys later).
- * Only SQLite for now: PostgreSQL (for several instances sharing state) is accepted once its backend exists.
+ * Where sqlgate keeps its own state (users, personal tokens, OAuth clients, grants, token hashes, signing keys):
+ * a SQLite file (the default; one instance), or a PostgreSQL database that several instances behind a load
+ * balancer share. load.ts parses the URL and checks its parameters.
  */
 const storeSchema = z.strictObject({
   url: z
     .string()
-    .regex(/^sqlite:/i, 'a sqlite: URL such as "sqlite:./data/sqlgate-state.sqlite" (only SQLite is supported for the state store so far)')
+    .regex(
+      /^(sqlite:|postgres(ql)?:\/\/)/i,
+      'a sqlite: or postgres:// URL such as "sqlite:./data/sqlgate-state.sqlite" or "postgres://sqlgate:PASSWORD@db.internal:5432/sqlgate"',
+    )
     .default('sqlite:./data/sqlgate-state.sqlite'),
 });
 
@@ -232,10 +273,18 @@ export const configSchema = z.strictObject({
   environments: z
     .record(environmentName, environmentSchema)
     .refine((envs) => Object.keys(envs).length > 0, { message: 'must name at least one environment' }),
+}).superRefine((config, ctx) => {
+  if (config.auth.mode !== 'none') return;
+  for (const [name, environment] of Object.entries(config.environments)) {
+    if (environment.externalAuth) {
+      ctx.addIssue({ code: 'custom', path: ['environments', name, 'external_auth'], message: 'needs auth.mode: oauth (with auth.mode: none no token is checked at all)' });
+    }
+  }
 });
 
 export type ServerConfig = z.output<typeof serverSchema>;
 export type AuthConfig = z.output<typeof authSchema>;
+export type ExternalAuthConfig = z.output<typeof externalAuthSchema>;
 export type StaticClientConfig = z.output<typeof staticClientSchema>;
 export type TlsConfig = z.output<typeof tlsSchema>;
 export type PoolConfig = z.output<typeof poolSchema>;
@@ -248,11 +297,23 @@ export type EnvironmentConfig = Omit<z.output<typeof environmentSchema>, 'databa
   readonly maskedUrl: string;
 };
 
-/** The state store, its URL resolved: a SQLite file (absolute path; relative ones are taken from the working directory). */
-export interface StoreConfig {
-  readonly kind: 'sqlite';
-  readonly file: string;
-}
+/**
+ * libpq's sslmode values, as a PostgreSQL state store URL may give them (`?sslmode=verify-full`). Unset: prefer.
+ * The store has no `tls` block: certificates are checked against Node's trusted CAs (add one with NODE_EXTRA_CA_CERTS).
+ */
+export const STORE_SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type StoreSslMode = (typeof STORE_SSL_MODES)[number];
+
+/** A parsed postgres:// or postgresql:// URL. */
+export type PostgresTarget = NetworkTarget & { readonly dialect: 'postgres' };
+
+/**
+ * The state store, its URL resolved: a SQLite file (absolute path; relative ones are taken from the working
+ * directory), or a PostgreSQL database (`maskedUrl` is the URL with its password masked, for messages).
+ */
+export type StoreConfig =
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'postgres'; readonly target: PostgresTarget; readonly maskedUrl: string };
 
 export interface Config {
   readonly server: ServerConfig;

@@ -86,5 +86,6 @@ function writableSqliteEnvironment(file: string): EnvironmentConfig {
     maxCellChars: 4_000,
     pool: { max: 1, acquireTimeoutMs: 10_000, idleTimeoutMs: 60_000 },
     tls: undefined,
+    externalAuth: undefined,
   };
 }

@@ -8,7 +8,7 @@ export interface Identity {
   /** The OAuth client acting for the user (e.g. Claude's client id), when there is one. */
   readonly clientId?: string;
   /** How the caller proved who they are. */
-  readonly via: 'oauth' | 'personal-token' | 'none';
+  readonly via: 'oauth' | 'personal-token' | 'external-jwt' | 'none';
   /** The environment the credential is bound to. */
   readonly environment: string;
   /** May run statements that write: the token has sql:write, the user may write there, and the environment is writable. */

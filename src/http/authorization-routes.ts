@@ -124,7 +124,14 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
   /** Dynamic registration, bounded: size, count per source address, and the redirect policy (in the provider). */
   async function register(c: Context<AuthEnv>, path?: string): Promise<Response> {
     if (c.req.method === 'POST') {
-      const length = Number(c.req.header('content-length') ?? '0');
+      const declared = c.req.header('content-length');
+      // A body without Content-Length (chunked) would slip past the size check below and be read by oidc-provider
+      // up to its own, larger limit: require the length (every HTTP client sends it for a JSON registration).
+      if (declared === undefined) {
+        c.header('Connection', 'close');
+        return c.json({ error: 'invalid_request', error_description: 'a registration must be sent with a Content-Length header' }, 411);
+      }
+      const length = Number(declared);
       if (length > MAX_REGISTRATION_BYTES) {
         c.header('Connection', 'close');
         return c.json({ error: 'invalid_client_metadata', error_description: `the registration is larger than ${MAX_REGISTRATION_BYTES} bytes` }, 413);
@@ -144,7 +151,7 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
     c.header('Cache-Control', 'public, max-age=300');
     return c.json({
       resource: resourceUrl(base, environment.name, transport),
-      authorization_servers: [base],
+      authorization_servers: [environment.externalAuth?.issuer ?? base],
       scopes_supported: environment.readOnly ? [SCOPE_READ] : [SCOPE_READ, SCOPE_WRITE],
       bearer_methods_supported: ['header'],
       resource_name: `sqlgate · ${environment.name}`,

@@ -94,6 +94,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     closers.push(() => streamable.close(), () => legacySse.close());
 
     const cancellation = new StatelessCancellation();
+    const protectedEnvironment = authorization?.authorizationServer.environments.find((e) => e.name === environment.name);
     const servePost = async (c: Context<AuthEnv>) => {
       const body = await c.req.raw.clone().json().catch(() => undefined);
       const authInfo = authInfoOf(c);
@@ -127,13 +128,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         } catch {
           continue; // the tool reports what the gate refuses
         }
-        if (kind !== 'read') throw authorization.verifier.insufficientScopeForWrite({ base: authorization.publicBase.base(c), environment: protectedOf(environment), transport: 'mcp' });
+        if (kind !== 'read') throw authorization.verifier.insufficientScopeForWrite({ base: authorization.publicBase.base(c), environment: protectedEnvironment!, transport: 'mcp' });
       }
     };
 
     app.use(`${base}/*`, guards);
-    if (authorization) {
-      const protectedEnvironment = protectedOf(environment);
+    if (authorization && protectedEnvironment) {
       app.use(`${base}/mcp`, bearerGuard(authorization, protectedEnvironment, 'mcp'));
       app.use(`${base}/sse`, bearerGuard(authorization, protectedEnvironment, 'sse'));
       app.use(`${base}/messages`, bearerGuard(authorization, protectedEnvironment, 'sse'));
@@ -169,10 +169,6 @@ function authInfoOf(c: Context<AuthEnv>): AuthInfo | undefined {
   const identity = c.get('identity');
   if (!identity) return undefined;
   return { token: c.get('bearerToken'), clientId: identity.clientId ?? identity.user, scopes: [...identity.scopes], extra: { identity } };
-}
-
-function protectedOf(environment: { name: string; config: { readOnly: boolean } }) {
-  return { name: environment.name, readOnly: environment.config.readOnly };
 }
 
 /** Calls `release` once the response body has been fully sent (or abandoned). */

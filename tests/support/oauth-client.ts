@@ -210,12 +210,12 @@ export async function obtainTokens(base: string, options: {
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, any>; headers: Headers }> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, body: await response.json().catch(() => ({})), headers: response.headers };
+  return { status: response.status, body: (await response.json().catch(() => ({}))) as Record<string, any>, headers: response.headers };
 }
 
 export async function postForm(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, any>; headers: Headers }> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString() });
-  return { status: response.status, body: await response.json().catch(() => ({})), headers: response.headers };
+  return { status: response.status, body: (await response.json().catch(() => ({}))) as Record<string, any>, headers: response.headers };
 }
 
 /** One JSON-RPC call to an MCP endpoint (stateless 2025 era), with an optional bearer token. */
