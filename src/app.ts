@@ -17,6 +17,7 @@ import { ALL_TOOLS } from './tools/all-tools.js';
 import { AuthorizationServer } from './auth/authorization-server.js';
 import { BearerVerifier } from './auth/bearer-verifier.js';
 import { InteractionHandler } from './auth/interactions.js';
+import { UpstreamSignIn } from './auth/upstream-sign-in.js';
 import { publicBaseResolver } from './http/public-base.js';
 import type { AuthorizationRoutes } from './http/authorization-routes.js';
 import { openStateStore } from './store/open-state-store.js';
@@ -96,7 +97,8 @@ async function createAuthorization(config: Config, environments: EnvironmentRegi
   await authorizationServer.collectGarbage();
   return {
     authorizationServer,
-    interactions: new InteractionHandler(authorizationServer, store.users, config.auth, authLogger),
+    interactions: new InteractionHandler(authorizationServer, store.users, config.auth, authLogger,
+      config.auth.upstream && new UpstreamSignIn(config.auth.upstream, store.users, store.oauth)),
     verifier: new BearerVerifier(authorizationServer, store),
     auth: config.auth,
     publicBase: publicBaseResolver(config.auth),

@@ -18,6 +18,7 @@ import type { AuthorizationServer } from './authorization-server.js';
 import { errorPage, renderConsentPage, renderLoginPage, renderNotAllowedPage, type Page, type RequestSummary } from './pages.js';
 import { hashPassword, verifyPassword } from './password-hash.js';
 import { allowedScopes } from './scopes.js';
+import { UPSTREAM_CALLBACK_PATH, UpstreamSignInError, type UpstreamSignIn } from './upstream-sign-in.js';
 
 export type InteractionOutcome = { readonly page: Page } | { readonly redirect: string };
 
@@ -30,6 +31,8 @@ export interface InteractionRequest {
   /** The client's address (after trusted-proxy resolution), for throttling. */
   readonly clientAddress: string;
   readonly origin?: string;
+  /** The browser's Sec-Fetch-Site header, when it sends one. */
+  readonly fetchSite?: string;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -45,6 +48,7 @@ export class InteractionHandler {
     private readonly users: UserStore,
     auth: AuthConfig,
     private readonly logger: Logger,
+    private readonly upstream?: UpstreamSignIn,
   ) {
     this.byUser = new RateLimiterMemory({ points: auth.maxFailedLogins, duration: auth.lockout, blockDuration: auth.lockout });
     // An address may try a few user names (a shared office NAT), not a dictionary of them.
@@ -55,8 +59,57 @@ export class InteractionHandler {
     const details = await this.details(request);
     if (!details) return { page: expired() };
     const summary = await this.summarize(request, details);
-    if (details.prompt.name === 'login') return { page: renderLoginPage({ uid: details.uid, csrf: this.csrf(details.uid), request: summary }) };
+    if (details.prompt.name === 'login') return { page: this.loginPage(details.uid, summary) };
     return this.consentPage(details, summary);
+  }
+
+  /** "Sign in with …": sends the browser to the upstream identity provider. */
+  async startUpstream(request: InteractionRequest, form: Record<string, string | undefined>): Promise<InteractionOutcome> {
+    const details = await this.checkedDetails(request, form);
+    if ('page' in details) return details;
+    if (!this.upstream) return { page: errorPage('not_found', 'Single sign-on is not configured on this server.', 404) };
+    try {
+      return { redirect: await this.upstream.start(details.uid, request.base) };
+    } catch (err) {
+      if (!(err instanceof UpstreamSignInError)) throw err;
+      return { page: this.loginPage(details.uid, await this.summarize(request, details), err.message, 503) };
+    }
+  }
+
+  /**
+   * The identity provider's redirect back (`/interaction/upstream/callback`). Its path is fixed (registered at the
+   * provider), so the interaction cookie — scoped to /interaction/<uid> — is not sent here: the result travels to
+   * /interaction/<uid>/upstream/finish in a single-use ticket.
+   */
+  async upstreamCallback(callbackUrl: URL): Promise<InteractionOutcome> {
+    const state = callbackUrl.searchParams.get('state') ?? undefined;
+    const pending = this.upstream && (await this.upstream.take(state));
+    if (!this.upstream || !pending) return { page: expired() };
+    try {
+      // The token request must repeat the redirect_uri exactly: rebuild it on the public base (a proxy may have
+      // changed what this server saw).
+      const publicCallback = new URL(`${pending.base}${UPSTREAM_CALLBACK_PATH}${callbackUrl.search}`);
+      const user = await this.upstream.finish(publicCallback, state!, pending);
+      const ticket = await this.upstream.issueTicket(pending.uid, user);
+      return { redirect: `${pending.base}/interaction/${encodeURIComponent(pending.uid)}/upstream/finish?ticket=${encodeURIComponent(ticket)}` };
+    } catch (err) {
+      if (!(err instanceof UpstreamSignInError)) throw err;
+      this.logger.info({ reason: err.message }, 'single sign-on refused');
+      return { page: errorPage('access_denied', err.message, 403) };
+    }
+  }
+
+  async finishUpstream(request: InteractionRequest, ticket: string | undefined): Promise<InteractionOutcome> {
+    const details = await this.details(request);
+    const user = details && this.upstream ? await this.upstream.redeemTicket(ticket, details.uid) : undefined;
+    if (!details || !user) return { page: expired() };
+    this.logger.info({ user, client: details.params.client_id, via: 'upstream' }, 'signed in');
+    const provider = this.server.providerFor(request.base);
+    return { redirect: await provider.interactionResult(request.req, request.res, { login: { accountId: user } }, { mergeWithLastSubmission: false }) };
+  }
+
+  private loginPage(uid: string, request: RequestSummary, error?: string, status?: number, userName?: string): Page {
+    return renderLoginPage({ uid, csrf: this.csrf(uid), request, error, status, userName, upstreamName: this.upstream?.config.displayName });
   }
 
   async login(request: InteractionRequest, form: Record<string, string | undefined>): Promise<InteractionOutcome> {
@@ -65,8 +118,7 @@ export class InteractionHandler {
     const summary = await this.summarize(request, details);
     const name = (form.username ?? '').trim().slice(0, 64);
     const password = (form.password ?? '').slice(0, 1_024);
-    const relogin = (error: string, status: number) =>
-      ({ page: renderLoginPage({ uid: details.uid, csrf: this.csrf(details.uid), request: summary, error, userName: name, status }) });
+    const relogin = (error: string, status: number) => ({ page: this.loginPage(details.uid, summary, error, status, name) });
 
     const userKey = name.toLowerCase();
     const locked = await this.lockedFor(userKey, request.clientAddress);
@@ -108,6 +160,11 @@ export class InteractionHandler {
       const granted = requested.filter((s) => allowed.includes(s));
       if (granted.length === 0) return this.finish(request, { error: 'access_denied', error_description: `${user.name} may not use ${resource}` });
       grant.addResourceScope(resource, granted.join(' '));
+      // Record the scopes the user may not have as rejected: oidc-provider would otherwise still find them missing,
+      // ask for consent again, and that second answer (nothing left to grant) would deny the whole request — a
+      // read-only user of a writable environment could never connect a client that asks for sql:write.
+      const refused = requested.filter((s) => !allowed.includes(s));
+      if (refused.length > 0) grant.rejectResourceScope(resource, refused.join(' '));
     }
     const grantId = await grant.save();
     this.logger.info({ user: user.name, client: details.params.client_id, grantId }, 'consent given');
@@ -146,7 +203,11 @@ export class InteractionHandler {
   }
 
   private async checkedDetails(request: InteractionRequest, form: Record<string, string | undefined>): Promise<Details | { page: Page }> {
-    if (request.origin !== undefined && request.origin !== request.base) {
+    // A browser says where a form post comes from: Sec-Fetch-Site, and Origin ("null" when it withholds it).
+    const isCrossSite = request.fetchSite !== undefined && request.fetchSite !== 'same-origin' && request.fetchSite !== 'none';
+    const isForeignOrigin = request.origin !== undefined && request.origin !== 'null' && request.origin !== request.base;
+    const isOpaqueOrigin = request.origin === 'null' && request.fetchSite !== 'same-origin';
+    if (isCrossSite || isForeignOrigin || isOpaqueOrigin) {
       return { page: errorPage('forbidden', 'This form was sent from another site.', 403) };
     }
     const details = await this.details(request);

@@ -2,6 +2,10 @@
  * The authorization server's HTML: sign-in, consent and error pages. Server-rendered, no scripts, no external
  * assets (one inline style block allowed by a per-response nonce), readable without CSS, labelled for screen
  * readers. Everything a client chose (its name, URIs) is escaped: a client's name is attacker-controlled text.
+ *
+ * Referrer policy `same-origin`, not `no-referrer`: under no-referrer Chrome sends `Origin: null` with the form
+ * posts, which the cross-site check must then treat as unknown. Redirects to the client are cross-origin, so
+ * they still carry no Referer (and no code leaks through one).
  */
 import { randomBytes } from 'node:crypto';
 import { SCOPE_READ, SCOPE_WRITE } from './scopes.js';
@@ -34,12 +38,29 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-export function renderLoginPage(options: { uid: string; csrf: string; request: RequestSummary; error?: string; userName?: string; status?: number }): Page {
+export function renderLoginPage(options: {
+  uid: string;
+  csrf: string;
+  request: RequestSummary;
+  error?: string;
+  userName?: string;
+  status?: number;
+  /** The upstream identity provider's display name, when single sign-on is configured. */
+  upstreamName?: string;
+}): Page {
   const { request } = options;
+  const upstream = options.upstreamName
+    ? `<form method="post" action="/interaction/${escapeHtml(options.uid)}/upstream">
+      <input type="hidden" name="csrf" value="${escapeHtml(options.csrf)}">
+      <button type="submit">Sign in with ${escapeHtml(options.upstreamName)}</button>
+    </form>
+    <p class="meta">or with a sqlgate user name and password:</p>`
+    : '';
   const body = `
     <h1>Sign in to sqlgate</h1>
     ${describeRequest(request)}
     ${options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''}
+    ${upstream}
     <form method="post" action="/interaction/${escapeHtml(options.uid)}/login">
       <input type="hidden" name="csrf" value="${escapeHtml(options.csrf)}">
       <label for="username">User name</label>
@@ -109,7 +130,7 @@ function page(title: string, body: string, status: number, redirectOrigin?: stri
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)}</title>
 <style nonce="${nonce}">
   :root { color-scheme: light dark; font-family: system-ui, sans-serif; }

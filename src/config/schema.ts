@@ -201,6 +201,39 @@ const staticClientSchema = z
   })
   .transform((c) => ({ clientId: c.client_id, clientSecret: c.client_secret, clientName: c.client_name, redirectUris: c.redirect_uris }));
 
+/** Sign-in with an OpenID Connect provider (Entra ID, Okta, Google, Keycloak …), its groups mapped to roles. */
+const upstreamSchema = z
+  .strictObject({
+    issuer: z.url(),
+    client_id: z.string().min(1),
+    /** Omit for a public client (PKCE only). Use ${VAR} to keep it out of the file. */
+    client_secret: z.string().min(1).optional(),
+    /** Shown on the sign-in button: "Sign in with …". */
+    display_name: z.string().min(1).max(80).default('single sign-on'),
+    scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email']),
+    /** The ID-token claim that becomes the sqlgate user name. */
+    user_claim: z.string().min(1).default('email'),
+    /** The claim holding the user's groups (an array or a space-separated string). */
+    groups_claim: z.string().min(1).default('groups'),
+    /** Which environments a group may use, and whether it may write. A user gets the union over their groups. */
+    role_mappings: z
+      .array(z.strictObject({ group: z.string().min(1), environments: z.array(z.string().min(1)).min(1), write: z.boolean().default(false) }))
+      .min(1, 'map at least one group to environments, or nobody could use sqlgate'),
+    /** Development only: an issuer on plain http (a local test provider). */
+    allow_insecure_http: z.boolean().default(false),
+  })
+  .transform((u) => ({
+    issuer: u.issuer,
+    clientId: u.client_id,
+    clientSecret: u.client_secret,
+    displayName: u.display_name,
+    scopes: u.scopes,
+    userClaim: u.user_claim,
+    groupsClaim: u.groups_claim,
+    roleMappings: u.role_mappings,
+    allowInsecureHttp: u.allow_insecure_http,
+  }));
+
 const authSchema = z
   .strictObject({
     /** `oauth`: sqlgate is the OAuth 2.1 authorization server and every MCP request needs a token. `none`: no auth. */
@@ -240,6 +273,8 @@ const authSchema = z
     max_failed_logins: z.int().min(1).max(1_000).default(5),
     lockout: duration.default(900),
     clients: z.array(staticClientSchema).default([]),
+    /** Sign-in with an OpenID Connect provider, besides (or instead of) local users. */
+    upstream: upstreamSchema.optional(),
   })
   .transform((a) => ({
     mode: a.mode,
@@ -258,6 +293,7 @@ const authSchema = z
     maxFailedLogins: a.max_failed_logins,
     lockout: a.lockout,
     clients: a.clients,
+    upstream: a.upstream,
   }));
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -285,6 +321,7 @@ export const configSchema = z.strictObject({
 export type ServerConfig = z.output<typeof serverSchema>;
 export type AuthConfig = z.output<typeof authSchema>;
 export type ExternalAuthConfig = z.output<typeof externalAuthSchema>;
+export type UpstreamConfig = z.output<typeof upstreamSchema>;
 export type StaticClientConfig = z.output<typeof staticClientSchema>;
 export type TlsConfig = z.output<typeof tlsSchema>;
 export type PoolConfig = z.output<typeof poolSchema>;

@@ -17,6 +17,7 @@ import type { InteractionHandler, InteractionOutcome } from '../auth/interaction
 import { errorPage } from '../auth/pages.js';
 import { resourceUrl, type McpTransportPath } from '../auth/resource-urls.js';
 import { SCOPE_READ, SCOPE_WRITE, SQL_SCOPES } from '../auth/scopes.js';
+import { UPSTREAM_CALLBACK_PATH } from '../auth/upstream-sign-in.js';
 import type { AuthConfig } from '../config/schema.js';
 import { UnauthorizedError } from '../errors.js';
 import type { Identity } from '../environments/identity.js';
@@ -91,7 +92,15 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
     app.get('/.well-known/oauth-protected-resource', (c) => protectedResourceMetadata(c, environments[0]!, 'mcp'));
   }
 
+  // Registered before /interaction/:uid so that "upstream" is never taken for an interaction id.
+  app.get(UPSTREAM_CALLBACK_PATH, async (c) => send(c, await routes.interactions.upstreamCallback(new URL(c.req.url))));
   app.get('/interaction/:uid', async (c) => send(c, await routes.interactions.show(interactionRequest(c))));
+  app.get('/interaction/:uid/upstream/finish', async (c) => send(c, await routes.interactions.finishUpstream(interactionRequest(c), c.req.query('ticket'))));
+  app.post('/interaction/:uid/upstream', async (c) => {
+    const form = await formOf(c);
+    if (!form) return sendPage(c, errorPage('invalid_request', 'The form could not be read.', 400));
+    return send(c, await routes.interactions.startUpstream(interactionRequest(c), form));
+  });
   for (const action of ['login', 'confirm', 'abort'] as const) {
     app.post(`/interaction/:uid/${action}`, async (c) => {
       const form = await formOf(c);
@@ -166,6 +175,7 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
       uid: c.req.param('uid') ?? '',
       clientAddress: publicBase.clientAddress(c),
       origin: c.req.header('origin'),
+      fetchSite: c.req.header('sec-fetch-site'),
     };
   }
 }

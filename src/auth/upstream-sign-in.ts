@@ -1,0 +1,156 @@
+/**
+ * Sign-in with an upstream OpenID Connect provider (openid-client): the sign-in page offers "Sign in with …",
+ * the browser goes to the provider with PKCE, state and nonce, and comes back to one fixed callback
+ * (`/interaction/upstream/callback`, the URL to register at the provider). The ID token's claims name the user
+ * and their groups; the configured mappings turn groups into roles.
+ *
+ * Upstream users are kept as users in the store (so grants, audit and revocation work the same) with an unusable
+ * password hash that marks them: they never sign in with a password, and a local user of the same name is never
+ * taken over by an upstream identity. Their roles are rewritten at every sign-in.
+ */
+import { randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
+import type { UpstreamConfig } from '../config/schema.js';
+import type { OAuthRecordStore } from '../store/oauth-store.js';
+import type { UserRole, UserStore } from '../store/user-store.js';
+import { ALL_ENVIRONMENTS } from '../store/user-store.js';
+import { hashSecret } from './hash-secret.js';
+
+/** The stored "password hash" of an upstream user: not a PHC string, so no password ever matches it. */
+export const UPSTREAM_PASSWORD_MARK = '!upstream:';
+export const UPSTREAM_CALLBACK_PATH = '/interaction/upstream/callback';
+
+/** A sign-in started and not finished yet, found again by its `state`. */
+export interface PendingSignIn {
+  readonly uid: string;
+  readonly base: string;
+  readonly verifier: string;
+  readonly nonce: string;
+  readonly expiresAt: number;
+}
+
+export class UpstreamSignInError extends Error {}
+
+/** A sign-in in progress lives this long; the ticket that carries its result to the interaction, one minute. */
+const PENDING_TTL_SECONDS = 10 * 60;
+const TICKET_TTL_SECONDS = 60;
+
+/**
+ * Sign-ins in progress and their results are kept in the state store (not in memory), so that the provider's
+ * callback may reach another sqlgate instance than the one that sent the browser away.
+ */
+export class UpstreamSignIn {
+  private configuration: Promise<oidc.Configuration> | undefined;
+
+  constructor(
+    readonly config: UpstreamConfig,
+    private readonly users: UserStore,
+    private readonly records: OAuthRecordStore,
+  ) {}
+
+  /** Where to send the browser for interaction `uid`. */
+  async start(uid: string, base: string): Promise<string> {
+    const configuration = await this.discover();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const expiresAt = Math.floor(Date.now() / 1000) + PENDING_TTL_SECONDS;
+    const pending: PendingSignIn = { uid, base, verifier, nonce, expiresAt };
+    await this.records.upsert({ model: 'UpstreamSignIn', key: hashSecret(state), payload: { ...pending }, expiresAt });
+    return oidc.buildAuthorizationUrl(configuration, {
+      redirect_uri: `${base}${UPSTREAM_CALLBACK_PATH}`,
+      scope: this.config.scopes.join(' '),
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    }).toString();
+  }
+
+  /** The sign-in a callback belongs to (undefined for an unknown or expired state). Single use. */
+  async take(state: string | undefined): Promise<PendingSignIn | undefined> {
+    if (!state) return undefined;
+    const record = await this.records.find('UpstreamSignIn', hashSecret(state));
+    if (!record) return undefined;
+    await this.records.destroy('UpstreamSignIn', hashSecret(state));
+    return record.payload as unknown as PendingSignIn;
+  }
+
+  /** A one-minute, single-use ticket carrying a finished sign-in to its interaction. */
+  async issueTicket(uid: string, user: string): Promise<string> {
+    const ticket = randomBytes(32).toString('base64url');
+    await this.records.upsert({ model: 'UpstreamTicket', key: hashSecret(ticket), payload: { uid, user }, expiresAt: Math.floor(Date.now() / 1000) + TICKET_TTL_SECONDS });
+    return ticket;
+  }
+
+  /** The user a ticket signs in, when it was issued for interaction `uid`. Single use. */
+  async redeemTicket(ticket: string | undefined, uid: string): Promise<string | undefined> {
+    if (!ticket) return undefined;
+    const record = await this.records.find('UpstreamTicket', hashSecret(ticket));
+    if (!record) return undefined;
+    await this.records.destroy('UpstreamTicket', hashSecret(ticket));
+    return record.payload.uid === uid ? (record.payload.user as string) : undefined;
+  }
+
+  /**
+   * Exchanges the code of `callbackUrl` (checking state, nonce, PKCE, issuer and the ID token), maps the claims
+   * and stores the user. Throws UpstreamSignInError with a message for the user.
+   */
+  async finish(callbackUrl: URL, state: string, pending: PendingSignIn): Promise<string> {
+    const configuration = await this.discover();
+    let claims: oidc.IDToken | undefined;
+    try {
+      const tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
+        pkceCodeVerifier: pending.verifier,
+        expectedState: state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+      });
+      claims = tokens.claims();
+    } catch (err) {
+      const description = (err as { error_description?: string; error?: string }).error_description ?? (err as Error).message;
+      throw new UpstreamSignInError(`${this.config.displayName} did not confirm the sign-in: ${description}`);
+    }
+    const name = claims?.[this.config.userClaim];
+    if (typeof name !== 'string' || !/^[A-Za-z0-9._@-]{1,64}$/.test(name)) {
+      throw new UpstreamSignInError(`${this.config.displayName} sent no usable "${this.config.userClaim}" claim to name you by.`);
+    }
+    const roles = this.rolesFor(claims?.[this.config.groupsClaim]);
+    if (roles.length === 0) throw new UpstreamSignInError(`${name} is in none of the groups that may use sqlgate.`);
+    const existing = await this.users.get(name);
+    if (existing && !existing.passwordHash.startsWith(UPSTREAM_PASSWORD_MARK)) {
+      throw new UpstreamSignInError(`A local sqlgate user named ${name} exists; sign in with its password instead.`);
+    }
+    if (existing) await this.users.setRoles(existing.name, roles);
+    else await this.users.add({ name, passwordHash: `${UPSTREAM_PASSWORD_MARK}${this.config.issuer}`, roles });
+    return existing?.name ?? name;
+  }
+
+  /** The union of the mapped roles of `groups` (write wins when two mappings name one environment). */
+  rolesFor(groups: unknown): UserRole[] {
+    const memberOf = new Set(Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : typeof groups === 'string' ? groups.split(' ') : []);
+    const roles = new Map<string, boolean>();
+    for (const mapping of this.config.roleMappings) {
+      if (!memberOf.has(mapping.group)) continue;
+      for (const environment of mapping.environments) roles.set(environment, (roles.get(environment) ?? false) || mapping.write);
+    }
+    if (roles.has(ALL_ENVIRONMENTS)) return [{ environment: ALL_ENVIRONMENTS, canWrite: roles.get(ALL_ENVIRONMENTS)! }];
+    return [...roles].map(([environment, canWrite]) => ({ environment, canWrite }));
+  }
+
+  private discover(): Promise<oidc.Configuration> {
+    this.configuration ??= oidc
+      .discovery(
+        new URL(this.config.issuer),
+        this.config.clientId,
+        this.config.clientSecret,
+        this.config.clientSecret ? undefined : oidc.None(),
+        this.config.allowInsecureHttp ? { execute: [oidc.allowInsecureRequests] } : undefined,
+      )
+      .catch((err: Error) => {
+        this.configuration = undefined; // try again on the next sign-in
+        throw new UpstreamSignInError(`${this.config.displayName} cannot be reached right now (${err.message}).`);
+      });
+    return this.configuration;
+  }
+}
