@@ -12,12 +12,12 @@
  *   Registration (bounded; http/ limits it per source) and static clients from the configuration.
  * - DPoP, PAR, userinfo and logout are switched off: MCP clients do not use them, and less surface is safer.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import Provider, { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
 import type { AuthConfig, ExternalAuthConfig } from '../config/schema.js';
 import type { StateStore } from '../store/state-store.js';
 import type { Logger } from '../telemetry/logger.js';
-import { hashSecret } from './hash-secret.js';
+import { hashSecret, matchesHash } from './hash-secret.js';
 import { createStoreAdapter, HASHED_SECRET_PREFIX } from './oidc-adapter.js';
 import { redirectUriProblem } from './redirect-policy.js';
 import { environmentOfResource, resourceUrl } from './resource-urls.js';
@@ -106,10 +106,7 @@ export class AuthorizationServer {
     // Client secrets are stored hashed (oidc-adapter.ts): compare the presented one's hash in constant time.
     provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
       const stored = this.clientSecret ?? '';
-      const expected = stored.startsWith(HASHED_SECRET_PREFIX) ? stored.slice(HASHED_SECRET_PREFIX.length) : hashSecret(stored);
-      const a = Buffer.from(hashSecret(actual), 'hex');
-      const b = Buffer.from(expected, 'hex');
-      return a.length === b.length && timingSafeEqual(a, b);
+      return matchesHash(actual, stored.startsWith(HASHED_SECRET_PREFIX) ? stored.slice(HASHED_SECRET_PREFIX.length) : hashSecret(stored));
     };
     provider.on('grant.revoked', (_ctx, grantId) => logger.info({ grantId }, 'OAuth grant revoked'));
     provider.on('server_error', (_ctx, err) => logger.error({ err }, 'authorization server error'));
@@ -165,6 +162,15 @@ export class AuthorizationServer {
         return user ? { accountId: user.name, claims: async () => ({ sub: user.name }) } : undefined;
       },
       interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
+      // Remembered consent: the grant this browser session holds for the client, or else the newest stored grant
+      // of this user to this client (consent outlives the browser session; "sqlgate grants revoke" ends it).
+      loadExistingGrant: async (ctx) => {
+        const accountId = ctx.oidc.session?.accountId;
+        const clientId = ctx.oidc.client?.clientId;
+        let grantId = ctx.oidc.result?.consent?.grantId ?? (clientId ? ctx.oidc.session?.grantIdFor(clientId) : undefined);
+        if (!grantId && accountId && clientId) grantId = (await store.oauth.list('Grant', { accountId, clientId })).at(-1)?.grantId;
+        return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+      },
       renderError: async (ctx, out) => {
         const page = errorPage(String(out.error ?? 'error'), String(out.error_description ?? 'The request could not be completed.'));
         ctx.type = 'html';

@@ -4,7 +4,8 @@
  * access token; only its SHA-256 is stored. A plain hash, not argon2, is enough here because the token is random
  * and long: there is nothing to guess, and a lookup by hash must be cheap on every request.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hashSecret } from './hash-secret.js';
 import { InvalidInputError } from '../errors.js';
 import type { StoredPersonalToken } from '../store/personal-token-store.js';
 
@@ -31,10 +32,8 @@ export function generatePersonalToken(): GeneratedPersonalToken {
   return { token, id: `pat_${randomBytes(6).toString('hex')}`, tokenHash: hashToken(token) };
 }
 
-/** SHA-256, hex: what the store keeps and looks tokens up by. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
+/** The stored form of a token (SHA-256, hex): the one hashing of secrets in hash-secret.ts. */
+export const hashToken = hashSecret;
 
 /** True when `text` has the shape of a personal access token (it may still be unknown, expired or revoked). */
 export function isPersonalToken(text: string): boolean {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/auth/password-hash.js';
 import { generatePersonalToken } from '../../src/auth/personal-token.js';
-import { mcpCall, obtainTokens, postForm, TEST_PASSWORD } from '../support/oauth-client.js';
+import { csrfOf, FormBrowser, mcpCall, obtainTokens, pkcePair, postForm, TEST_PASSWORD } from '../support/oauth-client.js';
 import { startApp, type RunningApp } from '../support/start-app.js';
 
 let app: RunningApp;
@@ -156,7 +156,7 @@ describe('tokens', () => {
   it('remembers consent for the same user and client in the same browser', async () => {
     const first = await obtainTokens(base, { user: 'alice', resource: `${base}/demo/mcp` });
     // Same browser session, same client: no sign-in and no consent page the second time.
-    const { verifier, challenge } = await import('../support/oauth-client.js').then((m) => m.pkcePair());
+    const { verifier, challenge } = pkcePair();
     const query = new URLSearchParams({ response_type: 'code', client_id: first.clientId, redirect_uri: 'http://127.0.0.1:8765/callback', code_challenge: challenge, code_challenge_method: 'S256', state: 's', resource: `${base}/demo/mcp` });
     const page = await first.browser.open(`${base}/authorize?${query}`);
     const callback = new URL(page.url);
@@ -164,6 +164,19 @@ describe('tokens', () => {
     const code = callback.searchParams.get('code')!;
     const token = await postForm(`${base}/token`, { grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:8765/callback', code_verifier: verifier, client_id: first.clientId });
     expect(token.status).toBe(200);
+  });
+});
+
+describe('remembered consent', () => {
+  it('outlives the browser session: the same user and client sign in again without a consent page', async () => {
+    const first = await obtainTokens(base, { user: 'alice', resource: `${base}/demo/mcp` });
+    const { challenge } = pkcePair();
+    const query = new URLSearchParams({ response_type: 'code', client_id: first.clientId, redirect_uri: 'http://127.0.0.1:8765/callback', code_challenge: challenge, code_challenge_method: 'S256', state: 's', resource: `${base}/demo/mcp` });
+    const otherBrowser = new FormBrowser(base);
+    const login = await otherBrowser.open(`${base}/authorize?${query}`);
+    const uid = /\/interaction\/([^/"]+)\/login"/.exec(login.body)![1]!;
+    const after = await otherBrowser.open(`${base}/interaction/${uid}/login`, { csrf: csrfOf(login.body), username: 'alice', password: TEST_PASSWORD });
+    expect(new URL(after.url).searchParams.get('code')).toBeTruthy(); // straight back to the client: no consent page
   });
 });
 
