@@ -195,7 +195,7 @@ const staticClientSchema = z
   .strictObject({
     client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, '1 to 128 letters, digits, ".", "_", "~" or "-"'),
     /** Omit for a public client (PKCE only); otherwise it authenticates with client_secret_basic or _post. */
-    client_secret: z.string().min(32, 'must be at least 32 characters (generate one with: openssl rand -base64 32)').optional(),
+    client_secret: z.string().min(32, 'must be at least 32 characters (generate one with: openssl rand -hex 32)').optional(),
     client_name: z.string().min(1).max(200).optional(),
     redirect_uris: z.array(z.url()).min(1),
   })
@@ -260,7 +260,7 @@ const authSchema = z
     client_id_metadata_documents: z.boolean().default(true),
     /**
      * Development only: fetch client metadata documents from loopback, private and link-local addresses (normally
-     * refused to protect the network behind sqlgate) and trust this CA file for them.
+     * refused to protect the network behind sqlgate).
      */
     allow_private_metadata_fetch: z.boolean().default(false),
     /** Dynamic Client Registration (RFC 7591), which Claude uses when it does not send a metadata document URL. */
