@@ -1,0 +1,52 @@
+/** Every tool call leaves one audit line naming who ran what: the user and client from the token, or anonymous. */
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Environment } from '../../src/environments/environment.js';
+import type { Identity } from '../../src/environments/identity.js';
+import { createMcpServerFactory } from '../../src/mcp/create-mcp-server.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { ALL_TOOLS } from '../../src/tools/all-tools.js';
+import { createTestDatabase, openEnvironment, type TestDatabase } from '../support/test-databases.js';
+
+let database: TestDatabase;
+let environment: Environment;
+
+beforeAll(async () => {
+  database = await createTestDatabase('sqlite', ['CREATE TABLE t (x INTEGER)', 'INSERT INTO t VALUES (1), (2)']);
+  environment = await openEnvironment('audit', database.url);
+});
+
+afterAll(async () => {
+  await environment?.dialect.close();
+  await database?.drop();
+});
+
+async function callAndCapture(identity: Identity | undefined, query: string): Promise<Record<string, unknown>[]> {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const factory = createMcpServerFactory(environment, ALL_TOOLS, logger.child({ environment: 'audit' }));
+  const authInfo = identity ? { token: 't', clientId: identity.clientId ?? identity.user, scopes: [...identity.scopes], extra: { identity } } : undefined;
+  const server = await factory({ era: 'legacy', authInfo });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'audit-test', version: '1.0.0' });
+  await client.connect(clientSide);
+  await client.callTool({ name: 'execute_sql', arguments: { query } });
+  await client.close();
+  return lines.filter((l) => l.audit === true);
+}
+
+describe('audit', () => {
+  it('names the user, their client and how they signed in, with the SQL, for a call that succeeds and one that fails', async () => {
+    const identity: Identity = { user: 'alice', clientId: 'claude-client', via: 'oauth', environment: 'audit', canWrite: false, scopes: ['sql:read'] };
+    const [ok] = await callAndCapture(identity, 'SELECT count(*) FROM t');
+    expect(ok).toMatchObject({ environment: 'audit', tool: 'execute_sql', user: 'alice', client: 'claude-client', via: 'oauth', outcome: 'ok', input: { query: 'SELECT count(*) FROM t' } });
+    const [failed] = await callAndCapture(identity, 'DELETE FROM t');
+    expect(failed).toMatchObject({ user: 'alice', outcome: 'error', code: 'SG_READ_ONLY', input: { query: 'DELETE FROM t' } });
+  });
+
+  it('says anonymous where nobody signs in', async () => {
+    const [line] = await callAndCapture(undefined, 'SELECT 1');
+    expect(line).toMatchObject({ user: 'anonymous', outcome: 'ok' });
+  });
+});
