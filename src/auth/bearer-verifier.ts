@@ -102,6 +102,7 @@ export class BearerVerifier {
     if (!payload.grantId || !(await this.store.oauth.find('Grant', hashSecret(payload.grantId)))) {
       return refuse('The authorization behind this token was revoked.', 'Connect again.');
     }
+    if (!(await this.clientExists(payload.clientId))) return refuse('The client this token was issued to no longer exists.', 'Connect again.');
     const user = await this.currentUser(payload.accountId, payload.iat, refuse);
     const tokenScopes = (payload.scope ?? '').split(' ').filter(Boolean);
     const scopes = allowedScopes(user, check.environment.name, !check.environment.readOnly).filter((s) => tokenScopes.includes(s));
@@ -127,6 +128,17 @@ export class BearerVerifier {
       if (err.kind === 'forbidden') throw new InsufficientScopeError(err.message, challenge('insufficient_scope', err.message), { hint: `Ask the administrator of ${config.issuer} for a role that may use this environment.` });
       throw new UnauthorizedError(err.message, challenge('invalid_token', err.message), { hint: `Get a token from ${config.issuer} for this environment.` });
     }
+  }
+
+  /**
+   * A removed client's tokens stop too. Static clients live in the configuration and metadata-document clients
+   * (https URLs) on their owners' servers; registered ones must still be in the store.
+   */
+  private async clientExists(clientId: string | undefined): Promise<boolean> {
+    if (!clientId) return false;
+    if (clientId.startsWith('https://')) return true;
+    if (this.server.options.auth.clients.some((c) => c.clientId === clientId)) return true;
+    return (await this.store.oauth.find('Client', hashSecret(clientId))) !== undefined;
   }
 
   private async personal(token: string, check: BearerCheck, refuse: (message: string, hint?: string) => never): Promise<Identity> {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashSecret } from '../../src/auth/hash-secret.js';
 import { hashPassword } from '../../src/auth/password-hash.js';
 import { generatePersonalToken } from '../../src/auth/personal-token.js';
 import { csrfOf, FormBrowser, mcpCall, obtainTokens, pkcePair, postForm, TEST_PASSWORD } from '../support/oauth-client.js';
@@ -151,6 +152,15 @@ describe('tokens', () => {
     expect((await mcpCall(`${base}/demo/mcp`, tokens.access_token, 'tools/list')).status).toBe(401);
     const refresh = await postForm(`${base}/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: tokens.clientId });
     expect(refresh.body.error).toBe('invalid_grant');
+  });
+
+  it('stops the tokens of a client that was removed', async () => {
+    const tokens = await obtainTokens(base, { user: 'alice', resource: `${base}/demo/mcp` });
+    expect((await mcpCall(`${base}/demo/mcp`, tokens.access_token, 'tools/list')).status).toBe(200);
+    await app.sqlgate.store!.oauth.destroy('Client', hashSecret(tokens.clientId));
+    const refused = await mcpCall(`${base}/demo/mcp`, tokens.access_token, 'tools/list');
+    expect(refused.status).toBe(401);
+    expect(refused.body.message).toBe('The client this token was issued to no longer exists.');
   });
 
   it('remembers consent for the same user and client in the same browser', async () => {
