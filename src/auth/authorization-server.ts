@@ -202,7 +202,8 @@ export class AuthorizationServer {
         userinfo: { enabled: false },
         rpInitiatedLogout: { enabled: false },
         introspection: { enabled: false },
-        revocation: { enabled: true },
+        // A client may revoke only its own tokens (RFC 7009 §2.1); a public client asking for another's is ignored.
+        revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
         registration: {
           enabled: auth.dynamicRegistration,
           initialAccessToken: false,
