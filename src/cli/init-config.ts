@@ -4,7 +4,7 @@ export const INIT_CONFIG = `# sqlgate configuration. Every key is documented in 
 # Secrets can come from files: password_file: /run/secrets/db_password (or database_file for the whole URL).
 
 server:
-  host: 127.0.0.1        # a non-loopback address needs authentication (or --insecure-no-auth)
+  host: 127.0.0.1        # behind a reverse proxy keep loopback; auth.mode none refuses other addresses
   port: 8008
   # allowed_hosts: [data.example.com]         # host names this server answers to behind a proxy
   # allowed_origins: [https://app.example.com] # browser origins allowed to call /<env>/mcp
@@ -13,9 +13,24 @@ server:
 log:
   level: info            # trace | debug | info | warn | error | fatal | silent
 
-# sqlgate's own state (local users; see docs/users.md). Back this file up; it holds password hashes.
+# sqlgate's own state: users, personal tokens, OAuth clients, grants and token hashes, signing keys
+# (docs/users.md). Back it up. postgres://… lets several instances share it.
 # store:
 #   url: "sqlite:./data/sqlgate-state.sqlite"
+
+# Who may connect (docs/configuration.md#auth, docs/connect-claude.md). sqlgate is its own OAuth server:
+# create users with "sqlgate users add alice --env demo", then add https://<your host>/demo/mcp in Claude.
+auth:
+  mode: oauth            # or none (loopback only)
+  # public_url: https://data.example.com     # the URL users reach; required behind a proxy
+  # trusted_proxies: [127.0.0.1]             # proxies whose X-Forwarded-* headers are believed
+  # access_token_ttl: 1h
+  # refresh_token_ttl: 30d
+  # upstream:                                # single sign-on with your OpenID Connect provider
+  #   issuer: https://login.example.com
+  #   client_id: sqlgate
+  #   client_secret: \${SSO_CLIENT_SECRET}
+  #   role_mappings: [{ group: analysts, environments: [demo] }]
 
 # Each environment is served at /<name>/mcp (Streamable HTTP) and /<name>/sse (legacy SSE).
 environments:
