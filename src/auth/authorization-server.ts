@@ -57,6 +57,11 @@ export class AuthorizationServer {
     this.collector = setInterval(() => void this.collectGarbage(), GARBAGE_COLLECTION_INTERVAL_MS).unref();
   }
 
+  /** Signs the sign-in forms' CSRF tokens: from the store's cookie keys, so every instance on the store agrees. */
+  get formKey(): string {
+    return this.keys.cookieKeys[0]!;
+  }
+
   static async create(options: AuthorizationServerOptions): Promise<AuthorizationServer> {
     return new AuthorizationServer(options, await loadServerKeys(options.store.secrets));
   }
@@ -74,11 +79,15 @@ export class AuthorizationServer {
   /** The oidc-provider instance whose issuer is `base` (created on first use). */
   providerFor(base: string): Provider {
     let provider = this.providers.get(base);
-    if (!provider) {
-      if (this.providers.size >= MAX_ISSUERS) throw new Error(`more than ${MAX_ISSUERS} public base URLs seen; set auth.public_url`);
+    if (provider) {
+      this.providers.delete(base); // most recently used last
+    } else {
+      // Without auth.public_url a Host header can name a new base: keep a few, forget the least recently used
+      // (a provider holds no state of its own), so a stream of made-up hosts cannot crowd the real one out.
+      if (this.providers.size >= MAX_ISSUERS) this.providers.delete(this.providers.keys().next().value!);
       provider = this.createProvider(base);
-      this.providers.set(base, provider);
     }
+    this.providers.set(base, provider);
     return provider;
   }
 

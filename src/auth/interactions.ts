@@ -40,7 +40,6 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 export class InteractionHandler {
   private readonly byUser: RateLimiterMemory;
   private readonly byAddress: RateLimiterMemory;
-  private readonly csrfKey = randomBytes(32);
   private dummyHash: Promise<string> | undefined;
 
   constructor(
@@ -236,7 +235,7 @@ export class InteractionHandler {
   }
 
   private csrf(uid: string): string {
-    return createHmac('sha256', this.csrfKey).update(uid).digest('base64url');
+    return createHmac('sha256', this.server.formKey).update(`csrf|${uid}`).digest('base64url');
   }
 
   private isValidCsrf(uid: string, presented: string | undefined): boolean {

@@ -16,7 +16,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { ToolDefinition } from '../tools/tool.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { errorResponse } from './on-error.js';
-import { requestGuards } from './request-guards.js';
+import { hostGuard, requestGuards } from './request-guards.js';
 import { bearerGuard, isAuthorizationServerPath, mountAuthorizationRoutes, type AuthEnv, type AuthorizationRoutes } from './authorization-routes.js';
 import { cancelledIds, executeSqlTexts, toolCallIds } from './json-rpc-body.js';
 import { StatelessCancellation } from './stateless-cancellation.js';
@@ -54,7 +54,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   });
   // The authorization server reads its own bodies (with its own, smaller limit) from the Node request.
   app.use('*', (c, next) => (authorization && isAuthorizationServerPath(c.req.path) ? next() : limitBody(c, next)));
-  if (authorization) mountAuthorizationRoutes(app, authorization);
+  if (authorization) {
+    const checkHost = hostGuard(server);
+    app.use('*', (c, next) => (isAuthorizationServerPath(c.req.path) ? checkHost(c, next) : next()));
+    mountAuthorizationRoutes(app, authorization);
+  }
 
   app.get('/health', async (c) => {
     const statuses = await environments.status();

@@ -13,11 +13,21 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
+/**
+ * The Host check alone, for the authorization server's routes: they must answer cross-origin calls (browser-based
+ * clients fetch /token and the metadata with CORS), but only under this server's own names.
+ */
+export function hostGuard(server: ServerConfig): MiddlewareHandler {
+  const { checkHost, allowedHosts } = allowLists(server);
+  return async (c, next) => {
+    const rejected = checkHost ? hostHeaderValidationResponse(c.req.raw, allowedHosts) : undefined;
+    if (rejected) return rejected;
+    await next();
+  };
+}
+
 export function requestGuards(server: ServerConfig): MiddlewareHandler {
-  const bindHost = server.host.includes(':') && !server.host.startsWith('[') ? `[${server.host}]` : server.host;
-  // A loopback server only answers to loopback names; a public one checks Host only when told which names are its own.
-  const checkHost = isLoopbackHost(server.host) || server.allowedHosts.length > 0;
-  const allowedHosts = [...localhostAllowedHostnames(), ...server.allowedHosts, ...(WILDCARD_ADDRESSES.has(server.host) ? [] : [bindHost])];
+  const { checkHost, allowedHosts } = allowLists(server);
   const allowedOrigins = [
     ...localhostAllowedOrigins(),
     ...server.allowedHosts,
@@ -30,4 +40,12 @@ export function requestGuards(server: ServerConfig): MiddlewareHandler {
     if (rejected) return rejected;
     await next();
   };
+}
+
+function allowLists(server: ServerConfig): { checkHost: boolean; allowedHosts: string[] } {
+  const bindHost = server.host.includes(':') && !server.host.startsWith('[') ? `[${server.host}]` : server.host;
+  // A loopback server only answers to loopback names; a public one checks Host only when told which names are its own.
+  const checkHost = isLoopbackHost(server.host) || server.allowedHosts.length > 0;
+  const allowedHosts = [...localhostAllowedHostnames(), ...server.allowedHosts, ...(WILDCARD_ADDRESSES.has(server.host) ? [] : [bindHost])];
+  return { checkHost, allowedHosts };
 }
