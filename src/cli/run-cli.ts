@@ -8,16 +8,19 @@ import { Command, InvalidArgumentError } from 'commander';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { createSqlgate } from '../app.js';
 import { loadConfig, DEFAULT_CONFIG_FILE } from '../config/load.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, InvalidInputError } from '../errors.js';
 import { listen } from '../http/listen.js';
 import { isLoopbackHost } from '../http/request-guards.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { startBanner } from './banner.js';
+import { isEnvironmentName, publicUrlProblem } from './connector-doctor/connector-context.js';
+import { runConnectorDoctor } from './connector-doctor/run-connector-doctor.js';
 import { runDoctor } from './doctor.js';
 import { reportCliError } from './exit.js';
 import { INIT_CONFIG } from './init-config.js';
-import type { CliStdin } from './read-password.js';
+import { readNewPassword, type CliStdin } from './read-password.js';
+import { addGrantsCommand } from './grants.js';
 import { addTokensCommand } from './tokens.js';
 import { addUsersCommand } from './users.js';
 
@@ -132,31 +135,68 @@ export async function runCli(io: CliIo): Promise<number> {
 
   program
     .command('doctor')
-    .description("Connect to each environment and check its database login's privileges. Exits 1 when a read-only environment's login can write or reach the server's files, or a database is unreachable.")
+    .summary("check each environment's database login, or with --public-url a Claude.ai connector from the outside")
+    .description("Connect to each environment and check its database login's privileges. Exits 1 when a read-only environment's login can write or reach the server's files, or a database is unreachable.\n\n"
+      + 'With --public-url, check instead, from the outside, what a Claude.ai custom connector needs: DNS (public IPv4), HTTPS, the 401 challenge, the OAuth metadata, '
+      + "registration with Claude's callbacks and (with --user and --password-stdin) sign-in, token, refresh and revocation. No configuration is read then; run it from anywhere. Exits 1 when a check fails.")
     .option('-c, --config <file>', 'configuration file (default: as for serve)')
     .option('-d, --dir <dir>', 'directory for relative paths and the demo database (default: the current one)')
     .option('-e, --env <name>', 'check only this environment')
     .option('--json', 'print the report as JSON')
-    .action(guard(async (options: { config?: string; dir?: string; env?: string; json?: boolean }) => {
+    .option('--public-url <url>', 'check the connector at this URL (what users give Claude.ai, without /<env>/mcp), e.g. https://data.example.com', parsePublicUrlOption)
+    .option('--user <name>', 'with --public-url: sign in as this user to test the token, refresh and revocation (give the password with --password-stdin)')
+    .option('--password-stdin', "with --user: read the user's password from standard input")
+    .option('--insecure-allow-http', 'with --public-url: accept http:// and loopback addresses (trying things out locally; Claude.ai itself needs HTTPS)')
+    .action(guard(async (options: { config?: string; dir?: string; env?: string; json?: boolean; publicUrl?: string; user?: string; passwordStdin?: boolean; insecureAllowHttp?: boolean }) => {
+      if (options.publicUrl !== undefined) return connectorDoctor(options as typeof options & { publicUrl: string });
+      if (options.user !== undefined || options.passwordStdin || options.insecureAllowHttp) {
+        throw new InvalidInputError('--user, --password-stdin and --insecure-allow-http only go with --public-url.', {
+          hint: 'Check a connector with: sqlgate doctor --public-url https://data.example.com',
+        });
+      }
       // stdio is one local user's own process: there is nobody to sign in, so no authorization server either.
       const config = loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir), overrides: { authMode: 'none' } });
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
       return runDoctor({ config, environmentName: options.env, isJson: options.json === true, write: io.stdout, logger });
     }));
 
+  /** `doctor --public-url`: the connector checks, instead of the database ones; they need no configuration. */
+  async function connectorDoctor(options: { config?: string; dir?: string; env?: string; json?: boolean; publicUrl: string; user?: string; passwordStdin?: boolean; insecureAllowHttp?: boolean }): Promise<number> {
+    if (options.config !== undefined || options.dir !== undefined) {
+      throw new InvalidInputError('--config and --dir are not used with --public-url: the connector is checked from the outside.', {
+        hint: 'Run "sqlgate doctor" without --public-url on the server for the database checks.',
+      });
+    }
+    if (options.env !== undefined && !isEnvironmentName(options.env)) {
+      throw new InvalidInputError(`--env ${options.env}: not an environment name (lower-case letters, digits, "_" and "-").`);
+    }
+    if ((options.user !== undefined) !== (options.passwordStdin === true)) {
+      throw new InvalidInputError('--user and --password-stdin go together.', {
+        hint: `Pipe the password in, e.g.: printf %s "$PASSWORD" | sqlgate doctor --public-url ${options.publicUrl} --user alice --password-stdin`,
+      });
+    }
+    const password = options.user === undefined ? undefined : await readNewPassword({ stdin: io.stdin, isFromStdin: true, prompt: io.stderr });
+    return runConnectorDoctor({
+      publicUrl: options.publicUrl,
+      environments: options.env === undefined ? [] : [options.env],
+      allowHttp: options.insecureAllowHttp === true,
+      ...(options.user !== undefined && password !== undefined ? { user: { name: options.user, password } } : {}),
+      isJson: options.json === true,
+      write: io.stdout,
+    });
+  }
+
+  const loadForCommand = (options: { config?: string; dir?: string }) =>
+    loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir) });
   addUsersCommand(program, {
     stdin: io.stdin,
     stdout: io.stdout,
     stderr: io.stderr,
     guard,
-    loadConfig: (options) => loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir) }),
+    loadConfig: loadForCommand,
   });
-  addTokensCommand(program, {
-    stdout: io.stdout,
-    stderr: io.stderr,
-    guard,
-    loadConfig: (options) => loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir) }),
-  });
+  addTokensCommand(program, { stdout: io.stdout, stderr: io.stderr, guard, loadConfig: loadForCommand });
+  addGrantsCommand(program, { stdout: io.stdout, guard, loadConfig: loadForCommand });
 
   try {
     await program.parseAsync(io.argv, { from: 'node' });
@@ -179,6 +219,12 @@ function workingDirectory(cwd: string, dir: string | undefined): string {
 function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65_535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
   return Number(value);
+}
+
+function parsePublicUrlOption(value: string): string {
+  const problem = publicUrlProblem(value);
+  if (problem) throw new InvalidArgumentError(`${problem}.`);
+  return new URL(value).origin;
 }
 
 function parseAuthMode(value: string): 'oauth' | 'none' {
