@@ -9,7 +9,7 @@ const SRC = path.resolve(import.meta.dirname, '../src');
 const DRIVERS = ['pg', 'pg-cursor', 'mysql2', 'mysql2/promise', 'mssql', 'tedious', 'better-sqlite3'];
 const DIALECT_FOLDERS = ['postgres', 'mysql', 'sqlite', 'mssql'];
 /** State store backends: the only other place a driver may be imported (store/<backend>/). */
-const STORE_BACKENDS = ['sqlite'];
+const STORE_BACKENDS = ['sqlite', 'postgres'];
 /** A driver package or one of its own modules (e.g. tedious/lib/…). */
 const isDriver = (spec: string) => DRIVERS.some((driver) => spec === driver || spec.startsWith(`${driver}/`));
 

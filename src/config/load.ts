@@ -11,7 +11,15 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { maskDatabaseUrl, parseDatabaseUrl } from './database-url.js';
-import { configSchema, environmentSchema, type Config, type ConfigSource, type EnvironmentConfig, type StoreConfig } from './schema.js';
+import {
+  configSchema,
+  environmentSchema,
+  STORE_SSL_MODES,
+  type Config,
+  type ConfigSource,
+  type EnvironmentConfig,
+  type StoreConfig,
+} from './schema.js';
 
 export interface LoadConfigOptions {
   /** `--config` from the command line. */
@@ -72,13 +80,22 @@ function toEnvironmentConfig(name: string, env: z.output<typeof environmentSchem
 }
 
 function toStoreConfig(url: string, cwd: string, source: ConfigSource): StoreConfig {
+  const maskedUrl = maskDatabaseUrl(url);
+  const refuse = (problem: string) => new ConfigError(`store.url ("${maskedUrl}") ${problem}.`, { hint: describeSource(source) });
   const result = parseDatabaseUrl(url, cwd);
-  if (!result.ok || result.target.dialect !== 'sqlite') {
-    throw new ConfigError(`store.url ("${maskDatabaseUrl(url)}") ${result.ok ? 'must be a sqlite: URL' : result.problem}.`, {
-      hint: describeSource(source),
-    });
+  if (!result.ok) throw refuse(result.problem);
+  const { target } = result;
+  if (target.dialect === 'sqlite') return { kind: 'sqlite', file: target.file };
+  if (target.dialect !== 'postgres') throw refuse('must be a sqlite: or postgres:// URL');
+  // Only sslmode is read: a parameter we ignored (sslrootcert, ssl=true) would let a reader believe the
+  // connection is checked in a way it is not.
+  for (const [param, value] of Object.entries(target.params)) {
+    if (param !== 'sslmode') throw refuse(`has the parameter "${param}", which the state store does not read (only sslmode)`);
+    if (!(STORE_SSL_MODES as readonly string[]).includes(value.toLowerCase())) {
+      throw refuse(`has sslmode "${value}", which is not one of ${STORE_SSL_MODES.join(', ')}`);
+    }
   }
-  return { kind: 'sqlite', file: result.target.file };
+  return { kind: 'postgres', target: { ...target, dialect: 'postgres' }, maskedUrl };
 }
 
 interface RawConfig {

@@ -11,7 +11,7 @@ export interface StateStore {
   readonly personalTokens: PersonalTokenStore;
   readonly oauth: OAuthRecordStore;
   readonly secrets: SecretStore;
-  /** Where the state lives, for messages (a file path; never a secret). */
+  /** Where the state lives, for messages (a file path, or a URL with its password masked; never a secret). */
   readonly location: string;
   /** Releases the file or connection. Calls after close fail. */
   close(): Promise<void>;

@@ -180,7 +180,7 @@ describe('sqlgate users', () => {
     expect(taken.stderr).toContain('A user named "Alice" already exists.');
   });
 
-  it('uses the default store path under the working directory, and refuses a non-SQLite store URL', async () => {
+  it('uses the default store path under the working directory, and refuses a store URL that is neither SQLite nor PostgreSQL', async () => {
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-users-'));
     dirs.push(cwd);
     // No config file: the built-in demo configuration and the default store.
@@ -188,13 +188,12 @@ describe('sqlgate users', () => {
     expect(fs.statSync(path.join(cwd, 'data', 'sqlgate-state.sqlite')).mode & 0o777).toBe(0o600);
 
     fs.writeFileSync(path.join(cwd, 'sqlgate.yaml'), stringify({
-      store: { url: 'postgres://sqlgate:hunter2-secret@db.internal/state' },
+      store: { url: 'mysql://sqlgate:hunter2-secret@db.internal/state' },
       environments: { demo: { database: 'sqlite:./demo.sqlite' } },
     }));
     const result = await users(cwd, ['list']);
     expect(result.code).toBe(EXIT_CONFIG);
-    expect(result.stderr).toContain('store.url: a sqlite: URL');
-    expect(result.stderr).toContain('only SQLite is supported for the state store so far');
+    expect(result.stderr).toContain('store.url: a sqlite: or postgres:// URL');
     expect(result.stderr).not.toContain('hunter2-secret');
   });
 
