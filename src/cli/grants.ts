@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import { NotFoundError } from '../errors.js';
 import type { OAuthRecord } from '../store/oauth-store.js';
 import type { StateStore } from '../store/state-store.js';
-import { withStore } from './users.js';
+import { withConfigOptions, withStore } from './users.js';
 
 export interface GrantsCommandDeps {
   readonly stdout: (text: string) => void;
@@ -32,9 +32,7 @@ interface GrantSummary {
 
 export function addGrantsCommand(program: Command, deps: GrantsCommandDeps): void {
   const grants = program.command('grants').description('List and revoke what users allowed OAuth clients to do (remembered consent).');
-  const withConfig = (command: Command) => command
-    .option('-c, --config <file>', 'configuration file (default: as for serve)')
-    .option('-d, --dir <dir>', 'directory for relative paths (default: the current one)');
+  const withConfig = withConfigOptions;
 
   withConfig(grants.command('list'))
     .description('List the grants: user, client, environments and scopes.')

@@ -9,7 +9,7 @@ import type { Config, EnvironmentConfig } from '../config/schema.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
 import type { StoredPersonalToken } from '../store/personal-token-store.js';
 import { ALL_ENVIRONMENTS, type StoredUser } from '../store/user-store.js';
-import { requireUser, withStore } from './users.js';
+import { requireUser, withConfigOptions, withStore } from './users.js';
 
 export interface TokensCommandDeps {
   readonly stdout: (text: string) => void;
@@ -42,9 +42,7 @@ const MAX_DESCRIPTION_CHARS = 200;
 export function addTokensCommand(program: Command, deps: TokensCommandDeps): void {
   const now = deps.now ?? (() => new Date());
   const tokens = program.command('tokens').description('Manage personal access tokens: bearer tokens for scripts and header-configured clients.');
-  const withConfig = (command: Command) => command
-    .option('-c, --config <file>', 'configuration file (default: as for serve)')
-    .option('-d, --dir <dir>', 'directory for relative paths (default: the current one)');
+  const withConfig = withConfigOptions;
 
   withConfig(tokens.command('create'))
     .description('Create a token for one user and one environment. Prints the token once, alone on stdout.')

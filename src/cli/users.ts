@@ -29,9 +29,7 @@ interface ConfigOptions {
 
 export function addUsersCommand(program: Command, deps: UsersCommandDeps): void {
   const users = program.command('users').description('Manage the local users who may sign in (kept in the state store, store.url).');
-  const withConfig = (command: Command) => command
-    .option('-c, --config <file>', 'configuration file (default: as for serve)')
-    .option('-d, --dir <dir>', 'directory for relative paths (default: the current one)');
+  const withConfig = withConfigOptions;
 
   withConfig(users.command('add').argument('<name>', 'user name: 1-64 letters, digits, ".", "_", "-" or "@"'))
     .description('Add a user, asking for the password (twice, hidden) unless --password-stdin is given.')
@@ -111,6 +109,13 @@ export function addUsersCommand(program: Command, deps: UsersCommandDeps): void 
         deps.stdout(`Signed ${user.name} out everywhere (${revoked} OAuth record(s) revoked).\n`);
       });
     }));
+}
+
+/** --config and --dir, as `serve` takes them, so that a command finds the same state store and environments. */
+export function withConfigOptions(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'configuration file (default: as for serve)')
+    .option('-d, --dir <dir>', 'directory for relative paths (default: the current one)');
 }
 
 export async function withStore(config: Config, action: (store: StateStore) => Promise<void>): Promise<number> {

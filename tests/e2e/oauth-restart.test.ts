@@ -1,12 +1,11 @@
 /** A restart loses no session: tokens issued before it still work after it, refresh continues, keys stay. */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/auth/password-hash.js';
 import { mcpCall, obtainTokens, postForm, TEST_PASSWORD } from '../support/oauth-client.js';
-import { startApp, type RunningApp } from '../support/start-app.js';
+import { freePort, startApp, type RunningApp } from '../support/start-app.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-restart-'));
 let app: RunningApp | undefined;
@@ -15,14 +14,6 @@ afterAll(async () => {
   await app?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('restart', () => {
   it('keeps clients, grants, tokens and signing keys', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPSTREAM_PASSWORD_MARK } from '../../src/auth/upstream-sign-in.js';
 import { hashPassword } from '../../src/auth/password-hash.js';
 import { csrfOf, FormBrowser, mcpCall, pkcePair, postForm, postJson, TEST_PASSWORD } from '../support/oauth-client.js';
-import { startApp, type RunningApp } from '../support/start-app.js';
+import { freePort, startApp, type RunningApp } from '../support/start-app.js';
 
 let app: RunningApp;
 let upstreamServer: http.Server;
@@ -63,14 +63,6 @@ afterAll(async () => {
   await app?.stop();
   upstreamServer?.close();
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Authorize at sqlgate choosing "Sign in with Example SSO" as `login` at the provider; returns the last sqlgate page or the client redirect. */
 async function signInUpstream(login: string) {

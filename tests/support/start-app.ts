@@ -4,6 +4,7 @@
  * own (stdio, the CLI, the conformance suite) see start-server.ts.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -44,4 +45,13 @@ export async function startApp(config?: Record<string, unknown>, options: { port
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A port that was free a moment ago (for tests that must know the port before the server starts). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -3,22 +3,9 @@
  * times are the calling instance's epoch seconds, account ids match regardless of letter case (they are user
  * names), and a record past its expiry is never returned, even before garbage collection removes it.
  */
+import { recordFromRow, type OAuthRecordRow } from '../oauth-record-row.js';
 import type { OAuthRecord, OAuthRecordStore, SecretStore } from '../oauth-store.js';
 import type { PostgresStateDatabase } from './postgres-state-database.js';
-
-interface RecordRow {
-  model: string;
-  id_hash: string;
-  payload: string;
-  grant_id: string | null;
-  uid: string | null;
-  user_code: string | null;
-  account_id: string | null;
-  client_id: string | null;
-  /** bigint: pg returns it as text. */
-  expires_at: string | null;
-  consumed_at: string | null;
-}
 
 const epochSeconds = (): number => Math.floor(Date.now() / 1000);
 const RECORD_COLUMNS = 'model, id_hash, payload, grant_id, uid, user_code, account_id, client_id, expires_at, consumed_at';
@@ -106,39 +93,24 @@ export class PostgresOAuthRecordStore implements OAuthRecordStore {
   }
 
   async list(model: string, filter: { accountId?: string; clientId?: string } = {}): Promise<OAuthRecord[]> {
-    const { rows } = await this.db.query<RecordRow>(
+    const { rows } = await this.db.query<OAuthRecordRow>(
       `SELECT ${RECORD_COLUMNS} FROM oauth_records
         WHERE model = $1 AND (expires_at IS NULL OR expires_at > $2)
           AND ($3::text IS NULL OR lower(account_id) = lower($3)) AND ($4::text IS NULL OR client_id = $4)
         ORDER BY created_at, id_hash`,
       [model, epochSeconds(), filter.accountId ?? null, filter.clientId ?? null],
     );
-    return rows.map(toRecord);
+    return rows.map(recordFromRow);
   }
 
   /** `column` is one of ours, never input. */
   private async one(column: 'id_hash' | 'uid' | 'user_code', model: string, value: string): Promise<OAuthRecord | undefined> {
-    const { rows } = await this.db.query<RecordRow>(
+    const { rows } = await this.db.query<OAuthRecordRow>(
       `SELECT ${RECORD_COLUMNS} FROM oauth_records WHERE model = $1 AND ${column} = $2 AND (expires_at IS NULL OR expires_at > $3) LIMIT 1`,
       [model, value, epochSeconds()],
     );
-    return rows[0] && toRecord(rows[0]);
+    return rows[0] && recordFromRow(rows[0]);
   }
-}
-
-function toRecord(row: RecordRow): OAuthRecord {
-  return {
-    model: row.model,
-    key: row.id_hash,
-    payload: JSON.parse(row.payload) as Record<string, unknown>,
-    grantId: row.grant_id ?? undefined,
-    uid: row.uid ?? undefined,
-    userCode: row.user_code ?? undefined,
-    accountId: row.account_id ?? undefined,
-    clientId: row.client_id ?? undefined,
-    expiresAt: row.expires_at === null ? undefined : Number(row.expires_at),
-    consumedAt: row.consumed_at === null ? undefined : Number(row.consumed_at),
-  };
 }
 
 export class PostgresSecretStore implements SecretStore {

@@ -3,20 +3,8 @@
  * statements on the main thread: sqlite-state-store.ts says why that is acceptable for sqlgate's own state.
  */
 import type Database from 'better-sqlite3';
+import { recordFromRow, type OAuthRecordRow } from '../oauth-record-row.js';
 import type { OAuthRecord, OAuthRecordStore, SecretStore } from '../oauth-store.js';
-
-interface RecordRow {
-  model: string;
-  id_hash: string;
-  payload: string;
-  grant_id: string | null;
-  uid: string | null;
-  user_code: string | null;
-  account_id: string | null;
-  client_id: string | null;
-  expires_at: number | null;
-  consumed_at: number | null;
-}
 
 const epochSeconds = (): number => Math.floor(Date.now() / 1000);
 const LIVE = '(expires_at IS NULL OR expires_at > ?)';
@@ -108,29 +96,14 @@ export class SqliteOAuthRecordStore implements OAuthRecordStore {
         `SELECT * FROM oauth_records WHERE model = ? AND ${LIVE}
            AND (? IS NULL OR account_id = ?) AND (? IS NULL OR client_id = ?) ORDER BY created_at`,
       )
-      .all(model, epochSeconds(), filter.accountId ?? null, filter.accountId ?? null, filter.clientId ?? null, filter.clientId ?? null) as RecordRow[];
-    return rows.map(toRecord);
+      .all(model, epochSeconds(), filter.accountId ?? null, filter.accountId ?? null, filter.clientId ?? null, filter.clientId ?? null) as OAuthRecordRow[];
+    return rows.map(recordFromRow);
   }
 
   private one(where: string, ...params: string[]): OAuthRecord | undefined {
-    const row = this.db.prepare(`SELECT * FROM oauth_records WHERE ${where} AND ${LIVE}`).get(...params, epochSeconds()) as RecordRow | undefined;
-    return row && toRecord(row);
+    const row = this.db.prepare(`SELECT * FROM oauth_records WHERE ${where} AND ${LIVE}`).get(...params, epochSeconds()) as OAuthRecordRow | undefined;
+    return row && recordFromRow(row);
   }
-}
-
-function toRecord(row: RecordRow): OAuthRecord {
-  return {
-    model: row.model,
-    key: row.id_hash,
-    payload: JSON.parse(row.payload) as Record<string, unknown>,
-    grantId: row.grant_id ?? undefined,
-    uid: row.uid ?? undefined,
-    userCode: row.user_code ?? undefined,
-    accountId: row.account_id ?? undefined,
-    clientId: row.client_id ?? undefined,
-    expiresAt: row.expires_at ?? undefined,
-    consumedAt: row.consumed_at ?? undefined,
-  };
 }
 
 export class SqliteSecretStore implements SecretStore {
