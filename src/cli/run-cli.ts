@@ -21,6 +21,7 @@ import { reportCliError } from './exit.js';
 import { INIT_CONFIG } from './init-config.js';
 import { readNewPassword, type CliStdin } from './read-password.js';
 import { addGrantsCommand } from './grants.js';
+import { addKeysCommand } from './keys.js';
 import { addTokensCommand } from './tokens.js';
 import { addUsersCommand } from './users.js';
 
@@ -197,6 +198,7 @@ export async function runCli(io: CliIo): Promise<number> {
   });
   addTokensCommand(program, { stdout: io.stdout, stderr: io.stderr, guard, loadConfig: loadForCommand });
   addGrantsCommand(program, { stdout: io.stdout, guard, loadConfig: loadForCommand });
+  addKeysCommand(program, { stdout: io.stdout, guard, loadConfig: loadForCommand });
 
   try {
     await program.parseAsync(io.argv, { from: 'node' });

@@ -1,4 +1,4 @@
-/** `sqlgate grants list|revoke` over a real state store with a grant made by the OAuth flow's adapter. */
+/** `sqlgate grants list|revoke` and `sqlgate keys rotate` over a real state store. */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { hashSecret } from '../../src/auth/hash-secret.js';
 import { createStoreAdapter } from '../../src/auth/oidc-adapter.js';
+import { loadServerKeys } from '../../src/auth/server-keys.js';
 import { EXIT_FAILURE } from '../../src/cli/exit.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
@@ -51,5 +52,28 @@ describe('sqlgate grants', () => {
     const unknown = await sqlgate(dir, ['grants', 'revoke', 'grant-1']);
     expect(unknown.code).toBe(EXIT_FAILURE);
     expect(unknown.stderr).toContain('There is no grant "grant-1".');
+  });
+});
+
+describe('sqlgate keys rotate', () => {
+  it('puts new signing keys first and keeps the previous ones for verification', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-keys-'));
+    dirs.push(dir);
+    const stateFile = path.join(dir, 'state.sqlite');
+    fs.writeFileSync(path.join(dir, 'sqlgate.yaml'), stringify({ store: { url: `sqlite:${stateFile}` }, environments: { demo: { database: 'sqlite:./demo.sqlite' } } }));
+    const store = await openStateStore({ kind: 'sqlite', file: stateFile });
+    const before = await loadServerKeys(store.secrets);
+    await store.close();
+
+    const rotated = await sqlgate(dir, ['keys', 'rotate']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toMatch(/^New signing keys: \S+, \S+\. Restart/);
+
+    const reopened = await openStateStore({ kind: 'sqlite', file: stateFile });
+    const after = await loadServerKeys(reopened.secrets);
+    await reopened.close();
+    expect(after.signingKeys).toHaveLength(4);
+    expect(after.signingKeys.slice(2).map((k) => k.kid)).toEqual(before.signingKeys.map((k) => k.kid));
+    expect(after.cookieKeys.slice(1)).toEqual(before.cookieKeys);
   });
 });
