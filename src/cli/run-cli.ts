@@ -76,7 +76,7 @@ export async function runCli(io: CliIo): Promise<number> {
       const sqlgate = await createSqlgate(config, logger);
       let server;
       try {
-        server = await listen(sqlgate.http.app, config.server.host, config.server.port);
+        server = await listen(sqlgate.http, config.server.host, config.server.port);
       } catch (err) {
         await sqlgate.close();
         throw err;

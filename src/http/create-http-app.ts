@@ -16,6 +16,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { ToolDefinition } from '../tools/tool.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { errorResponse } from './on-error.js';
+import { withEnvironmentPathHeader, type FetchHandler } from './environment-path-header.js';
 import { hostGuard, requestGuards } from './request-guards.js';
 import { bearerGuard, isAuthorizationServerPath, mountAuthorizationRoutes, type AuthEnv, type AuthorizationRoutes } from './authorization-routes.js';
 import { cancelledIds, executeSqlTexts, toolCallIds } from './json-rpc-body.js';
@@ -34,6 +35,8 @@ export interface HttpAppOptions {
 
 export interface HttpApp {
   app: Hono<AuthEnv>;
+  /** What the Node server calls: the app, behind the seed's X-Environment-Path compatibility. */
+  fetch: FetchHandler;
   close(): Promise<void>;
 }
 
@@ -160,8 +163,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   });
   app.onError((err, c) => errorResponse(err, c, logger));
 
+  const environmentNames = new Set(environments.list().map((e) => e.name));
   return {
     app,
+    fetch: authorization
+      ? withEnvironmentPathHeader((request, env) => app.fetch(request, env), environmentNames, authorization.publicBase.isTrustedProxy)
+      : (request, env) => app.fetch(request, env),
     close: async () => {
       await Promise.all(closers.map((close) => close().catch(() => undefined)));
     },

@@ -11,6 +11,8 @@ import type { AuthConfig } from '../config/schema.js';
 export interface PublicBaseResolver {
   base(c: Context): string;
   clientAddress(c: Context): string;
+  /** True when `address` (a socket's remote address) is a configured trusted proxy. */
+  isTrustedProxy(address: string): boolean;
 }
 
 export function publicBaseResolver(auth: AuthConfig): PublicBaseResolver {
@@ -18,6 +20,7 @@ export function publicBaseResolver(auth: AuthConfig): PublicBaseResolver {
   const remoteOf = (c: Context) => normalize(getConnInfo(c).remote.address ?? '');
   const isTrusted = (address: string) => address !== '' && trusted.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
   return {
+    isTrustedProxy: (address) => isTrusted(normalize(address)),
     base(c) {
       if (auth.publicUrl) return auth.publicUrl;
       const url = new URL(c.req.url);

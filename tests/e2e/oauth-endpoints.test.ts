@@ -202,3 +202,40 @@ describe('personal access tokens', () => {
     expect((await mcpCall(`${base}/demo/mcp`, token, 'tools/list')).status).toBe(401);
   });
 });
+
+describe("the seed's proxy layout (X-Environment-Path)", () => {
+  it('puts a prefix-stripped request back under its environment, for trusted proxies only', async () => {
+    const proxied = await startApp({
+      auth: { mode: 'oauth', public_url: 'https://data.example.com', trusted_proxies: ['127.0.0.1'] },
+      environments: { production: { database: 'sqlite:./demo.sqlite', demo: true } },
+    });
+    try {
+      // nginx: location /production/ { rewrite ^/production(/.*)$ $1 break; proxy_set_header X-Environment-Path /production; }
+      const metadata = await fetch(`${proxied.baseUrl}/.well-known/oauth-protected-resource`, { headers: { 'x-environment-path': '/production' } });
+      expect(((await metadata.json()) as Record<string, unknown>).resource).toBe('https://data.example.com/production/mcp');
+      const mcp = await fetch(`${proxied.baseUrl}/mcp`, {
+        method: 'POST',
+        headers: { 'x-environment-path': '/production', 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(mcp.status).toBe(401);
+      expect(mcp.headers.get('www-authenticate')).toContain('resource_metadata="https://data.example.com/.well-known/oauth-protected-resource/production/mcp"');
+      // With a token, the body still reaches the tool.
+      await proxied.sqlgate.store!.users.add({ name: 'pat', passwordHash: 'x', roles: [{ environment: 'production', canWrite: false }] });
+      const { token, id, tokenHash } = generatePersonalToken();
+      await proxied.sqlgate.store!.personalTokens.add({ id, tokenHash, userName: 'pat', environment: 'production', canWrite: false });
+      const listed = await fetch(`${proxied.baseUrl}/mcp`, {
+        method: 'POST',
+        headers: { 'x-environment-path': '/production', authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_tables', arguments: {} } }),
+      });
+      expect(listed.status).toBe(200);
+      expect(await listed.text()).toContain('customers');
+    } finally {
+      await proxied.stop();
+    }
+    // Not from a trusted proxy: the header is ignored.
+    const ignored = await fetch(`${base}/mcp`, { method: 'POST', headers: { 'x-environment-path': '/demo', 'content-type': 'application/json' }, body: '{}' });
+    expect(ignored.status).toBe(404);
+  });
+});

@@ -34,7 +34,7 @@ export async function startApp(config?: Record<string, unknown>, options: { port
   const authMode = config && 'auth' in config ? undefined : 'none';
   const loaded = loadConfig({ configPath, env: {}, cwd: dir, overrides: { port: 0, authMode } });
   const sqlgate = await createSqlgate(loaded, createLogger(process.env.SQLGATE_TEST_LOG ?? 'silent'));
-  const server = await listen(sqlgate.http.app, '127.0.0.1', options.port ?? 0);
+  const server = await listen(sqlgate.http, '127.0.0.1', options.port ?? 0);
   return {
     baseUrl: `http://127.0.0.1:${server.port}`,
     sqlgate,
