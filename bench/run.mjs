@@ -251,7 +251,7 @@ async function benchEngine(section, database, floorArgs) {
     const agent = new http.Agent({ keepAlive: true });
     if (server) {
       // One call opens the first connection; then the idle footprint, then SELECT * on a still-small heap.
-      await callOnce(mcpTarget(server.port, environment, 'list_tables', {}), agent, REQUESTS[2].verify);
+      await callOnce(mcpTarget(server.port, environment, 'list_tables', {}, server.token), agent, REQUESTS[2].verify);
       await sleep(300);
       section.idle = rssNow(server.pid);
       section.selectAll = await selectAll(server, environment, agent);
@@ -263,7 +263,7 @@ async function benchEngine(section, database, floorArgs) {
     for (const request of REQUESTS) {
       const args = request.sql ? { query: request.sql } : {};
       for (const concurrency of settings.concurrencies) {
-        const gate = server && { pid: server.pid, target: mcpTarget(server.port, environment, request.tool, args), parts: [] };
+        const gate = server && { pid: server.pid, target: mcpTarget(server.port, environment, request.tool, args, server.token), parts: [] };
         const bare = request.sql && { pid: floor.pid, target: floorTarget(floor.port, request.sql), parts: [] };
         const sides = [gate, bare].filter(Boolean);
         if (sides.length === 0) continue;
@@ -292,10 +292,17 @@ async function benchEngine(section, database, floorArgs) {
 async function startSqlgate(section, database) {
   const configFile = path.join(WORK, `sqlgate-${section.engine}.yaml`);
   const environment = { database, read_only: true, max_result_chars: MAX_RESULT_CHARS };
-  fs.writeFileSync(configFile, `log: { level: warn }\nenvironments:\n  ${section.engine}: ${JSON.stringify(environment)}\n`);
+  const store = { url: `sqlite:${path.join(WORK, `state-${section.engine}.sqlite`)}` };
+  fs.rmSync(path.join(WORK, `state-${section.engine}.sqlite`), { force: true });
+  fs.writeFileSync(configFile, `log: { level: warn }\nstore: ${JSON.stringify(store)}\nenvironments:\n  ${section.engine}: ${JSON.stringify(environment)}\n`);
   try {
+    // Measured as deployed: OAuth on, every call carrying a bearer token that is checked against the store.
+    const cli = (args, input) => execFileSync(process.execPath, [SQLGATE, ...args, '--config', configFile], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
+    cli(['users', 'add', 'bench', '--all-envs', '--password-stdin'], 'a benchmark password that is long enough');
+    const token = cli(['tokens', 'create', '--user', 'bench', '--env', section.engine, '--ttl', '1d']).trim();
     const server = await startNodeProcess(`sqlgate (${section.title})`, [SQLGATE, 'serve', '--config', configFile, '--port', '0']);
     ownGroups.add(server.pid); // a detached process leads its own group
+    server.token = token; // the process record is live (its exit flag changes): add to it, don't copy it
     return server;
   } catch (err) {
     if (/dialect \w+ is not built yet/.test(err.message)) {
@@ -309,7 +316,7 @@ async function startSqlgate(section, database) {
 
 /** SELECT * over the whole table, sequentially: each answer must be cut at the default cap (1000 rows). */
 async function selectAll(server, environment, agent) {
-  const target = mcpTarget(server.port, environment, 'execute_sql', { query: SELECT_ALL_SQL });
+  const target = mcpTarget(server.port, environment, 'execute_sql', { query: SELECT_ALL_SQL }, server.token);
   const idle = rssNow(server.pid);
   const sampler = startRssSampler(server.pid);
   const latencies = [];

@@ -34,12 +34,12 @@ export function post(agent, port, path, body, headers = {}) {
 const MCP_HEADERS = { accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
 
 /** A target that sends MCP `tools/call` requests to sqlgate (stateless Streamable HTTP, no initialize). */
-export function mcpTarget(port, environment, tool, args) {
+export function mcpTarget(port, environment, tool, args, token) {
   let nextId = 1;
   return {
     port,
     path: `/${environment}/mcp`,
-    headers: MCP_HEADERS,
+    headers: token ? { ...MCP_HEADERS, authorization: `Bearer ${token}` } : MCP_HEADERS,
     body: () => JSON.stringify({ jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: tool, arguments: args } }),
     /** Returns the tool's structuredContent, or throws with what was wrong. */
     parse(response) {
