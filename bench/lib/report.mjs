@@ -159,7 +159,7 @@ export function renderMarkdown(results) {
 
   lines.push('## Method', '');
   lines.push(`- Data: a \`sales\` table (id, region, product, amount numeric(12,2), sold_at timestamp) of ${settings.rows.toLocaleString('en-US')} deterministic rows, generated fresh in PostgreSQL database \`sqlgate_bench\` (primary key, VACUUM ANALYZE) and in a SQLite file under bench/.work/ (ANALYZE).`);
-  lines.push(`- sqlgate: \`node dist/main.js serve\` with one read-only environment per engine and default settings (pool.max 5, max_rows 1000, log level warn), except \`max_result_chars: ${results.maxResultChars?.toLocaleString('en-US')}\`: the default result size budget (100,000 characters) would cut the 1000-row result at about 840 rows.`);
+  lines.push(`- sqlgate: \`node dist/main.js serve\` with one read-only environment per engine and default settings (OAuth on: every call carries a personal access token, checked against the SQLite state store; pool.max 5, max_rows 1000, log level warn), except \`max_result_chars: ${results.maxResultChars?.toLocaleString('en-US')}\`: the default result size budget (100,000 characters) would cut the 1000-row result at about 840 rows.`);
   lines.push('- Requests: stateless Streamable HTTP — plain JSON-RPC `tools/call` POSTs (protocol 2025-06-18, no initialize), keep-alive. Every answer is parsed and checked (no isError, expected row_count and values); failures are counted as errors, not throughput.');
   lines.push(`  - small aggregate: \`SELECT region, COUNT(*), SUM(amount) FROM sales WHERE id <= 10000 GROUP BY region ORDER BY region\` (5 rows)`);
   lines.push(`  - 1000 rows: \`SELECT * FROM sales ORDER BY id LIMIT 1000\``);
