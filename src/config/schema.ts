@@ -50,6 +50,11 @@ const poolSchema = z
   })
   .transform((p) => ({ max: p.max, acquireTimeoutMs: p.acquire_timeout_ms, idleTimeoutMs: p.idle_timeout_ms }));
 
+/** An https URL (keys fetched over plain http could be swapped in transit), or http on loopback for local setups. */
+const secureUrl = z.url().refine((u) => /^https:\/\//i.test(u) || /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i.test(u), {
+  message: 'must be an https URL (http only to 127.0.0.1, localhost or [::1])',
+});
+
 /**
  * Resource-server mode: the environment accepts JWT access tokens from an existing identity provider (Entra ID,
  * Okta, Keycloak …) instead of sqlgate's own authorization server, and names that server in its metadata.
@@ -57,9 +62,9 @@ const poolSchema = z
 const externalAuthSchema = z
   .strictObject({
     /** The identity provider's issuer; tokens must carry exactly this `iss`. */
-    issuer: z.url(),
+    issuer: secureUrl,
     /** Where its signing keys are. Unset: read from the issuer's discovery document. */
-    jwks_uri: z.url().optional(),
+    jwks_uri: secureUrl.optional(),
     /** The `aud` tokens must carry. Unset: the environment's resource URL (<public_url>/<env>/mcp). */
     audience: z.string().min(1).optional(),
     /** The claim that names the user in the audit log. */

@@ -156,3 +156,16 @@ environments:
     expect(error.message).toContain('server.port');
   });
 });
+
+describe('auth configuration', () => {
+  it('reads durations, refuses an external_auth issuer on plain http to another host and external_auth without OAuth', () => {
+    const parsed = loadYaml('auth:\n  access_token_ttl: 15m\n  refresh_token_ttl: 30d\nenvironments:\n  demo: { database: "sqlite:./x.db" }\n');
+    expect(parsed.auth).toMatchObject({ mode: 'oauth', accessTokenTtl: 900, refreshTokenTtl: 2_592_000 });
+    expect(configError(() => loadYaml('auth:\n  access_token_ttl: 2 weeks\nenvironments:\n  demo: { database: "sqlite:./x.db" }\n')).message)
+      .toContain('a duration such as "90s", "15m", "1h" or "30d"');
+    expect(configError(() => loadYaml('environments:\n  demo:\n    database: "sqlite:./x.db"\n    external_auth: { issuer: "http://idp.example.com" }\n')).message)
+      .toContain('must be an https URL');
+    expect(configError(() => loadYaml('auth: { mode: none }\nenvironments:\n  demo:\n    database: "sqlite:./x.db"\n    external_auth: { issuer: "https://idp.example.com" }\n')).message)
+      .toContain('needs auth.mode: oauth');
+  });
+});
