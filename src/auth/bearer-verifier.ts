@@ -121,7 +121,9 @@ export class BearerVerifier {
     let verifier = this.externalVerifiers.get(check.environment.name);
     if (!verifier) this.externalVerifiers.set(check.environment.name, (verifier = new ExternalJwtVerifier(config)));
     try {
-      const found = await verifier.verify(token, resourceUrl(check.base, check.environment.name, 'mcp'), !check.environment.readOnly);
+      // The configuration guarantees one of these (never the request's Host: see config/schema.ts).
+      const audience = config.audience ?? resourceUrl(this.server.options.auth.publicUrl!, check.environment.name, 'mcp');
+      const found = await verifier.verify(token, audience, !check.environment.readOnly);
       return { ...found, via: 'external-jwt', environment: check.environment.name, canWrite: found.scopes.includes(SCOPE_WRITE) };
     } catch (err) {
       if (!(err instanceof ExternalTokenError)) throw err;

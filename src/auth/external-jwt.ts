@@ -32,14 +32,14 @@ export class ExternalJwtVerifier {
 
   constructor(private readonly config: ExternalAuthConfig) {}
 
-  /** The identity a token proves for an environment whose resource URL is `resource`. Throws ExternalTokenError. */
-  async verify(token: string, resource: string, environmentIsWritable: boolean): Promise<ExternalIdentity> {
+  /** The identity a token for `audience` proves. Throws ExternalTokenError. */
+  async verify(token: string, audience: string, environmentIsWritable: boolean): Promise<ExternalIdentity> {
     if (token.split('.').length !== 3) throw new ExternalTokenError('The access token is not a JWT from the identity provider.', 'invalid');
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, await this.keySet(), {
         issuer: this.config.issuer,
-        audience: this.config.audience ?? resource,
+        audience,
         algorithms: this.config.algorithms,
         clockTolerance: 30,
         requiredClaims: ['exp'],

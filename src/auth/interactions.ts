@@ -20,7 +20,11 @@ import { hashPassword, verifyPassword } from './password-hash.js';
 import { allowedScopes } from './scopes.js';
 import { UPSTREAM_CALLBACK_PATH, UpstreamSignInError, type UpstreamSignIn } from './upstream-sign-in.js';
 
-export type InteractionOutcome = { readonly page: Page } | { readonly redirect: string };
+/** A page, or a redirect (with Set-Cookie values, when the next step needs the browser to keep something). */
+export type InteractionOutcome = { readonly page: Page } | { readonly redirect: string; readonly cookies?: readonly string[] };
+
+/** The cookie that binds an upstream sign-in to the browser that started it (scoped to the callback path). */
+export const UPSTREAM_BINDING_COOKIE = 'sqlgate_sso';
 
 export interface InteractionRequest {
   readonly req: IncomingMessage;
@@ -49,9 +53,10 @@ export class InteractionHandler {
     private readonly logger: Logger,
     private readonly upstream?: UpstreamSignIn,
   ) {
-    this.byUser = new RateLimiterMemory({ points: auth.maxFailedLogins, duration: auth.lockout, blockDuration: auth.lockout });
+    // Counted per window of `lockout` seconds: after max_failed_logins failures the name waits out the window.
+    this.byUser = new RateLimiterMemory({ points: auth.maxFailedLogins, duration: auth.lockout });
     // An address may try a few user names (a shared office NAT), not a dictionary of them.
-    this.byAddress = new RateLimiterMemory({ points: auth.maxFailedLogins * 4, duration: auth.lockout, blockDuration: auth.lockout });
+    this.byAddress = new RateLimiterMemory({ points: auth.maxFailedLogins * 4, duration: auth.lockout });
   }
 
   async show(request: InteractionRequest): Promise<InteractionOutcome> {
@@ -68,7 +73,9 @@ export class InteractionHandler {
     if ('page' in details) return details;
     if (!this.upstream) return { page: errorPage('not_found', 'Single sign-on is not configured on this server.', 404) };
     try {
-      return { redirect: await this.upstream.start(details.uid, request.base) };
+      const { url, browserBinding } = await this.upstream.start(details.uid, request.base);
+      const secure = request.base.startsWith('https:') ? '; Secure' : '';
+      return { redirect: url, cookies: [`${UPSTREAM_BINDING_COOKIE}=${browserBinding}; Path=${UPSTREAM_CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age=600${secure}`] };
     } catch (err) {
       if (!(err instanceof UpstreamSignInError)) throw err;
       return { page: this.loginPage(details.uid, await this.summarize(request, details), err.message, 503) };
@@ -80,9 +87,9 @@ export class InteractionHandler {
    * provider), so the interaction cookie — scoped to /interaction/<uid> — is not sent here: the result travels to
    * /interaction/<uid>/upstream/finish in a single-use ticket.
    */
-  async upstreamCallback(callbackUrl: URL): Promise<InteractionOutcome> {
+  async upstreamCallback(callbackUrl: URL, browserBinding: string | undefined): Promise<InteractionOutcome> {
     const state = callbackUrl.searchParams.get('state') ?? undefined;
-    const pending = this.upstream && (await this.upstream.take(state));
+    const pending = this.upstream && (await this.upstream.take(state, browserBinding));
     if (!this.upstream || !pending) return { page: expired() };
     try {
       // The token request must repeat the redirect_uri exactly: rebuild it on the public base (a proxy may have
@@ -99,8 +106,9 @@ export class InteractionHandler {
   }
 
   async finishUpstream(request: InteractionRequest, ticket: string | undefined): Promise<InteractionOutcome> {
+    // The ticket is spent first, whatever happens next: a ticket that failed once cannot be replayed.
+    const user = this.upstream ? await this.upstream.redeemTicket(ticket, request.uid) : undefined;
     const details = await this.details(request);
-    const user = details && this.upstream ? await this.upstream.redeemTicket(ticket, details.uid) : undefined;
     if (!details || !user) return { page: expired() };
     this.logger.info({ user, client: details.params.client_id, via: 'upstream' }, 'signed in');
     const provider = this.server.providerFor(request.base);
@@ -120,22 +128,22 @@ export class InteractionHandler {
     const relogin = (error: string, status: number) => ({ page: this.loginPage(details.uid, summary, error, status, name) });
 
     const userKey = name.toLowerCase();
-    const locked = await this.lockedFor(userKey, request.clientAddress);
-    if (locked > 0) {
+    // Every attempt is counted before the slow password check, so parallel guesses cannot all slip in before the
+    // first failure is recorded; a success gives its point back.
+    const [u, a] = await Promise.all([this.byUser.penalty(userKey), this.byAddress.penalty(request.clientAddress)]);
+    if (u.consumedPoints > this.byUser.points || a.consumedPoints > this.byAddress.points) {
+      const waitSeconds = Math.max(u.consumedPoints > this.byUser.points ? u.msBeforeNext : 0, a.consumedPoints > this.byAddress.points ? a.msBeforeNext : 0) / 1000;
       this.logger.warn({ user: name, address: request.clientAddress }, 'sign-in refused: locked after failed attempts');
-      return relogin(`Too many failed sign-ins. Try again in ${Math.ceil(locked / 60)} minute(s).`, 429);
+      return relogin(`Too many failed sign-ins. Try again in ${Math.max(1, Math.ceil(waitSeconds / 60))} minute(s).`, 429);
     }
     const user = name ? await this.users.get(name) : undefined;
-    const isValid = user ? await verifyPassword(user.passwordHash, password) : await this.spendTime(password);
+    // Users from single sign-on have no password hash; checking them costs the same as anyone else.
+    const isValid = user?.passwordHash.startsWith('$') ? await verifyPassword(user.passwordHash, password) : await this.spendTime(password);
     if (!user || !isValid) {
-      await Promise.all([this.byUser.penalty(userKey), this.byAddress.penalty(request.clientAddress)]);
-      const [u, a] = await Promise.all([this.byUser.get(userKey), this.byAddress.get(request.clientAddress)]);
-      if ((u?.consumedPoints ?? 0) >= this.byUser.points) await this.byUser.block(userKey, this.byUser.blockDuration);
-      if ((a?.consumedPoints ?? 0) >= this.byAddress.points) await this.byAddress.block(request.clientAddress, this.byAddress.blockDuration);
       this.logger.info({ user: name, address: request.clientAddress }, 'sign-in failed');
       return relogin('Wrong user name or password.', 401);
     }
-    await this.byUser.delete(userKey);
+    await Promise.all([this.byUser.delete(userKey), this.byAddress.reward(request.clientAddress, 1)]);
     this.logger.info({ user: user.name, client: details.params.client_id }, 'signed in');
     const provider = this.server.providerFor(request.base);
     const returnTo = await provider.interactionResult(request.req, request.res, { login: { accountId: user.name } }, { mergeWithLastSubmission: false });
@@ -243,13 +251,6 @@ export class InteractionHandler {
     const expected = Buffer.from(this.csrf(uid));
     const actual = Buffer.from(presented);
     return expected.length === actual.length && timingSafeEqual(expected, actual);
-  }
-
-  /** Seconds until the user name or the address may try again (0: not locked). */
-  private async lockedFor(userKey: string, address: string): Promise<number> {
-    const [u, a] = await Promise.all([this.byUser.get(userKey), this.byAddress.get(address)]);
-    const blocked = (r: typeof u, points: number) => (r && r.consumedPoints >= points ? Math.ceil(r.msBeforeNext / 1000) : 0);
-    return Math.max(blocked(u, this.byUser.points), blocked(a, this.byAddress.points));
   }
 
   /** An unknown user name takes as long as a wrong password, so timing does not reveal which names exist. */

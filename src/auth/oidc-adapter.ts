@@ -27,6 +27,12 @@ export function createStoreAdapter(store: OAuthRecordStore): new (model: string)
         delete stored.jti;
         stored.__jti = true;
       }
+      // An Interaction carries its browser session's cookie value, which oidc-provider never reads back from it:
+      // with the cookie keys in the same store, keeping it would let a copy of the store sign in as that user.
+      if (this.model === 'Interaction' && stored.session && typeof stored.session === 'object') {
+        const { cookie: _cookie, ...session } = stored.session as Record<string, unknown>;
+        stored.session = session;
+      }
       if (this.model === 'Client' && typeof stored.client_secret === 'string' && !stored.client_secret.startsWith(HASHED_SECRET_PREFIX)) {
         stored.client_secret = HASHED_SECRET_PREFIX + hashSecret(stored.client_secret);
       }

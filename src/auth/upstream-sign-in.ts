@@ -14,7 +14,7 @@ import type { UpstreamConfig } from '../config/schema.js';
 import type { OAuthRecordStore } from '../store/oauth-store.js';
 import type { UserRole, UserStore } from '../store/user-store.js';
 import { ALL_ENVIRONMENTS } from '../store/user-store.js';
-import { hashSecret } from './hash-secret.js';
+import { hashSecret, matchesHash } from './hash-secret.js';
 
 /** The stored "password hash" of an upstream user: not a PHC string, so no password ever matches it. */
 export const UPSTREAM_PASSWORD_MARK = '!upstream:';
@@ -27,6 +27,8 @@ export interface PendingSignIn {
   readonly verifier: string;
   readonly nonce: string;
   readonly expiresAt: number;
+  /** SHA-256 of the value the starting browser keeps in a cookie. */
+  readonly bindingHash: string;
 }
 
 export class UpstreamSignInError extends Error {}
@@ -48,16 +50,23 @@ export class UpstreamSignIn {
     private readonly records: OAuthRecordStore,
   ) {}
 
-  /** Where to send the browser for interaction `uid`. */
-  async start(uid: string, base: string): Promise<string> {
+  /**
+   * Where to send the browser for interaction `uid`, and a value for the browser to keep in a cookie: the callback
+   * must come back with it, so a provider link started by someone else cannot finish in a victim's browser.
+   * One sign-in per interaction is pending at a time (a new start replaces the previous one).
+   */
+  async start(uid: string, base: string): Promise<{ url: string; browserBinding: string }> {
     const configuration = await this.discover();
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
+    const browserBinding = randomBytes(32).toString('base64url');
     const expiresAt = Math.floor(Date.now() / 1000) + PENDING_TTL_SECONDS;
-    const pending: PendingSignIn = { uid, base, verifier, nonce, expiresAt };
-    await this.records.upsert({ model: 'UpstreamSignIn', key: hashSecret(state), payload: { ...pending }, expiresAt });
-    return oidc.buildAuthorizationUrl(configuration, {
+    const pending: PendingSignIn = { uid, base, verifier, nonce, expiresAt, bindingHash: hashSecret(browserBinding) };
+    const previous = await this.records.findByUid('UpstreamSignIn', uid);
+    if (previous) await this.records.destroy('UpstreamSignIn', previous.key);
+    await this.records.upsert({ model: 'UpstreamSignIn', key: hashSecret(state), uid, payload: { ...pending }, expiresAt });
+    const url = oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: `${base}${UPSTREAM_CALLBACK_PATH}`,
       scope: this.config.scopes.join(' '),
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
@@ -65,15 +74,20 @@ export class UpstreamSignIn {
       state,
       nonce,
     }).toString();
+    return { url, browserBinding };
   }
 
-  /** The sign-in a callback belongs to (undefined for an unknown or expired state). Single use. */
-  async take(state: string | undefined): Promise<PendingSignIn | undefined> {
+  /**
+   * The sign-in a callback belongs to: undefined for an unknown or expired state, or a browser other than the one
+   * that started it (its cookie value `browserBinding` does not match). Single use either way.
+   */
+  async take(state: string | undefined, browserBinding: string | undefined): Promise<PendingSignIn | undefined> {
     if (!state) return undefined;
     const record = await this.records.find('UpstreamSignIn', hashSecret(state));
     if (!record) return undefined;
     await this.records.destroy('UpstreamSignIn', hashSecret(state));
-    return record.payload as unknown as PendingSignIn;
+    const pending = record.payload as unknown as PendingSignIn;
+    return browserBinding && matchesHash(browserBinding, pending.bindingHash) ? pending : undefined;
   }
 
   /** A one-minute, single-use ticket carrying a finished sign-in to its interaction. */
@@ -115,14 +129,24 @@ export class UpstreamSignIn {
     if (typeof name !== 'string' || !/^[A-Za-z0-9._@-]{1,64}$/.test(name)) {
       throw new UpstreamSignInError(`${this.config.displayName} sent no usable "${this.config.userClaim}" claim to name you by.`);
     }
+    // An address the provider has not verified names nobody: anyone could have typed it into their profile.
+    if (this.config.userClaim === 'email' && claims?.email_verified === false) {
+      throw new UpstreamSignInError(`${this.config.displayName} has not verified the address ${name}.`);
+    }
     const roles = this.rolesFor(claims?.[this.config.groupsClaim]);
     if (roles.length === 0) throw new UpstreamSignInError(`${name} is in none of the groups that may use sqlgate.`);
+    // The user is bound to the provider's subject: another account that later shows the same name (a changed
+    // e-mail address) is refused instead of becoming this user.
+    const mark = `${UPSTREAM_PASSWORD_MARK}${this.config.issuer}#${String(claims?.sub ?? '')}`;
     const existing = await this.users.get(name);
     if (existing && !existing.passwordHash.startsWith(UPSTREAM_PASSWORD_MARK)) {
       throw new UpstreamSignInError(`A local sqlgate user named ${name} exists; sign in with its password instead.`);
     }
+    if (existing && existing.passwordHash !== mark) {
+      throw new UpstreamSignInError(`${name} is already taken by another ${this.config.displayName} account; ask the administrator.`);
+    }
     if (existing) await this.users.setRoles(existing.name, roles);
-    else await this.users.add({ name, passwordHash: `${UPSTREAM_PASSWORD_MARK}${this.config.issuer}`, roles });
+    else await this.users.add({ name, passwordHash: mark, roles });
     return existing?.name ?? name;
   }
 

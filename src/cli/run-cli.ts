@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { createSqlgate } from '../app.js';
 import { loadConfig, DEFAULT_CONFIG_FILE } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
 import { listen } from '../http/listen.js';
 import { isLoopbackHost } from '../http/request-guards.js';
@@ -73,6 +74,7 @@ export async function runCli(io: CliIo): Promise<number> {
       });
       const logger = createLogger(config.log.level);
       if (config.auth.mode === 'none') refuseUnauthenticatedExposure(config.server.host, config.server.insecureNoAuth, logger);
+      else refuseUnknownPublicUrl(config);
       const sqlgate = await createSqlgate(config, logger);
       let server;
       try {
@@ -232,6 +234,17 @@ function parsePublicUrlOption(value: string): string {
 function parseAuthMode(value: string): 'oauth' | 'none' {
   if (value !== 'oauth' && value !== 'none') throw new InvalidArgumentError('use "oauth" or "none".');
   return value;
+}
+
+/**
+ * Off loopback, the OAuth issuer and every resource URL must not come from whatever Host a request names: say
+ * the public URL (auth.public_url), or the host names this server answers to (server.allowed_hosts).
+ */
+function refuseUnknownPublicUrl(config: Config): void {
+  if (isLoopbackHost(config.server.host) || config.auth.publicUrl || config.server.allowedHosts.length > 0) return;
+  throw new ConfigError(`Serving ${config.server.host} with OAuth needs to know the URL users reach sqlgate at.`, {
+    hint: 'Set auth.public_url (or --public-url), e.g. https://data.example.com, or list the host names in server.allowed_hosts.',
+  });
 }
 
 /** Without authentication only loopback is served, unless the operator explicitly accepts the risk. */

@@ -315,10 +315,14 @@ export const configSchema = z.strictObject({
     .record(environmentName, environmentSchema)
     .refine((envs) => Object.keys(envs).length > 0, { message: 'must name at least one environment' }),
 }).superRefine((config, ctx) => {
-  if (config.auth.mode !== 'none') return;
   for (const [name, environment] of Object.entries(config.environments)) {
-    if (environment.externalAuth) {
+    if (!environment.externalAuth) continue;
+    if (config.auth.mode === 'none') {
       ctx.addIssue({ code: 'custom', path: ['environments', name, 'external_auth'], message: 'needs auth.mode: oauth (with auth.mode: none no token is checked at all)' });
+    } else if (!environment.externalAuth.audience && !config.auth.publicUrl) {
+      // The default audience is the resource URL; built from a request's Host it would accept tokens the provider
+      // issued for another server whose environment has the same name.
+      ctx.addIssue({ code: 'custom', path: ['environments', name, 'external_auth', 'audience'], message: 'must be set, or auth.public_url must be (the default audience is <public_url>/<env>/mcp)' });
     }
   }
 });

@@ -10,10 +10,11 @@
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { AuthorizationServer, ProtectedEnvironment } from '../auth/authorization-server.js';
 import type { BearerVerifier } from '../auth/bearer-verifier.js';
-import type { InteractionHandler, InteractionOutcome } from '../auth/interactions.js';
+import { UPSTREAM_BINDING_COOKIE, type InteractionHandler, type InteractionOutcome } from '../auth/interactions.js';
 import { errorPage } from '../auth/pages.js';
 import { resourceUrl, type McpTransportPath } from '../auth/resource-urls.js';
 import { SCOPE_READ, SCOPE_WRITE, SQL_SCOPES } from '../auth/scopes.js';
@@ -33,12 +34,15 @@ export interface AuthorizationRoutes {
   readonly publicBase: PublicBaseResolver;
 }
 
+/** The sign-in and consent forms: a user name, a password of at most 1,024 characters and a CSRF token. */
+export const MAX_FORM_BYTES = 8 * 1024;
+
 /** A registration larger than this is refused before it is parsed (Claude's is under 1 KB). */
 const MAX_REGISTRATION_BYTES = 16 * 1024;
 
 /** Paths the authorization server answers; the server-wide body limit does not apply to them (oidc-provider has its own). */
 export function isAuthorizationServerPath(path: string): boolean {
-  return /^\/(authorize|token|register|revoke|jwks|interaction)(\/|$)/.test(path)
+  return /^\/(authorize|token|register|revoke|jwks)(\/|$)/.test(path)
     || /^(\/[a-z0-9][a-z0-9_-]*)?\/(authorize|token|register|revoke)$/.test(path)
     || path.startsWith('/.well-known/');
 }
@@ -93,7 +97,11 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
   }
 
   // Registered before /interaction/:uid so that "upstream" is never taken for an interaction id.
-  app.get(UPSTREAM_CALLBACK_PATH, async (c) => send(c, await routes.interactions.upstreamCallback(new URL(c.req.url))));
+  app.get(UPSTREAM_CALLBACK_PATH, async (c) => {
+    const outcome = await routes.interactions.upstreamCallback(new URL(c.req.url), getCookie(c, UPSTREAM_BINDING_COOKIE));
+    c.header('Set-Cookie', `${UPSTREAM_BINDING_COOKIE}=; Path=${UPSTREAM_CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age=0`);
+    return send(c, outcome);
+  });
   app.get('/interaction/:uid', async (c) => send(c, await routes.interactions.show(interactionRequest(c))));
   app.get('/interaction/:uid/upstream/finish', async (c) => send(c, await routes.interactions.finishUpstream(interactionRequest(c), c.req.query('ticket'))));
   app.post('/interaction/:uid/upstream', async (c) => {
@@ -158,6 +166,7 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
     const base = publicBase.base(c);
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Cache-Control', 'public, max-age=300');
+    c.header('Vary', 'Host, X-Forwarded-Host, X-Forwarded-Proto, X-Environment-Path');
     return c.json({
       resource: resourceUrl(base, environment.name, transport),
       authorization_servers: [environment.externalAuth?.issuer ?? base],
@@ -213,13 +222,15 @@ function search(c: Context): string {
 
 async function formOf(c: Context): Promise<Record<string, string> | undefined> {
   if (!(c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) return undefined;
-  const text = await c.req.text();
-  if (text.length > 8_192) return undefined;
-  return Object.fromEntries(new URLSearchParams(text));
+  // The body was already bounded (MAX_FORM_BYTES, by the body limit on /interaction/* in create-http-app.ts).
+  return Object.fromEntries(new URLSearchParams(await c.req.text()));
 }
 
 function send(c: Context, outcome: InteractionOutcome): Response {
-  if ('redirect' in outcome) return c.redirect(outcome.redirect, 303);
+  if ('redirect' in outcome) {
+    for (const cookie of outcome.cookies ?? []) c.header('Set-Cookie', cookie, { append: true });
+    return c.redirect(outcome.redirect, 303);
+  }
   return sendPage(c, outcome.page);
 }
 

@@ -18,7 +18,7 @@ import { SQLGATE_VERSION } from '../version.js';
 import { errorResponse } from './on-error.js';
 import { withEnvironmentPathHeader, type FetchHandler } from './environment-path-header.js';
 import { hostGuard, requestGuards } from './request-guards.js';
-import { bearerGuard, isAuthorizationServerPath, mountAuthorizationRoutes, type AuthEnv, type AuthorizationRoutes } from './authorization-routes.js';
+import { bearerGuard, isAuthorizationServerPath, MAX_FORM_BYTES, mountAuthorizationRoutes, type AuthEnv, type AuthorizationRoutes } from './authorization-routes.js';
 import { cancelledIds, executeSqlTexts, toolCallIds } from './json-rpc-body.js';
 import { StatelessCancellation } from './stateless-cancellation.js';
 
@@ -55,17 +55,33 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       });
     },
   });
-  // The authorization server reads its own bodies (with its own, smaller limit) from the Node request.
-  app.use('*', (c, next) => (authorization && isAuthorizationServerPath(c.req.path) ? next() : limitBody(c, next)));
+  const limitFormBody = bodyLimit({
+    maxSize: MAX_FORM_BYTES,
+    onError: () => {
+      throw new PayloadTooLargeError(`A sign-in form is never larger than ${MAX_FORM_BYTES} bytes.`);
+    },
+  });
+  // The authorization server reads its own bodies (with its own, smaller limit) from the Node request; the
+  // sign-in forms get a limit of their own size.
+  app.use('*', (c, next) => {
+    if (!authorization) return limitBody(c, next);
+    if (c.req.path.startsWith('/interaction/')) return limitFormBody(c, next);
+    return isAuthorizationServerPath(c.req.path) ? next() : limitBody(c, next);
+  });
   if (authorization) {
     const checkHost = hostGuard(server);
-    app.use('*', (c, next) => (isAuthorizationServerPath(c.req.path) ? checkHost(c, next) : next()));
+    app.use('*', (c, next) => (isAuthorizationServerPath(c.req.path) || c.req.path.startsWith('/interaction/') ? checkHost(c, next) : next()));
     mountAuthorizationRoutes(app, authorization);
   }
 
   app.get('/health', async (c) => {
     const statuses = await environments.status();
     const isHealthy = statuses.every((s) => s.database.connected);
+    // With sign-in on, strangers learn only whether the server is healthy: environment names, dialects and
+    // database errors are for the machine itself (and its monitoring on loopback).
+    if (authorization && !isLoopbackAddress(getConnInfo(c).remote.address ?? '')) {
+      return c.json({ status: isHealthy ? 'ok' : 'degraded', version: SQLGATE_VERSION });
+    }
     return c.json({
       status: isHealthy ? 'ok' : 'degraded',
       version: SQLGATE_VERSION,
@@ -173,6 +189,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       await Promise.all(closers.map((close) => close().catch(() => undefined)));
     },
   };
+}
+
+function isLoopbackAddress(address: string): boolean {
+  return address === '::1' || /^(::ffff:)?127\./.test(address);
 }
 
 /** What the MCP SDK hands to the server factory and every handler: the verified caller, under `extra.identity`. */

@@ -25,8 +25,9 @@ export function publicBaseResolver(auth: AuthConfig): PublicBaseResolver {
       if (auth.publicUrl) return auth.publicUrl;
       const url = new URL(c.req.url);
       if (isTrusted(remoteOf(c))) {
-        const host = firstValue(c.req.header('x-forwarded-host'));
-        const proto = firstValue(c.req.header('x-forwarded-proto'));
+        // The value our proxy added is the last one: earlier ones may have come from the client.
+        const host = lastValue(c.req.header('x-forwarded-host'));
+        const proto = lastValue(c.req.header('x-forwarded-proto'));
         if (host && /^[A-Za-z0-9.[\]:-]+$/.test(host)) return `${proto === 'http' ? 'http' : 'https'}://${host.toLowerCase()}`;
       }
       return url.origin;
@@ -58,6 +59,6 @@ function normalize(address: string): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
-function firstValue(header: string | undefined): string | undefined {
-  return header?.split(',')[0]?.trim() || undefined;
+function lastValue(header: string | undefined): string | undefined {
+  return header?.split(',').at(-1)?.trim() || undefined;
 }

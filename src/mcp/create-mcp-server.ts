@@ -21,9 +21,7 @@ export function createMcpServerFactory(
   // registered tool, which lives as long as the server: one HTTP request here. The schemas never change, so the
   // first server's conversion is handed to every later one (the SDK only reads it).
   const outputSchemaJson = new Map<string, Record<string, unknown> | undefined>();
-  return (requestContext) => {
-    // http/ verified the token and put the caller here; stdio and unauthenticated servers have none.
-    const identity = requestContext?.authInfo?.extra?.identity as Identity | undefined;
+  return () => {
     const server = new McpServer(
       { name: 'sqlgate', title: `sqlgate · ${environment.name}`, version: SQLGATE_VERSION },
       { capabilities: { tools: { listChanged: false } }, instructions },
@@ -41,6 +39,9 @@ export function createMcpServerFactory(
           annotations: hints,
         },
         async (input, context) => {
+          // http/ verified the token of this very request and put the caller here; stdio and unauthenticated
+          // servers have none. Read per call, not per server: a legacy SSE session outlives its first request.
+          const identity = context.http?.authInfo?.extra?.identity as Identity | undefined;
           const started = performance.now();
           const logContext = { tool: tool.name, ...auditSubject(identity) }; // the logger already names the environment
           try {

@@ -37,7 +37,8 @@ export const executeSqlTool = defineTool({
     const result = await runQuery(dialect, {
       sql: input.query,
       params: input.params ?? [],
-      readOnly: config.readOnly,
+      // A caller who may only read runs in the engine's read-only mode too, not just behind the gate.
+      readOnly: config.readOnly || (identity !== undefined && !identity.canWrite),
       maxRows: config.maxRows,
       timeoutMs: config.statementTimeoutMs,
       maxBinaryBytes: config.maxBinaryBytes,

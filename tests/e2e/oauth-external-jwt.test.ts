@@ -10,7 +10,7 @@ import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpCall, pkcePair, postJson } from '../support/oauth-client.js';
-import { startApp, type RunningApp } from '../support/start-app.js';
+import { freePort, startApp, type RunningApp } from '../support/start-app.js';
 
 let app: RunningApp;
 let idp: http.Server;
@@ -35,13 +35,15 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
   issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
   fs.writeFileSync(path.join(dir, 'scratch.sqlite'), '');
+  const port = await freePort();
   app = await startApp({
-    auth: { mode: 'oauth' },
+    // The default audience is <public_url>/<env>/mcp, never built from a request's Host.
+    auth: { mode: 'oauth', public_url: `http://127.0.0.1:${port}` },
     environments: {
       analytics: { database: `sqlite:${path.join(dir, 'demo.sqlite')}`, demo: true, external_auth: { issuer, roles_claim: 'groups', read_roles: ['analysts'] } },
       scratch: { database: `sqlite:${path.join(dir, 'scratch.sqlite')}`, read_only: false, allow_ddl: true, external_auth: { issuer, roles_claim: 'groups', read_roles: ['analysts'], write_roles: ['writers'] } },
     },
-  });
+  }, { port });
 }, 60_000);
 
 let publicJwk: Record<string, unknown>;
@@ -74,6 +76,19 @@ describe('external identity provider (resource-server mode)', () => {
     const result = await mcpCall(`${app.baseUrl}/analytics/mcp`, await token({}), 'tools/call', listTables);
     expect(result.status).toBe(200);
     expect(result.body.result?.isError).toBeFalsy();
+  });
+
+  it('takes the audience from the public URL, not from the Host a request names', async () => {
+    // A token the provider issued for another server whose environment has the same name.
+    const foreign = await token({}, { aud: 'http://staging.example/analytics/mcp' });
+    const response = await fetch(`${app.baseUrl}/analytics/mcp`, {
+      method: 'POST',
+      headers: { host: 'staging.example', authorization: `Bearer ${foreign}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect([401, 403]).toContain(response.status);
+    const direct = await mcpCall(`${app.baseUrl}/analytics/mcp`, foreign, 'tools/list');
+    expect(direct.status).toBe(401);
   });
 
   it.each([

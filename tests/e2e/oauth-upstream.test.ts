@@ -14,7 +14,9 @@ import { freePort, startApp, type RunningApp } from '../support/start-app.js';
 let app: RunningApp;
 let upstreamServer: http.Server;
 let upstreamBase: string;
-const GROUPS: Record<string, string[]> = { dana: ['analysts'], wes: ['engineers'], eve: ['sales'], alice: ['analysts'] };
+const GROUPS: Record<string, string[]> = { dana: ['analysts'], wes: ['engineers'], eve: ['sales'], alice: ['analysts'], mallory: ['analysts'], uma: ['analysts'] };
+/** mallory's provider profile claims dana's address; uma's address is not verified. */
+const EMAILS: Record<string, string> = { mallory: 'dana@example.com' };
 
 beforeAll(async () => {
   const sqlgatePort = await freePort();
@@ -30,8 +32,11 @@ beforeAll(async () => {
       grant_types: ['authorization_code'],
       response_types: ['code'],
     }],
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@example.com`, groups: GROUPS[sub] ?? [] }) }),
-    claims: { openid: ['sub'], email: ['email'], groups: ['groups'] },
+    findAccount: async (_ctx, sub) => ({
+      accountId: sub,
+      claims: async () => ({ sub, email: EMAILS[sub] ?? `${sub}@example.com`, email_verified: sub !== 'uma', groups: GROUPS[sub] ?? [] }),
+    }),
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], groups: ['groups'] },
     scopes: ['openid', 'email', 'groups'],
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: true } },
@@ -65,7 +70,7 @@ afterAll(async () => {
 });
 
 /** Authorize at sqlgate choosing "Sign in with Example SSO" as `login` at the provider; returns the last sqlgate page or the client redirect. */
-async function signInUpstream(login: string) {
+async function signInUpstream(login: string, options: { callbackInAnotherBrowser?: boolean } = {}) {
   const base = app.baseUrl;
   const redirectUri = 'http://127.0.0.1:8765/callback';
   const registration = await postJson(`${base}/register`, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] });
@@ -87,7 +92,8 @@ async function signInUpstream(login: string) {
     page = await idp.open(action, prompt === 'login' ? { prompt, login, password: 'anything' } : { prompt });
   }
   expect(page.url).toContain('/interaction/upstream/callback');
-  const back = await browser.open(page.url);
+  // A victim's browser finishing a link someone else started has no binding cookie.
+  const back = await (options.callbackInAnotherBrowser ? new FormBrowser(base) : browser).open(page.url);
   return { back, browser, clientId, verifier, redirectUri };
 }
 
@@ -129,6 +135,25 @@ describe('single sign-on with an upstream OpenID Connect provider', () => {
     expect(stored?.roles).toEqual([{ environment: '*', canWrite: true }]);
     const browser = new FormBrowser(app.baseUrl);
     await expect(signInWithPassword(browser, 'wes@example.com', stored!.passwordHash)).resolves.toContain('Wrong user name or password.');
+  }, 60_000);
+
+  it('binds a user to the provider account that first signed in under that name', async () => {
+    await signInUpstream('dana');
+    const { back } = await signInUpstream('mallory');
+    expect(back.status).toBe(403);
+    expect(back.body).toContain('dana@example.com is already taken by another Example SSO account');
+  }, 60_000);
+
+  it('refuses an e-mail address the provider has not verified', async () => {
+    const { back } = await signInUpstream('uma');
+    expect(back.status).toBe(403);
+    expect(back.body).toContain('Example SSO has not verified the address uma@example.com.');
+  }, 60_000);
+
+  it('finishes a sign-in only in the browser that started it', async () => {
+    const { back } = await signInUpstream('dana', { callbackInAnotherBrowser: true });
+    expect(back.status).toBe(400);
+    expect(back.body).toContain('interaction_expired');
   }, 60_000);
 
   it('refuses a callback with an unknown state', async () => {

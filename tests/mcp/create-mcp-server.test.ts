@@ -26,8 +26,11 @@ async function callAndCapture(identity: Identity | undefined, query: string): Pr
   const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
   const factory = createMcpServerFactory(environment, ALL_TOOLS, logger.child({ environment: 'audit' }));
   const authInfo = identity ? { token: 't', clientId: identity.clientId ?? identity.user, scopes: [...identity.scopes], extra: { identity } } : undefined;
-  const server = await factory({ era: 'legacy', authInfo });
+  const server = await factory({ era: 'legacy' });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  // As http/ does for each request: every message carries the caller's verified authInfo.
+  const send = clientSide.send.bind(clientSide);
+  clientSide.send = (message, options) => send(message, { ...options, authInfo });
   await server.connect(serverSide);
   const client = new Client({ name: 'audit-test', version: '1.0.0' });
   await client.connect(clientSide);

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hashPassword } from '../../src/auth/password-hash.js';
 import type { UserRole } from '../../src/store/user-store.js';
-import { FormBrowser, TEST_PASSWORD } from './oauth-client.js';
+import { FormBrowser, pkcePair, TEST_PASSWORD } from './oauth-client.js';
 import { startApp, type RunningApp } from './start-app.js';
 
 export const REDIRECT_URI = 'http://127.0.0.1:8765/callback';
@@ -39,10 +39,8 @@ export const READ_DEMO: UserRole[] = [{ environment: 'demo', canWrite: false }];
 export const WRITE_SCRATCH: UserRole[] = [{ environment: 'scratch', canWrite: true }];
 export const READ_SCRATCH: UserRole[] = [{ environment: 'scratch', canWrite: false }];
 
-export function pkce(): { verifier: string; challenge: string } {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
+/** PKCE pair (S256); the one in oauth-client.ts under the name these tests use. */
+export const pkce = pkcePair;
 
 export interface JsonResponse {
   readonly status: number;

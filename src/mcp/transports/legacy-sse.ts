@@ -6,7 +6,7 @@
  * comments in between. The SDK v2 has no server SSE transport, so this is a small one over web streams.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuthInfo, JSONRPCMessage, McpServerFactory, Transport } from '@modelcontextprotocol/server';
+import type { AuthInfo, JSONRPCMessage, McpServerFactory, MessageExtraInfo, Transport } from '@modelcontextprotocol/server';
 import { parseJSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '../../telemetry/logger.js';
 
@@ -20,12 +20,13 @@ export interface LegacySseOptions {
 }
 
 const encoder = new TextEncoder();
+const MAX_SESSIONS_PER_OWNER = 10;
 
 /** One open SSE stream, connected to one MCP server instance. */
 class SseServerTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
   readonly sessionId = randomUUID();
   /** Who opened the stream (the authenticated caller's user and client); only they may post to it. */
   owner: string | undefined;
@@ -88,8 +89,13 @@ export class LegacySseEndpoint {
     if (this.sessions.size >= (this.options.maxSessions ?? 100)) {
       return Response.json({ error: 'SG_BUSY', message: 'Too many open SSE sessions; retry later or use /mcp.' }, { status: 503 });
     }
+    // One signed-in caller may not hold every slot (anonymous callers share the server-wide limit above).
+    const owner = ownerOf(authInfo);
+    if (owner !== undefined && [...this.sessions.values()].filter((t) => t.owner === owner).length >= MAX_SESSIONS_PER_OWNER) {
+      return Response.json({ error: 'SG_BUSY', message: `You have ${MAX_SESSIONS_PER_OWNER} SSE sessions open; close one or use /mcp.` }, { status: 503 });
+    }
     const transport = new SseServerTransport(this.options.messagesPath, this.options.keepAliveMs ?? 15_000);
-    transport.owner = ownerOf(authInfo);
+    transport.owner = owner;
     this.sessions.set(transport.sessionId, transport);
     const server = await this.factory({ era: 'legacy', requestInfo: request, authInfo });
     transport.onclose = () => {
@@ -126,7 +132,8 @@ export class LegacySseEndpoint {
     } catch {
       return Response.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid JSON-RPC message.' } }, { status: 400 });
     }
-    for (const message of messages) transport.onmessage?.(message);
+    // Each message runs as the caller checked on this POST (a role taken away since the stream opened applies now).
+    for (const message of messages) transport.onmessage?.(message, authInfo ? { authInfo } : undefined);
     return new Response('Accepted', { status: 202 });
   }
 
