@@ -79,7 +79,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const isHealthy = statuses.every((s) => s.database.connected);
     // With sign-in on, strangers learn only whether the server is healthy: environment names, dialects and
     // database errors are for the machine itself (and its monitoring on loopback).
-    if (authorization && !isLoopbackAddress(getConnInfo(c).remote.address ?? '')) {
+    // (Behind a proxy on this machine, the client is the one trusted_proxies' X-Forwarded-For names.)
+    if (authorization && !isLoopbackAddress(authorization.publicBase.clientAddress(c))) {
       return c.json({ status: isHealthy ? 'ok' : 'degraded', version: SQLGATE_VERSION });
     }
     return c.json({

@@ -123,6 +123,20 @@ describe('sign-in pages', () => {
   });
 });
 
+describe('/health', () => {
+  it('tells other machines only whether the server is healthy', async () => {
+    const proxied = await startSecurityApp({ trusted_proxies: ['127.0.0.1'] });
+    try {
+      const outside = await (await fetch(`${proxied.baseUrl}/health`, { headers: { 'x-forwarded-for': '203.0.113.5' } })).json() as Record<string, unknown>;
+      expect(Object.keys(outside).sort()).toEqual(['status', 'version']);
+      const local = await (await fetch(`${proxied.baseUrl}/health`)).json() as Record<string, unknown>;
+      expect(Object.keys(local.environments as object).sort()).toEqual(['demo', 'scratch']);
+    } finally {
+      await proxied.stop();
+    }
+  });
+});
+
 describe('metadata', () => {
   it('says which request headers it depends on, for caches', async () => {
     const response = await fetch(`${base}/.well-known/oauth-protected-resource/demo/mcp`);

@@ -17,6 +17,10 @@ export async function discoverEnvironments(ctx: ConnectorContext): Promise<{ fin
   const reply = await sendRequest(ctx, `${ctx.base}/health`, { isFollowingRedirects: true });
   const health = jsonOf(reply);
   const environments = health?.environments;
+  if (reply.ok && reply.status === 200 && health?.status !== undefined && environments === undefined) {
+    // sqlgate with sign-in on lists its environments only to its own machine.
+    return { finding: fail(check, '/health does not list the environments to other machines.', `pass --env NAME (NAME as in ${ctx.base}/NAME/mcp)`), names: [] };
+  }
   if (!reply.ok || reply.status !== 200 || !environments || typeof environments !== 'object') {
     const what = reply.ok ? `GET /health answered ${reply.status}${health ? '' : ' without sqlgate\'s JSON'}` : `GET /health failed: ${reply.error}`;
     return { finding: fail(check, `could not list the environments (${what}).`, `pass --env NAME (NAME as in ${ctx.base}/NAME/mcp); if sqlgate should be answering here, check that the server runs and that the proxy forwards to it`), names: [] };
