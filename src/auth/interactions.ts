@@ -34,6 +34,8 @@ export interface InteractionRequest {
   readonly uid: string;
   /** The client's address (after trusted-proxy resolution), for throttling. */
   readonly clientAddress: string;
+  /** What the per-address sign-in limit counts (the address, or an IPv6 client's /64). */
+  readonly rateLimitKey: string;
   readonly origin?: string;
   /** The browser's Sec-Fetch-Site header, when it sends one. */
   readonly fetchSite?: string;
@@ -130,7 +132,7 @@ export class InteractionHandler {
     const userKey = name.toLowerCase();
     // Every attempt is counted before the slow password check, so parallel guesses cannot all slip in before the
     // first failure is recorded; a success gives its point back.
-    const [u, a] = await Promise.all([this.byUser.penalty(userKey), this.byAddress.penalty(request.clientAddress)]);
+    const [u, a] = await Promise.all([this.byUser.penalty(userKey), this.byAddress.penalty(request.rateLimitKey)]);
     if (u.consumedPoints > this.byUser.points || a.consumedPoints > this.byAddress.points) {
       const waitSeconds = Math.max(u.consumedPoints > this.byUser.points ? u.msBeforeNext : 0, a.consumedPoints > this.byAddress.points ? a.msBeforeNext : 0) / 1000;
       this.logger.warn({ user: name, address: request.clientAddress }, 'sign-in refused: locked after failed attempts');
@@ -143,7 +145,7 @@ export class InteractionHandler {
       this.logger.info({ user: name, address: request.clientAddress }, 'sign-in failed');
       return relogin('Wrong user name or password.', 401);
     }
-    await Promise.all([this.byUser.delete(userKey), this.byAddress.reward(request.clientAddress, 1)]);
+    await Promise.all([this.byUser.delete(userKey), this.byAddress.reward(request.rateLimitKey, 1)]);
     this.logger.info({ user: user.name, client: details.params.client_id }, 'signed in');
     const provider = this.server.providerFor(request.base);
     const returnTo = await provider.interactionResult(request.req, request.res, { login: { accountId: user.name } }, { mergeWithLastSubmission: false });

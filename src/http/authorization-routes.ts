@@ -154,7 +154,7 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
         return c.json({ error: 'invalid_client_metadata', error_description: `the registration is larger than ${MAX_REGISTRATION_BYTES} bytes` }, 413);
       }
       try {
-        await registrations.consume(publicBase.clientAddress(c));
+        await registrations.consume(publicBase.rateLimitKey(c));
       } catch {
         return c.json({ error: 'too_many_requests', error_description: `more than ${auth.registrationsPerHour} registrations from this address in an hour; retry later` }, 429, { 'Retry-After': '3600' });
       }
@@ -183,6 +183,7 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
       base: publicBase.base(c),
       uid: c.req.param('uid') ?? '',
       clientAddress: publicBase.clientAddress(c),
+      rateLimitKey: publicBase.rateLimitKey(c),
       origin: c.req.header('origin'),
       fetchSite: c.req.header('sec-fetch-site'),
     };

@@ -11,6 +11,11 @@ import type { AuthConfig } from '../config/schema.js';
 export interface PublicBaseResolver {
   base(c: Context): string;
   clientAddress(c: Context): string;
+  /**
+   * The client as rate limits count it: its IPv4 address, or its IPv6 /64 network (one subscriber usually holds a
+   * whole /64, so counting single IPv6 addresses would give them 2^64 tries).
+   */
+  rateLimitKey(c: Context): string;
   /** True when `address` (a socket's remote address) is a configured trusted proxy. */
   isTrustedProxy(address: string): boolean;
 }
@@ -32,6 +37,9 @@ export function publicBaseResolver(auth: AuthConfig): PublicBaseResolver {
       }
       return url.origin;
     },
+    rateLimitKey(c) {
+      return networkOf(this.clientAddress(c));
+    },
     clientAddress(c) {
       const remote = remoteOf(c);
       if (!isTrusted(remote)) return remote;
@@ -52,6 +60,15 @@ function trustedProxyList(entries: readonly string[]): BlockList {
     else list.addSubnet(address, Number(prefix), type);
   }
   return list;
+}
+
+function networkOf(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 /** `::ffff:10.0.0.1` (an IPv4 client on a dual-stack socket) is `10.0.0.1`. */
