@@ -36,8 +36,9 @@ export class ExternalJwtVerifier {
   async verify(token: string, audience: string, environmentIsWritable: boolean): Promise<ExternalIdentity> {
     if (token.split('.').length !== 3) throw new ExternalTokenError('The access token is not a JWT from the identity provider.', 'invalid');
     let payload: JWTPayload;
+    let header: { typ?: string };
     try {
-      ({ payload } = await jwtVerify(token, await this.keySet(), {
+      ({ payload, protectedHeader: header } = await jwtVerify(token, await this.keySet(), {
         issuer: this.config.issuer,
         audience,
         algorithms: this.config.algorithms,
@@ -46,6 +47,11 @@ export class ExternalJwtVerifier {
       }));
     } catch (err) {
       throw new ExternalTokenError(describeJoseError(err), 'invalid');
+    }
+    // An ID token is proof of a sign-in to some client, not a grant to call this server (RFC 9068 §4): one with
+    // a nonce, or typed as anything but an access token, is refused even when its audience happens to match.
+    if (payload.nonce !== undefined || (header.typ !== undefined && !/^(at\+jwt|application\/at\+jwt|jwt)$/i.test(header.typ))) {
+      throw new ExternalTokenError('The token is not an access token (it looks like an ID token).', 'invalid');
     }
     const user = payload[this.config.userClaim];
     if (typeof user !== 'string' || user === '') throw new ExternalTokenError(`The token has no "${this.config.userClaim}" claim naming the user.`, 'invalid');

@@ -99,6 +99,7 @@ describe('external identity provider (resource-server mode)', () => {
     ['alg none', async () => unsigned({ sub: 'dana', aud: `${app.baseUrl}/analytics/mcp`, iss: issuer, exp: Math.floor(Date.now() / 1000) + 600, groups: ['analysts'] })],
     ['HS256 made with the public key', async () => hs256WithPublicKey()],
     ['a token without a user claim', async () => token({ sub: undefined })],
+    ['an ID token (it has a nonce)', async () => token({ nonce: 'n-0S6_WzA2Mj' })],
   ])('refuses %s with 401', async (_name, make) => {
     const result = await mcpCall(`${app.baseUrl}/analytics/mcp`, await make(), 'tools/list');
     expect(result.status).toBe(401);
