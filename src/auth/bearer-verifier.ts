@@ -51,19 +51,12 @@ export class BearerVerifier {
 
   /** The caller's identity, or UnauthorizedError (401 + challenge) / InsufficientScopeError (403). */
   async verify(check: BearerCheck): Promise<Identity> {
-    const challenge = (error?: string, description?: string, scope?: string) =>
-      [
-        `Bearer resource_metadata="${resourceMetadataUrl(check.base, check.environment.name, check.transport)}"`,
-        `scope="${scope ?? SCOPE_READ}"`,
-        ...(error ? [`error="${error}"`] : []),
-        ...(description ? [`error_description="${description.replace(/["\\]/g, '')}"`] : []),
-      ].join(', ');
     const refuse = (message: string, hint?: string): never => {
-      throw new UnauthorizedError(message, challenge('invalid_token', message), { hint });
+      throw new UnauthorizedError(message, challengeFor(check, 'invalid_token', message), { hint });
     };
 
     if (!check.authorization) {
-      throw new UnauthorizedError(`Environment "${check.environment.name}" requires authorization.`, challenge(), {
+      throw new UnauthorizedError(`Environment "${check.environment.name}" requires authorization.`, challengeFor(check), {
         hint: 'Connect with an MCP client that supports OAuth (it follows the WWW-Authenticate header), or send "Authorization: Bearer <token>" with a token from "sqlgate tokens create".',
       });
     }
@@ -72,20 +65,19 @@ export class BearerVerifier {
     const token = match[1]!;
 
     const identity = check.environment.externalAuth
-      ? await this.external(token, check, challenge)
+      ? await this.external(token, check)
       : isPersonalToken(token) ? await this.personal(token, check, refuse) : await this.oauth(token, check, refuse);
     if (!identity.scopes.includes(SCOPE_READ)) {
       throw new InsufficientScopeError(`The token lacks the ${SCOPE_READ} scope for "${check.environment.name}".`,
-        challenge('insufficient_scope', `${SCOPE_READ} is required`, SCOPE_READ));
+        challengeFor(check, 'insufficient_scope', `${SCOPE_READ} is required`, SCOPE_READ));
     }
     return identity;
   }
 
   /** The 403 for a write attempted with a token that may only read (step-up: the client may ask for sql:write). */
   insufficientScopeForWrite(check: Omit<BearerCheck, 'authorization'>): InsufficientScopeError {
-    const metadata = resourceMetadataUrl(check.base, check.environment.name, check.transport);
     return new InsufficientScopeError(`Writing in "${check.environment.name}" needs the ${SCOPE_WRITE} scope, which this token lacks.`,
-      `Bearer resource_metadata="${metadata}", scope="${SCOPE_READ} ${SCOPE_WRITE}", error="insufficient_scope", error_description="${SCOPE_WRITE} is required to write"`,
+      challengeFor(check, 'insufficient_scope', `${SCOPE_WRITE} is required to write`, `${SCOPE_READ} ${SCOPE_WRITE}`),
       { hint: 'Re-authorize asking for sql:write; the user must be allowed to write in this environment.' });
   }
 
@@ -116,7 +108,7 @@ export class BearerVerifier {
     };
   }
 
-  private async external(token: string, check: BearerCheck, challenge: (error?: string, description?: string, scope?: string) => string): Promise<Identity> {
+  private async external(token: string, check: BearerCheck): Promise<Identity> {
     const config = check.environment.externalAuth!;
     let verifier = this.externalVerifiers.get(check.environment.name);
     if (!verifier) this.externalVerifiers.set(check.environment.name, (verifier = new ExternalJwtVerifier(config)));
@@ -127,8 +119,8 @@ export class BearerVerifier {
       return { ...found, via: 'external-jwt', environment: check.environment.name, canWrite: found.scopes.includes(SCOPE_WRITE) };
     } catch (err) {
       if (!(err instanceof ExternalTokenError)) throw err;
-      if (err.kind === 'forbidden') throw new InsufficientScopeError(err.message, challenge('insufficient_scope', err.message), { hint: `Ask the administrator of ${config.issuer} for a role that may use this environment.` });
-      throw new UnauthorizedError(err.message, challenge('invalid_token', err.message), { hint: `Get a token from ${config.issuer} for this environment.` });
+      if (err.kind === 'forbidden') throw new InsufficientScopeError(err.message, challengeFor(check, 'insufficient_scope', err.message), { hint: `Ask the administrator of ${config.issuer} for a role that may use this environment.` });
+      throw new UnauthorizedError(err.message, challengeFor(check, 'invalid_token', err.message), { hint: `Get a token from ${config.issuer} for this environment.` });
     }
   }
 
@@ -170,4 +162,14 @@ export class BearerVerifier {
     }
     return user;
   }
+}
+
+/** The WWW-Authenticate value (RFC 6750 with RFC 9728's resource_metadata) for a refusal at `check`'s endpoint. */
+function challengeFor(check: Omit<BearerCheck, 'authorization'>, error?: string, description?: string, scope = SCOPE_READ): string {
+  return [
+    `Bearer resource_metadata="${resourceMetadataUrl(check.base, check.environment.name, check.transport)}"`,
+    `scope="${scope}"`,
+    ...(error ? [`error="${error}"`] : []),
+    ...(description ? [`error_description="${description.replace(/["\\]/g, '')}"`] : []),
+  ].join(', ');
 }

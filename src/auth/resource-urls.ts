@@ -20,6 +20,6 @@ export function resourceMetadataUrl(base: string, environment: string, transport
  */
 export function environmentOfResource(resource: string, base: string, environments: ReadonlySet<string>): string | undefined {
   if (!resource.startsWith(`${base}/`)) return undefined;
-  const match = /^([a-z0-9][a-z0-9_-]{0,62})(?:\/(?:mcp|sse))?$/.exec(resource.slice(base.length + 1));
+  const match = /^([^/]+)(?:\/(?:mcp|sse))?$/.exec(resource.slice(base.length + 1));
   return match && environments.has(match[1]!) ? match[1] : undefined;
 }

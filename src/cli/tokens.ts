@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { describeTokenState, generatePersonalToken, parseTtl } from '../auth/personal-token.js';
+import { allowedScopes, SCOPE_WRITE } from '../auth/scopes.js';
 import type { Config, EnvironmentConfig } from '../config/schema.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
 import type { StoredPersonalToken } from '../store/personal-token-store.js';
@@ -117,11 +118,13 @@ function checkDescription(description: string | undefined): string | undefined {
 
 /**
  * A token never gets more than its user has: the user needs a role for the environment (or for every one), and a
- * write token needs a write role there and an environment that is not read-only.
+ * write token needs a write role there and an environment that is not read-only. The role is resolved by the rule
+ * the server applies to every request (auth/scopes.ts), so a token is never created with rights it would not get.
  */
 function assertMayUse(user: StoredUser, environment: EnvironmentConfig, canWrite: boolean): void {
-  const roles = user.roles.filter((r) => r.environment === environment.name || r.environment === ALL_ENVIRONMENTS);
-  if (roles.length === 0) {
+  // The user's own rights, before the environment's read_only (which has its own message below).
+  const scopes = allowedScopes(user, environment.name, true);
+  if (scopes.length === 0) {
     const allowed = user.roles.map((r) => r.environment);
     throw new InvalidInputError(`${user.name} may not use the environment "${environment.name}", so no token of theirs can.`, {
       hint: `${user.name} may use: ${allowed.length > 0 ? allowed.join(', ') : 'no environment'}. To grant "${environment.name}", `
@@ -134,7 +137,7 @@ function assertMayUse(user: StoredUser, environment: EnvironmentConfig, canWrite
       hint: 'Leave out --write for a read-only token, or set read_only: false for the environment in the configuration if writes are intended.',
     });
   }
-  if (!roles.some((r) => r.canWrite)) {
+  if (!scopes.includes(SCOPE_WRITE)) {
     throw new InvalidInputError(`${user.name} may only read "${environment.name}", so a token of theirs cannot write there.`, {
       hint: `Leave out --write for a read-only token, or ${grantCommand(user, environment.name, true)}.`,
     });

@@ -12,9 +12,12 @@ export const RESERVED_ENVIRONMENT_NAMES = new Set([
   'interaction', 'logout', 'userinfo', 'introspect', 'par', 'device', 'backchannel', 'session', '.well-known',
 ]);
 
+/** An environment name: it becomes the first segment of its URL paths. */
+export const ENVIRONMENT_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
 const environmentName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, "-" and "_", starting with a letter or digit (it becomes the URL path)')
+  .regex(ENVIRONMENT_NAME_PATTERN, 'lower-case letters, digits, "-" and "_", starting with a letter or digit (it becomes the URL path)')
   .refine((name) => !RESERVED_ENVIRONMENT_NAMES.has(name), {
     message: 'is reserved for the server\'s own routes; choose another name',
   });

@@ -10,6 +10,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type Provider from 'oidc-provider';
 import { getCookie } from 'hono/cookie';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { AuthorizationServer, ProtectedEnvironment } from '../auth/authorization-server.js';
@@ -209,9 +210,9 @@ export function bearerGuard(routes: AuthorizationRoutes, environment: ProtectedE
   };
 }
 
-const callbacks = new WeakMap<object, ReturnType<AuthorizationServer['providerFor']>['callback'] extends () => infer R ? R : never>();
+const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
 /** Koa builds its request handler (the composed middleware) on each callback() call: build it once per provider. */
-function callbackOf(provider: ReturnType<AuthorizationServer['providerFor']>) {
+function callbackOf(provider: Provider): ReturnType<Provider['callback']> {
   let callback = callbacks.get(provider);
   if (!callback) callbacks.set(provider, (callback = provider.callback()));
   return callback;

@@ -17,7 +17,7 @@ import type { ToolDefinition } from '../tools/tool.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { errorResponse } from './on-error.js';
 import { withEnvironmentPathHeader, type FetchHandler } from './environment-path-header.js';
-import { hostGuard, requestGuards } from './request-guards.js';
+import { hostGuard, isLoopbackHost, requestGuards } from './request-guards.js';
 import { bearerGuard, isAuthorizationServerPath, MAX_FORM_BYTES, mountAuthorizationRoutes, type AuthEnv, type AuthorizationRoutes } from './authorization-routes.js';
 import { cancelledIds, executeSqlTexts, toolCallIds } from './json-rpc-body.js';
 import { StatelessCancellation } from './stateless-cancellation.js';
@@ -41,9 +41,8 @@ export interface HttpApp {
 }
 
 export function createHttpApp(options: HttpAppOptions): HttpApp {
-  const { server, environments, logger } = options;
+  const { server, environments, logger, authorization } = options;
   const app = new Hono<AuthEnv>();
-  const { authorization } = options;
   const closers: (() => Promise<void>)[] = [];
 
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin', xFrameOptions: 'DENY' }));
@@ -80,7 +79,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     // With sign-in on, strangers learn only whether the server is healthy: environment names, dialects and
     // database errors are for the machine itself (and its monitoring on loopback).
     // (Behind a proxy on this machine, the client is the one trusted_proxies' X-Forwarded-For names.)
-    if (authorization && !isLoopbackAddress(authorization.publicBase.clientAddress(c))) {
+    if (authorization && !isLoopbackHost(authorization.publicBase.clientAddress(c))) {
       return c.json({ status: isHealthy ? 'ok' : 'degraded', version: SQLGATE_VERSION });
     }
     return c.json({
@@ -192,9 +191,6 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   };
 }
 
-function isLoopbackAddress(address: string): boolean {
-  return address === '::1' || /^(::ffff:)?127\./.test(address);
-}
 
 /** What the MCP SDK hands to the server factory and every handler: the verified caller, under `extra.identity`. */
 function authInfoOf(c: Context<AuthEnv>): AuthInfo | undefined {

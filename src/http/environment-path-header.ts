@@ -16,7 +16,7 @@ export function withEnvironmentPathHeader(
   return (request, env) => {
     const header = request.headers.get('x-environment-path');
     if (header === null) return fetch(request, env);
-    const name = /^\/([a-z0-9][a-z0-9_-]{0,62})\/?$/.exec(header.trim())?.[1];
+    const name = /^\/([^/]+)\/?$/.exec(header.trim())?.[1];
     const url = new URL(request.url);
     const address = env.incoming.socket?.remoteAddress ?? '';
     if (!name || !environments.has(name) || !isTrustedProxy(address) || url.pathname === `/${name}` || url.pathname.startsWith(`/${name}/`)) {

@@ -4,6 +4,7 @@
  * ones before any check runs, and because the fix the doctor gives most often is "sqlgate believes its URL is
  * another": `publicUrlFix` says it once for every check.
  */
+import { ENVIRONMENT_NAME_PATTERN } from '../../config/schema.js';
 import { NETWORK_PROBES, type ConnectorProbes } from './network-probes.js';
 
 /** What the checks are asked to check, as run-cli.ts parsed it from the command line. */
@@ -22,7 +23,6 @@ export interface ConnectorCheckOptions {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-const ENVIRONMENT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** What every check works from: the parsed public URL, the mode and the probes. */
 export interface ConnectorContext {
@@ -59,7 +59,7 @@ export function parsePublicUrl(value: string): string {
 
 /** Whether `name` can be an environment in a connector URL, `${base}/NAME/mcp`. */
 export function isEnvironmentName(name: string): boolean {
-  return ENVIRONMENT_NAME.test(name);
+  return ENVIRONMENT_NAME_PATTERN.test(name);
 }
 
 /** The public-URL fix, for whenever sqlgate names another base than the one Claude.ai is given. */
