@@ -5,6 +5,7 @@
 import type { McpServerFactory } from '@modelcontextprotocol/server';
 import type { Config, EnvironmentConfig } from './config/schema.js';
 import { createDialect } from './db/registry.js';
+import { describeDemoWindow } from './demo/describe-demo.js';
 import { ensureDemoDatabase } from './demo/ensure-demo.js';
 import { checkPrivileges, reasonOf, type PrivilegeCheck } from './environments/check-privileges.js';
 import { EnvironmentRegistry, type Environment } from './environments/environment.js';
@@ -31,22 +32,25 @@ export interface Sqlgate {
   readonly store?: StateStore;
   /** The authorization server; absent when auth.mode is none. */
   readonly authorizationServer?: AuthorizationServer;
+  /** Demo database files this start created (the CLI says so where logs are quiet, e.g. stdio). */
+  readonly createdDemoFiles: readonly string[];
   /** The MCP server factory of one environment (stdio serves it directly). */
   serverFactory(environmentName: string): McpServerFactory;
   close(): Promise<void>;
 }
 
 export async function createSqlgate(config: Config, logger: Logger): Promise<Sqlgate> {
-  await ensureDemoDatabases(config.environments, logger);
+  const createdDemoFiles = await ensureDemoDatabases(config.environments, logger);
   const built: Environment[] = [];
   const rulesCache = new StatementRulesCache();
   try {
     for (const environmentConfig of config.environments) {
       const dialect = createDialect(environmentConfig);
       await dialect.open();
-      built.push({ name: environmentConfig.name, config: environmentConfig, dialect, rules: await rulesCache.rulesFor(environmentConfig.target) });
+      const description = environmentConfig.isDemo ? joinSentences(environmentConfig.description, await describeDemoWindow(dialect)) : environmentConfig.description;
+      built.push({ name: environmentConfig.name, config: environmentConfig, dialect, rules: await rulesCache.rulesFor(environmentConfig.target), description });
     }
-    await checkPrivilegesAtStart(built, logger);
+    await checkDatabasesAtStart(built, logger);
   } catch (err) {
     await Promise.all(built.map((e) => e.dialect.close()));
     throw err;
@@ -76,6 +80,7 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
     http,
     serverFactory,
     store,
+    createdDemoFiles,
     authorizationServer: authorization?.authorizationServer,
     close: async () => {
       await http.close();
@@ -124,29 +129,49 @@ export async function checkEnvironmentPrivileges(environments: readonly Environm
   );
 }
 
-async function ensureDemoDatabases(environments: readonly EnvironmentConfig[], logger: Logger): Promise<void> {
+/** Creates the missing demo databases; returns the files it created. */
+async function ensureDemoDatabases(environments: readonly EnvironmentConfig[], logger: Logger): Promise<string[]> {
+  const created: string[] = [];
   for (const environment of environments) {
     if (environment.isDemo && environment.target.dialect === 'sqlite' && (await ensureDemoDatabase(environment.target.file))) {
       logger.info({ environment: environment.name, file: environment.target.file }, 'created the demo database');
+      created.push(environment.target.file);
     }
   }
+  return created;
+}
+
+function joinSentences(...parts: (string | undefined)[]): string | undefined {
+  const present = parts.filter((p): p is string => p !== undefined && p.trim() !== '').map((p) => p.trim().replace(/(?<![.!?])$/, '.'));
+  return present.length > 0 ? present.join(' ') : undefined;
 }
 
 /**
- * Least privilege at start. Each read-only environment's login is checked (in parallel, once): one that could write
- * or reach the server's files is a loud warning, or with strict_privileges a refusal to start. A database that is
- * down is not checked and does not stop the server: availability of the others matters more, and doctor can
- * check it later.
+ * Every database is reached once at start (in parallel), so a wrong password or a host that is down is said at
+ * once, whatever the environment's mode: a writable environment is as unusable as a read-only one when its login
+ * is refused. Least privilege too: each read-only environment's login is checked; one that could write or reach
+ * the server's files is a loud warning, or with strict_privileges a refusal to start. A database that is down does
+ * not stop the server: availability of the others matters more, and doctor can check it later.
  */
-async function checkPrivilegesAtStart(environments: readonly Environment[], logger: Logger): Promise<void> {
-  const checks = await Promise.all(environments.filter((e) => e.config.readOnly && !e.config.isDemo).map((e) => checkPrivileges(e)));
+async function checkDatabasesAtStart(environments: readonly Environment[], logger: Logger): Promise<void> {
+  const needsPrivilegeCheck = (e: Environment) => e.config.readOnly && !e.config.isDemo;
+  const [checks] = await Promise.all([
+    Promise.all(environments.filter(needsPrivilegeCheck).map((e) => checkPrivileges(e))),
+    Promise.all(environments.filter((e) => !needsPrivilegeCheck(e)).map(async (e) => {
+      const status = await e.dialect.ping();
+      if (!status.connected) {
+        logger.child({ environment: e.name }).warn({ reason: status.error },
+          `database of environment "${e.name}" unreachable at start: ${status.error ?? 'no reason given'}. Its tools answer "unavailable" until it is up; "sqlgate doctor --env ${e.name}" checks it`);
+      }
+    })),
+  ]);
   const refusals: string[] = [];
   for (const check of checks) {
     const log = logger.child({ environment: check.environment });
     const name = `"${check.environment}"`;
     if (!check.database.connected) {
       log.warn({ reason: check.error, strictPrivileges: check.strictPrivileges },
-        `database of environment ${name} unreachable at start: its login's privileges were not checked; run "sqlgate doctor" once it is up`);
+        `database of environment ${name} unreachable at start: ${check.error ?? 'no reason given'}. Its login's privileges were not checked; run "sqlgate doctor" once it is up`);
     } else if (check.report === null) {
       if (check.strictPrivileges) refusals.push(`Environment ${name}: ${check.error}`);
       else log.warn({ reason: check.error }, `could not check the privileges of environment ${name}'s login`);

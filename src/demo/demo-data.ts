@@ -1,8 +1,10 @@
 /**
- * Generates the demo sales data deterministically (seeded PRNG): the same seed gives the same rows everywhere,
- * so tests assert exact numbers. Orders cover 2024–2025 with Q4 seasonality and growth; payment transactions
- * include failed attempts, and a payment-processor incident in the last hour of the data (2025-12-31 23:00 UTC)
- * so that "failed transactions in the last hour" has an answer.
+ * Generates the demo sales data deterministically (seeded PRNG): the same seed and the same clock give the same
+ * rows everywhere, so tests assert exact numbers by passing the clock in. Orders run from 2024-01-01 to the moment
+ * the data is made ("now"), with Q4 seasonality and growth, so questions a model writes against the real clock
+ * ("in the last hour", "this month", "Q4 2024") all have answers. Payment transactions include failed attempts,
+ * and a payment-processor incident fills the last 40 minutes before "now" (so "failed transactions in the last
+ * hour" finds it for a while after the demo is created, and finds all of it in the first 20 minutes).
  */
 import { SeededRandom } from '../util/seeded-random.js';
 
@@ -75,16 +77,35 @@ const SPEND_CHANNELS = ['paid_search', 'social', 'email', 'display'];
 const METHODS = ['card', 'paypal', 'apple_pay', 'gift_card'];
 const FAILURE_REASONS = ['card_declined', 'insufficient_funds', 'expired_card', 'processing_error', 'fraud_suspected'];
 
-const CUSTOMER_COUNT = 2_500;
-const START = Date.UTC(2024, 0, 1);
-const DAYS = 731; // 2024-01-01 … 2025-12-31
+/** Customers per year of data (the first two years have 2,500). */
+const CUSTOMERS_PER_YEAR = 1_250;
+/** The first day of the data: the seed's "Q4 2024" question needs all of 2024. */
+export const DEMO_START_MS = Date.UTC(2024, 0, 1);
 const DAY_MS = 86_400_000;
-const DATA_END_MS = START + DAYS * DAY_MS;
-/** Start of the last hour in the data: the payment-processor incident. */
-export const DEMO_LAST_HOUR_START = '2025-12-31 23:00:00';
+const HOUR_MS = 3_600_000;
+/** The incident: 14 orders, each with one to three failed payments and no success, in the last 40 minutes. */
+const INCIDENT_MS = 40 * 60_000;
+/** At least a year and a quarter of data, even on a machine whose clock is wrong. */
+const MIN_SPAN_MS = 456 * DAY_MS;
+/** Orders grow by this fraction per year. */
+const GROWTH_PER_YEAR = 0.15;
 
-export function generateDemoData(seed = DEMO_SEED): DemoTable[] {
+export interface DemoDataOptions {
+  readonly seed?: number;
+  /** The end of the data window, in epoch ms: when the demo database is created. Tests pass a fixed clock. */
+  readonly nowMs: number;
+}
+
+/** The data's window: from 2024-01-01 to `nowMs` (never less than MIN_SPAN_MS), whole seconds. */
+export function demoWindow(nowMs: number): { startMs: number; endMs: number } {
+  return { startMs: DEMO_START_MS, endMs: Math.floor(Math.max(nowMs, DEMO_START_MS + MIN_SPAN_MS) / 1_000) * 1_000 };
+}
+
+export function generateDemoData({ seed = DEMO_SEED, nowMs }: DemoDataOptions): DemoTable[] {
   const random = new SeededRandom(seed);
+  const { startMs, endMs } = demoWindow(nowMs);
+  const days = Math.ceil((endMs - startMs) / DAY_MS);
+  const incidentStartMs = endMs - INCIDENT_MS;
   const stateCodes = Object.keys(STATES);
   const stateWeights = stateCodes.map((s) => STATES[s]![1]);
 
@@ -93,11 +114,12 @@ export function generateDemoData(seed = DEMO_SEED): DemoTable[] {
   const productIndexes = products.map((_, i) => i);
 
   // Customers: a few buy often, most rarely (a long tail, as in real shops).
-  const customers = Array.from({ length: CUSTOMER_COUNT }, (_, i) => {
+  const customerCount = Math.round((CUSTOMERS_PER_YEAR * (endMs - startMs)) / (365 * DAY_MS));
+  const customers = Array.from({ length: customerCount }, (_, i) => {
     const state = random.weighted(stateCodes, stateWeights);
     const first = random.pick(FIRST_NAMES);
     const last = random.pick(LAST_NAMES);
-    const signupMs = START - 365 * DAY_MS * 0.2 + Math.floor(random.next() * (DAYS + 73) * DAY_MS);
+    const signupMs = Math.min(startMs - 73 * DAY_MS + Math.floor(random.next() * (days + 73) * DAY_MS), endMs - DAY_MS);
     return {
       id: i + 1,
       first,
@@ -128,7 +150,7 @@ export function generateDemoData(seed = DEMO_SEED): DemoTable[] {
       items.push([items.length + 1, orderId, product[0], quantity, product[4], discount]);
     }
     const amount = cents(total);
-    const isRecent = orderedMs > START + (DAYS - 7) * DAY_MS;
+    const isRecent = orderedMs > endMs - 7 * DAY_MS;
     const status = incident
       ? 'pending'
       : random.weighted(['completed', 'shipped', 'pending', 'cancelled', 'refunded'], isRecent ? [40, 40, 12, 5, 3] : [86, 2, 1, 7, 4]);
@@ -141,35 +163,40 @@ export function generateDemoData(seed = DEMO_SEED): DemoTable[] {
     for (let attempt = 0; attempt < failedAttempts; attempt++) {
       const reason = incident ? 'processing_error' : random.weighted(FAILURE_REASONS, [40, 25, 15, 12, 8]);
       payments.push([payments.length + 1, orderId, amount, 'USD', method, 'failed', reason, timestamp(paidMs)]);
-      paidMs += random.int(20, 240) * 1_000;
+      paidMs += random.int(20, incident ? 120 : 240) * 1_000;
     }
     if (incident || status === 'cancelled') return;
     payments.push([payments.length + 1, orderId, amount, 'USD', method, status === 'pending' ? 'pending' : 'succeeded', null, timestamp(paidMs)]);
     if (status === 'refunded') {
       // Refunds stay inside the data window, so the newest timestamps are the incident's.
-      const refundMs = Math.min(paidMs + random.int(2, 20) * DAY_MS, DATA_END_MS - 2 * 3_600_000 - random.int(0, 3_600) * 1_000);
+      const refundMs = Math.min(paidMs + random.int(2, 20) * DAY_MS, incidentStartMs - HOUR_MS - random.int(0, 3_600) * 1_000);
       payments.push([payments.length + 1, orderId, amount, 'USD', method, 'refunded', null, timestamp(refundMs)]);
     }
   };
 
   const cumulative = cumulativeWeights(customers.map((c) => c.weight));
-  for (let day = 0; day < DAYS; day++) {
-    const dayMs = START + day * DAY_MS;
+  for (let day = 0; day < days; day++) {
+    const dayMs = startMs + day * DAY_MS;
+    // Ordinary orders stop where the incident begins; the last day is usually a part of one.
+    const spanMs = Math.min(DAY_MS, incidentStartMs - dayMs);
+    if (spanMs <= 0) break;
     const month = new Date(dayMs).getUTCMonth();
     const seasonal = month === 10 || month === 11 ? 1.7 : month === 0 ? 0.8 : 1;
-    const growth = 1 + (day / DAYS) * 0.3;
-    const count = Math.round(22 * seasonal * growth * (0.75 + random.next() * 0.5));
-    const times = Array.from({ length: count }, () => dayMs + Math.floor(random.next() * (DAY_MS - 3_600_000 * (day === DAYS - 1 ? 1 : 0)))).sort((a, b) => a - b);
+    const growth = 1 + ((dayMs - startMs) / (365 * DAY_MS)) * GROWTH_PER_YEAR;
+    const count = Math.round(22 * (spanMs / DAY_MS) * seasonal * growth * (0.75 + random.next() * 0.5));
+    const times = Array.from({ length: count }, () => dayMs + Math.floor(random.next() * spanMs)).sort((a, b) => a - b);
     for (const orderedMs of times) addOrder(orderedMs, customers[pickIndex(cumulative, random.next())]!, false);
   }
-  const lastHourMs = DATA_END_MS - 3_600_000;
   for (let i = 0; i < 14; i++) {
-    addOrder(lastHourMs + i * 180_000 + random.int(0, 120) * 1_000, customers[pickIndex(cumulative, random.next())]!, true);
+    // 14 × 100 s + 60 s + 90 s to pay + 3 × 120 s of retries stays inside the 40 minutes.
+    addOrder(incidentStartMs + i * 100_000 + random.int(0, 60) * 1_000, customers[pickIndex(cumulative, random.next())]!, true);
   }
 
   const spend: unknown[][] = [];
   const regionScale = [1.3, 0.8, 1.1, 1.0];
-  for (let m = 0; m < 24; m++) {
+  const end = new Date(endMs);
+  const months = (end.getUTCFullYear() - 2024) * 12 + end.getUTCMonth() + 1;
+  for (let m = 0; m < months; m++) {
     const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}-01`;
     const seasonal = m % 12 >= 10 ? 1.5 : 1;
     REGIONS.forEach((_, r) => {

@@ -13,8 +13,13 @@ import { DEMO_SCHEMA } from './demo-schema.js';
 /** SQLite's default limit on bound parameters per statement is 32,766; stay well below it. */
 const MAX_PARAMS_PER_INSERT = 30_000;
 
+export interface EnsureDemoOptions {
+  /** The end of the data window (epoch ms); default: now, so "the last hour" has data when the demo is new. */
+  readonly nowMs?: number;
+}
+
 /** Returns true when it created the file, false when it already existed. */
-export async function ensureDemoDatabase(file: string): Promise<boolean> {
+export async function ensureDemoDatabase(file: string, options: EnsureDemoOptions = {}): Promise<boolean> {
   if (fs.existsSync(file)) return false;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
@@ -22,7 +27,7 @@ export async function ensureDemoDatabase(file: string): Promise<boolean> {
   const dialect = createDialect(writableSqliteEnvironment(temporary), { createIfMissing: true });
   await dialect.open();
   try {
-    await writeDemo(dialect, generateDemoData());
+    await writeDemo(dialect, generateDemoData({ nowMs: options.nowMs ?? Date.now() }));
   } catch (err) {
     await dialect.close();
     fs.rmSync(temporary, { force: true });

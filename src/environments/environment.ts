@@ -13,6 +13,8 @@ export interface Environment {
   readonly dialect: Dialect;
   /** The statement gate for this environment's dialect (layer 1 of read-only; see guard/). */
   readonly rules: StatementRules;
+  /** What the data is, for the model: config.description, plus what was read from the data (the demo's window). */
+  readonly description: string | undefined;
 }
 
 export interface EnvironmentStatus {

@@ -103,9 +103,9 @@ function confirmThrough(server: McpServer, context: ServerContext): ConfirmWithU
 }
 
 function describeEnvironment(environment: Environment): string {
-  const { config, dialect } = environment;
+  const { config, dialect, description } = environment;
   return [
-    `Environment "${environment.name}": a ${dialect.displayName} database${config.description ? ` (${config.description})` : ''}.`,
+    `Environment "${environment.name}": a ${dialect.displayName} database${description ? ` (${description})` : ''}.`,
     config.readOnly ? 'Read-only: only reading statements run.' : 'Writable: data-changing statements run and commit.',
     `Write ${dialect.displayName} SQL. Results are capped at ${config.maxRows} rows; statements time out after ${config.statementTimeoutMs / 1000} s.`,
     'Start with list_tables and describe_table; prefer aggregates over listing rows.',

@@ -1,7 +1,8 @@
 /**
  * Least privilege at start, against real PostgreSQL: a read-only environment served by a superuser login starts with
  * a loud warning, or with strict_privileges: true does not start at all; a least-privilege login starts quietly,
- * and a database that is down at start is not checked and does not stop the server.
+ * and a database that is down at start is not checked and does not stop the server. Every environment's database,
+ * writable ones too, is reached at start, so a refused login is said at once.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -15,7 +16,7 @@ import { runCli } from '../../src/cli/run-cli.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { createTestDatabase, PG_ADMIN_URL, withPgClient, type TestDatabase } from '../support/test-databases.js';
+import { createTestDatabase, MYSQL_ADMIN_URL, PG_ADMIN_URL, withMysql, withPgClient, type TestDatabase } from '../support/test-databases.js';
 
 let database: TestDatabase;
 let readerUrl: string;
@@ -117,5 +118,24 @@ describe('least privilege at start', () => {
     expect(line).toMatchObject({ level: 40, strictPrivileges: true });
     expect(line!.msg).toContain('privileges were not checked');
     expect(JSON.stringify(records)).not.toContain('topsecret');
+  });
+
+  it('says at start that a writable MariaDB environment refuses its login (wrong password), without the password', async () => {
+    const user = `sqlgate_w_${randomBytes(4).toString('hex')}`;
+    await withMysql(MYSQL_ADMIN_URL, (c) => c.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'right-password-1'`));
+    try {
+      const url = new URL(MYSQL_ADMIN_URL.replace(/^mysql:/, 'mariadb:'));
+      url.username = user;
+      url.password = 'wrong-password-xyzzy';
+      const { records, error } = await start({ shop: { database: url.toString(), read_only: false, connect_timeout_ms: 2000 } });
+      expect(error).toBeNull();
+      const line = records.find((r) => r.environment === 'shop' && /unreachable at start/.test(r.msg));
+      expect(line).toMatchObject({ level: 40 });
+      expect(line!.msg).toContain('environment "shop"');
+      expect(line!.msg).toMatch(/login|denied|password/i);
+      expect(JSON.stringify(records)).not.toContain('wrong-password-xyzzy');
+    } finally {
+      await withMysql(MYSQL_ADMIN_URL, (c) => c.query(`DROP USER IF EXISTS '${user}'@'%'`));
+    }
   });
 });
