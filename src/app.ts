@@ -14,7 +14,8 @@ import { StatementRulesCache } from './guard/create-statement-rules.js';
 import { createHttpApp, type HttpApp } from './http/create-http-app.js';
 import { createMcpServerFactory } from './mcp/create-mcp-server.js';
 import type { Logger } from './telemetry/logger.js';
-import { ALL_TOOLS } from './tools/all-tools.js';
+import { toolsForEnvironment } from './tools/environment-tools.js';
+import type { ToolDefinition } from './tools/tool.js';
 import { AuthorizationServer } from './auth/authorization-server.js';
 import { BearerVerifier } from './auth/bearer-verifier.js';
 import { InteractionHandler } from './auth/interactions.js';
@@ -36,6 +37,8 @@ export interface Sqlgate {
   readonly createdDemoFiles: readonly string[];
   /** The MCP server factory of one environment (stdio serves it directly). */
   serverFactory(environmentName: string): McpServerFactory;
+  /** The tools of one environment (built-ins it keeps, then its configured tools). */
+  tools(environmentName: string): readonly ToolDefinition[];
   close(): Promise<void>;
 }
 
@@ -56,8 +59,15 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
     throw err;
   }
   const environments = new EnvironmentRegistry(built);
+  let toolsByEnvironment: Map<string, ToolDefinition[]>;
+  try {
+    toolsByEnvironment = new Map(environments.list().map((e) => [e.name, toolsForEnvironment(e)]));
+  } catch (err) {
+    await environments.close();
+    throw err;
+  }
   const factories = new Map(
-    environments.list().map((e) => [e.name, createMcpServerFactory(e, ALL_TOOLS, logger.child({ environment: e.name }))]),
+    environments.list().map((e) => [e.name, createMcpServerFactory(e, toolsByEnvironment.get(e.name)!, logger.child({ environment: e.name }))]),
   );
   // resolve() throws the NotFoundError for an unknown name; every known name has a factory.
   const serverFactory = (name: string): McpServerFactory => factories.get(environments.resolve(name).name)!;
@@ -73,12 +83,14 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
     await environments.close();
     throw err;
   }
-  const http = createHttpApp({ server: config.server, environments, tools: ALL_TOOLS, serverFactory, logger, authorization });
+  const toolNames = (name: string) => (toolsByEnvironment.get(name) ?? []).map((t) => t.name);
+  const http = createHttpApp({ server: config.server, environments, toolNames, serverFactory, logger, authorization });
   return {
     config,
     environments,
     http,
     serverFactory,
+    tools: (name) => toolsByEnvironment.get(environments.resolve(name).name)!,
     store,
     createdDemoFiles,
     authorizationServer: authorization?.authorizationServer,

@@ -151,6 +151,23 @@ export class UnavailableError extends SqlgateError {
   }
 }
 
+/**
+ * The database server answered, but refused this environment's login (`authentication`: wrong user or password, no
+ * pg_hba.conf entry, a disabled or locked login) or the database it names (`database`: it does not exist, or the
+ * login may not use it). Clients see SG_DB_UNAVAILABLE as for any database they cannot use; the subclass lets ping
+ * (ConnectionStatus.failure) and `sqlgate doctor` tell a configuration to fix from a database that is down. It
+ * refines a code rather than adding one, so it is not named after a code.
+ */
+export class LoginRefusedError extends UnavailableError {
+  constructor(
+    readonly refused: 'authentication' | 'database',
+    message: string,
+    options?: SqlgateErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 export class QueryFailedError extends SqlgateError {
   constructor(message: string, options?: SqlgateErrorOptions) {
     super('SG_QUERY_FAILED', message, options);

@@ -1,3 +1,5 @@
+import { DEMO_TOOLS_YAML } from '../config/demo-tools.js';
+
 /** The commented sqlgate.yaml that `sqlgate init` writes. */
 export const INIT_CONFIG = `# sqlgate configuration. Every key is documented in docs/configuration.md.
 # \${VAR} is read from the environment; \${VAR:-default} gives a default.
@@ -39,7 +41,9 @@ environments:
     demo: true             # generate the demo sales database into this file when it is missing
     read_only: true
     description: Demo sales database
-
+    # Tools defined here sit next to the built-in ones (docs/configuration.md#tools); each runs through the
+    # same read-only gate and limits as execute_sql. "execute_sql: false" would offer only curated tools.
+${DEMO_TOOLS_YAML}
   # analytics:
   #   database: "postgres://reader@127.0.0.1:5432/sales?sslmode=prefer"
   #   password_file: /run/secrets/analytics_password

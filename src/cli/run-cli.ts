@@ -24,6 +24,7 @@ import { readNewPassword, type CliStdin } from './read-password.js';
 import { addGrantsCommand } from './grants.js';
 import { addKeysCommand } from './keys.js';
 import { addTokensCommand } from './tokens.js';
+import { addToolsCommand } from './tools.js';
 import { addUsersCommand } from './users.js';
 
 export interface CliIo {
@@ -102,14 +103,19 @@ export async function runCli(io: CliIo): Promise<number> {
     .option('-d, --dir <dir>', 'directory for relative paths and the demo database (default: the current one)')
     .action(guard(async (options: { env: string; config?: string; dir?: string }) => {
       // stdio is one local user's own process: there is nobody to sign in, so no authorization server either.
-      const config = loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir), overrides: { authMode: 'none' } });
+      // It opens and serves only this environment (loadConfig refuses a name that is not configured), so the
+      // other environments' database secrets need not be set where it runs.
+      const config = loadConfig({
+        configPath: options.config,
+        env: io.env,
+        cwd: workingDirectory(io.cwd, options.dir),
+        overrides: { authMode: 'none' },
+        environmentsToOpen: [options.env],
+      });
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
-      if (!config.environments.some((e) => e.name === options.env)) {
-        throw new ConfigError(`There is no environment named "${options.env}".`, {
-          hint: `Configured environments: ${config.environments.map((e) => e.name).join(', ')}.`,
-        });
-      }
       const sqlgate = await createSqlgate(config, logger);
+      // stdio's log is quiet (warnings only), and the first start may take a second to make the demo: say so.
+      for (const file of sqlgate.createdDemoFiles) io.stderr(`sqlgate: created the demo database ${file} (generated sales data from 2024-01-01 to now)\n`);
       const handle = serveStdio(sqlgate.serverFactory(options.env), {
         onerror: (err) => logger.warn({ err: err.message }, 'stdio transport'),
       });
@@ -158,7 +164,13 @@ export async function runCli(io: CliIo): Promise<number> {
         });
       }
       // stdio is one local user's own process: there is nobody to sign in, so no authorization server either.
-      const config = loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir), overrides: { authMode: 'none' } });
+      const config = loadConfig({
+        configPath: options.config,
+        env: io.env,
+        cwd: workingDirectory(io.cwd, options.dir),
+        overrides: { authMode: 'none' },
+        environmentsToOpen: options.env === undefined ? 'all' : [options.env],
+      });
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
       return runDoctor({ config, environmentName: options.env, isJson: options.json === true, write: io.stdout, logger });
     }));
@@ -189,8 +201,10 @@ export async function runCli(io: CliIo): Promise<number> {
     });
   }
 
+  // The admin commands work on the state store and open no environment's database, so they need none of the
+  // database secrets (a ${PG_PASSWORD} set only for the server must not stop "sqlgate users add").
   const loadForCommand = (options: { config?: string; dir?: string }) =>
-    loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir) });
+    loadConfig({ configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir), environmentsToOpen: [] });
   addUsersCommand(program, {
     stdin: io.stdin,
     stdout: io.stdout,
@@ -201,6 +215,15 @@ export async function runCli(io: CliIo): Promise<number> {
   addTokensCommand(program, { stdout: io.stdout, stderr: io.stderr, guard, loadConfig: loadForCommand });
   addGrantsCommand(program, { stdout: io.stdout, guard, loadConfig: loadForCommand });
   addKeysCommand(program, { stdout: io.stdout, guard, loadConfig: loadForCommand });
+  addToolsCommand(program, {
+    stdout: io.stdout,
+    guard,
+    // Like stdio: a local run with no one to sign in, opening only the environments it needs.
+    loadConfig: (options, environments) => loadConfig({
+      configPath: options.config, env: io.env, cwd: workingDirectory(io.cwd, options.dir), overrides: { authMode: 'none' }, environmentsToOpen: environments,
+    }),
+    createLogger: (config) => createLogger(config.log.level === 'info' ? 'warn' : config.log.level),
+  });
 
   try {
     await program.parseAsync(io.argv, { from: 'node' });

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { describeTokenState, generatePersonalToken, parseTtl } from '../auth/personal-token.js';
 import { allowedScopes, SCOPE_WRITE } from '../auth/scopes.js';
-import type { Config, EnvironmentConfig } from '../config/schema.js';
+import type { Config, ConfiguredEnvironment } from '../config/schema.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
 import type { StoredPersonalToken } from '../store/personal-token-store.js';
 import { ALL_ENVIRONMENTS, type StoredUser } from '../store/user-store.js';
@@ -95,11 +95,11 @@ export function addTokensCommand(program: Command, deps: TokensCommandDeps): voi
     }));
 }
 
-function requireEnvironment(config: Config, name: string): EnvironmentConfig {
-  const environment = config.environments.find((e) => e.name === name);
+function requireEnvironment(config: Config, name: string): ConfiguredEnvironment {
+  const environment = config.configuredEnvironments.find((e) => e.name === name);
   if (!environment) {
     throw new ConfigError(`There is no environment named "${name.slice(0, 80)}".`, {
-      hint: `Configured environments: ${config.environments.map((e) => e.name).join(', ')}.`,
+      hint: `Configured environments: ${config.configuredEnvironments.map((e) => e.name).join(', ')}.`,
     });
   }
   return environment;
@@ -121,7 +121,7 @@ function checkDescription(description: string | undefined): string | undefined {
  * write token needs a write role there and an environment that is not read-only. The role is resolved by the rule
  * the server applies to every request (auth/scopes.ts), so a token is never created with rights it would not get.
  */
-function assertMayUse(user: StoredUser, environment: EnvironmentConfig, canWrite: boolean): void {
+function assertMayUse(user: StoredUser, environment: ConfiguredEnvironment, canWrite: boolean): void {
   // The user's own rights, before the environment's read_only (which has its own message below).
   const scopes = allowedScopes(user, environment.name, true);
   if (scopes.length === 0) {

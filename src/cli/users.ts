@@ -143,7 +143,7 @@ async function newPasswordHash(deps: UsersCommandDeps, name: string, isFromStdin
 /** --env a,b or --all-envs (exactly one), with --write for every role; unknown environments are refused. */
 function rolesFromOptions(config: Config, options: { env?: string; allEnvs?: boolean; write?: boolean }): UserRole[] {
   const canWrite = options.write === true;
-  const configured = config.environments.map((e) => e.name);
+  const configured = config.configuredEnvironments.map((e) => e.name);
   if (options.allEnvs && options.env !== undefined) throw new InvalidInputError('Give either --env or --all-envs, not both.');
   if (options.allEnvs) return [{ environment: ALL_ENVIRONMENTS, canWrite }];
   if (options.env === undefined) {

@@ -1,5 +1,6 @@
 /**
  * Loads the configuration once, at start: YAML file → `${VAR}` expansion → `*_file` secrets → zod → frozen Config.
+ * Only the environments the command opens get their database secrets loaded (see `environmentsToOpen`).
  *
  * Where it comes from, first match wins: `--config FILE`, `SQLGATE_CONFIG`, `./sqlgate.yaml`, the seed's
  * `MSSQL_*` variables (one SQL Server environment), and otherwise the embedded SQLite demo.
@@ -10,16 +11,20 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { configErrorFromZod, PLAIN_MESSAGES } from './config-error-from-zod.js';
 import { maskDatabaseUrl, parseDatabaseUrl } from './database-url.js';
+import { demoToolsRaw } from './demo-tools.js';
 import {
   configSchema,
   environmentSchema,
   STORE_SSL_MODES,
   type Config,
   type ConfigSource,
+  type ConfiguredEnvironment,
   type EnvironmentConfig,
   type StoreConfig,
 } from './schema.js';
+import { yamlSyntaxError } from './yaml-syntax-error.js';
 
 export interface LoadConfigOptions {
   /** `--config` from the command line. */
@@ -29,7 +34,19 @@ export interface LoadConfigOptions {
   cwd: string;
   /** Command-line overrides of `server.*`. */
   overrides?: { host?: string; port?: number; insecureNoAuth?: boolean; authMode?: 'oauth' | 'none'; publicUrl?: string };
+  /**
+   * The environments whose databases the command opens: `'all'` (the default: serve), or their names (`stdio --env
+   * X` and `doctor --env X`: `[X]`; users, tokens, grants and keys: `[]`). A name that is not configured is a
+   * ConfigError. The others' database secrets (`database`, `password` and their `_file` forms) are neither expanded
+   * nor read nor checked, so a `${VAR}` that only the server's environment sets does not stop an admin command;
+   * everything else about them is validated as usual. They are left out of `Config.environments` and listed,
+   * like every environment, in `Config.configuredEnvironments`.
+   */
+  environmentsToOpen?: EnvironmentsToOpen;
 }
+
+/** Which environments' databases a command opens: see LoadConfigOptions.environmentsToOpen. */
+export type EnvironmentsToOpen = 'all' | readonly string[];
 
 export const DEFAULT_CONFIG_FILE = 'sqlgate.yaml';
 export const DEMO_DATABASE_FILE = path.join('data', 'demo.sqlite');
@@ -37,19 +54,40 @@ export const DEMO_DATABASE_FILE = path.join('data', 'demo.sqlite');
 /** Keys whose values are secrets: masked in errors, and loadable from `<key>_file`. */
 const SECRET_KEYS = new Set(['database', 'password', 'url']);
 
+/** An environment's database secrets: what a command that does not open its database leaves alone. */
+const DATABASE_SECRET_KEYS = ['database', 'password', 'database_file', 'password_file'];
+
+/**
+ * Stands in for the database URL of an environment whose database the command does not open, so that the schema
+ * still checks the rest of it. It is dropped right after validation and never reaches a Config.
+ */
+const NOT_LOADED_DATABASE = '(not loaded: this command does not open this database)';
+
 export function loadConfig(options: LoadConfigOptions): Config {
   const { raw, source, baseDir } = readRawConfig(options);
-  const expanded = expandVariables(raw, options.env, []);
+  const toOpen = options.environmentsToOpen ?? 'all';
+  const isOpened = (name: string) => toOpen === 'all' || toOpen.includes(name);
+  const expanded = expandVariables(withoutUnopenedSecrets(raw, isOpened), options.env, []);
   applyOverrides(expanded, options.overrides);
   loadSecretFiles(expanded, baseDir);
-  const parsed = configSchema.safeParse(expanded);
-  if (!parsed.success) throw configErrorFromZod(parsed.error, expanded, source);
+  const parsed = configSchema.safeParse(expanded, PLAIN_MESSAGES);
+  if (!parsed.success) {
+    throw configErrorFromZod(parsed.error, { schema: configSchema, input: expanded, isSecretKey, hint: describeSource(source) });
+  }
 
-  const environments = Object.entries(parsed.data.environments).map(([name, env]) =>
-    toEnvironmentConfig(name, env, options.cwd, source),
-  );
+  const entries = Object.entries(parsed.data.environments);
+  const configuredEnvironments: ConfiguredEnvironment[] = entries.map(([name, env]) => ({ name, readOnly: env.readOnly }));
+  const unknown = toOpen === 'all' ? [] : toOpen.filter((name) => !Object.hasOwn(parsed.data.environments, name));
+  if (unknown.length > 0) {
+    throw new ConfigError(`There is no environment named ${unknown.map((name) => `"${name.slice(0, 80)}"`).join(', ')}.`, {
+      hint: `Configured environments: ${configuredEnvironments.map((e) => e.name).join(', ')}.`,
+    });
+  }
+  const environments = entries
+    .filter(([name]) => isOpened(name))
+    .map(([name, env]) => toEnvironmentConfig(name, env, options.cwd, source));
   const store = toStoreConfig(parsed.data.store.url, options.cwd, source);
-  return deepFreeze({ server: parsed.data.server, auth: parsed.data.auth, log: parsed.data.log, store, environments, source });
+  return deepFreeze({ server: parsed.data.server, auth: parsed.data.auth, log: parsed.data.log, store, environments, configuredEnvironments, source });
 }
 
 /**
@@ -58,8 +96,12 @@ export function loadConfig(options: LoadConfigOptions): Config {
  */
 export function parseEnvironmentConfig(name: string, raw: Record<string, unknown>, cwd: string): EnvironmentConfig {
   const source: ConfigSource = { kind: 'file', path: `(environment ${name})` };
-  const parsed = environmentSchema.safeParse(raw);
-  if (!parsed.success) throw configErrorFromZod(parsed.error, { environments: { [name]: raw } }, source);
+  const parsed = environmentSchema.safeParse(raw, PLAIN_MESSAGES);
+  if (!parsed.success) {
+    throw configErrorFromZod(parsed.error, {
+      schema: environmentSchema, input: raw, keyPathPrefix: ['environments', name], isSecretKey, hint: describeSource(source),
+    });
+  }
   return toEnvironmentConfig(name, parsed.data, cwd, source);
 }
 
@@ -118,7 +160,7 @@ function readRawConfig(options: LoadConfigOptions): RawConfig {
   const raw = {
     server: pickLegacyServer(options.env),
     environments: {
-      demo: { database: `sqlite:${demoFile}`, demo: true, read_only: true, description: 'Demo sales database (SQLite)' },
+      demo: { database: `sqlite:${demoFile}`, demo: true, read_only: true, description: 'Demo sales database (SQLite)', tools: demoToolsRaw() },
     },
   };
   return { raw, source: { kind: 'demo', file: demoFile }, baseDir: options.cwd };
@@ -135,11 +177,7 @@ function readYamlFile(file: string): Record<string, unknown> {
     });
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0]!;
-    const where = first.linePos?.[0] ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
-    throw new ConfigError(`${file} is not valid YAML${where}: ${first.message.split('\n')[0]}`);
-  }
+  if (doc.errors.length > 0) throw yamlSyntaxError(file, text, doc.errors);
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) {
     throw new ConfigError(`${file} is empty.`, { hint: 'Run "sqlgate init" to write a commented example.' });
@@ -194,9 +232,11 @@ function isTrue(value: string | undefined): boolean {
 const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**
- * Expands `${VAR}` and `${VAR:-default}` in every string value. A variable that is not set is an error.
- * A value that is exactly one reference is read as a YAML scalar (`max_rows: ${ROWS}` gives a number). A
- * reference inside a database URL is percent-encoded, so a password with `@`, `/` or `:` cannot break the URL.
+ * Expands `${VAR}` and `${VAR:-default}` in every string value, as the shell does: `${VAR}` is the value, even an
+ * empty one (`VAR=` is set), and a variable that is not set is an error; `${VAR:-default}` takes the default when
+ * VAR is unset or empty. A value that is exactly one reference is read as a YAML scalar (`max_rows: ${ROWS}` gives
+ * a number). A reference inside a database URL is percent-encoded, so a password with `@`, `/` or `:` cannot break
+ * the URL.
  */
 function expandVariables(value: unknown, env: LoadConfigOptions['env'], keyPath: string[]): any {
   if (typeof value === 'string') {
@@ -204,7 +244,7 @@ function expandVariables(value: unknown, env: LoadConfigOptions['env'], keyPath:
     const isInsideUrl = !isWholeValue && SECRET_KEYS.has(keyPath.at(-1) ?? '') && /^[a-z][a-z0-9+.-]*:/i.test(value);
     const expanded = value.replace(VARIABLE, (_match, name: string, fallback: string | undefined) => {
       const found = env[name];
-      const chosen = found !== undefined && found !== '' ? found : fallback;
+      const chosen = fallback !== undefined && (found === undefined || found === '') ? fallback : found;
       if (chosen === undefined) {
         throw new ConfigError(`${keyPath.join('.')} uses \${${name}}, but ${name} is not set in the environment.`, {
           hint: `Export ${name}, or write \${${name}:-default} to give a default.`,
@@ -244,6 +284,23 @@ function applyOverrides(raw: Record<string, any>, overrides: LoadConfigOptions['
   if (overrides.publicUrl !== undefined) auth.public_url = overrides.publicUrl;
 }
 
+/**
+ * A copy of the raw configuration in which the environments the command does not open have no database secrets
+ * left to expand or read: their password goes, and their database (given directly or as a file) becomes a stand-in.
+ * One that names no database at all keeps it missing, so that the schema still says so.
+ */
+function withoutUnopenedSecrets(raw: Record<string, unknown>, isOpened: (name: string) => boolean): Record<string, unknown> {
+  const environments = raw.environments;
+  if (environments === null || typeof environments !== 'object' || Array.isArray(environments)) return raw;
+  const kept = Object.entries(environments as Record<string, unknown>).map(([name, env]) => {
+    if (isOpened(name) || env === null || typeof env !== 'object' || Array.isArray(env)) return [name, env];
+    const settings = Object.fromEntries(Object.entries(env).filter(([key]) => !DATABASE_SECRET_KEYS.includes(key)));
+    const hasDatabase = 'database' in env || 'database_file' in env;
+    return [name, hasDatabase ? { database: NOT_LOADED_DATABASE, ...settings } : settings];
+  });
+  return { ...raw, environments: Object.fromEntries(kept) };
+}
+
 /** `database_file: /run/secrets/x` reads the secret from that file (trailing newline removed). */
 function loadSecretFiles(raw: Record<string, any>, baseDir: string): void {
   const environments = raw.environments;
@@ -267,41 +324,8 @@ function loadSecretFiles(raw: Record<string, any>, baseDir: string): void {
   }
 }
 
-function configErrorFromZod(error: z.ZodError, raw: unknown, source: ConfigSource): ConfigError {
-  const lines = error.issues.slice(0, 5).map((issue) => {
-    const keyPath = issue.path.map(String);
-    const shown = keyPath.length ? keyPath.join('.') : '(top level)';
-    if (issue.code === 'unrecognized_keys') {
-      const prefix = keyPath.length ? `${shown}: ` : '';
-      return `${prefix}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    }
-    if (issue.code === 'invalid_key') {
-      // A record key (an environment name) failed its own rule: report that rule, not the key's value.
-      const reason = issue.issues[0]?.message ?? 'is not allowed';
-      return `${shown}: the name "${keyPath.at(-1)}" ${reason.startsWith('is ') ? reason : `must be ${reason}`}`;
-    }
-    const value = valueAt(raw, keyPath);
-    const lastKey = keyPath.at(-1) ?? '';
-    const shownValue = value === undefined ? 'missing' : `got ${formatValue(value, SECRET_KEYS.has(lastKey))}`;
-    return `${shown}: ${issue.message} (${shownValue})`;
-  });
-  const more = error.issues.length > 5 ? `\n… and ${error.issues.length - 5} more` : '';
-  return new ConfigError(`Invalid configuration:\n- ${lines.join('\n- ')}${more}`, { hint: describeSource(source) });
-}
-
-function valueAt(raw: unknown, keyPath: string[]): unknown {
-  let node: any = raw;
-  for (const key of keyPath) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = node[key];
-  }
-  return node;
-}
-
-function formatValue(value: unknown, isSecret: boolean): string {
-  if (typeof value === 'string') return JSON.stringify(isSecret ? maskDatabaseUrl(value).replace(/^(?!.*:\/\/).+$/, '****') : value);
-  if (value !== null && typeof value === 'object') return Array.isArray(value) ? 'a list' : 'a mapping';
-  return String(value);
+function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.has(key);
 }
 
 function describeSource(source: ConfigSource): string {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { DatabaseTarget, NetworkTarget } from './database-url.js';
+import { environmentToolsSchema } from './tool-schema.js';
 
 /** Path prefixes that an environment may not take, because the server itself answers them. */
 export const RESERVED_ENVIRONMENT_NAMES = new Set([
@@ -132,6 +133,8 @@ export const environmentSchema = z
     tls: tlsSchema.optional(),
     /** Accept JWTs from an existing identity provider for this environment (instead of sqlgate's own sign-in). */
     external_auth: externalAuthSchema.optional(),
+    /** Tools defined here (description, parameters, sql), and `<built-in>: false` to switch a built-in tool off. */
+    tools: z.preprocess((v) => v ?? {}, environmentToolsSchema),
   })
   .transform((e) => ({
     databaseUrl: e.database,
@@ -152,6 +155,7 @@ export const environmentSchema = z
     pool: e.pool,
     tls: e.tls,
     externalAuth: e.external_auth,
+    tools: e.tools,
   }));
 
 const serverSchema = z
@@ -185,14 +189,16 @@ const storeSchema = z.strictObject({
     .string()
     .regex(
       /^(sqlite:|postgres(ql)?:\/\/)/i,
-      'a sqlite: or postgres:// URL such as "sqlite:./data/sqlgate-state.sqlite" or "postgres://sqlgate:PASSWORD@db.internal:5432/sqlgate"',
+      'must be a sqlite: or postgres:// URL such as "sqlite:./data/sqlgate-state.sqlite" or "postgres://sqlgate:PASSWORD@db.internal:5432/sqlgate"',
     )
     .default('sqlite:./data/sqlgate-state.sqlite'),
 });
 
 /** A duration: a number of seconds, or a string such as "90s", "15m", "1h", "30d". */
 const duration = z
-  .union([z.int().min(1), z.string().regex(/^\d+\s*[smhd]$/, 'a duration such as "90s", "15m", "1h" or "30d"')])
+  .union([z.int().min(1), z.string().regex(/^\d+\s*[smhd]$/, 'must be a duration such as "90s", "15m", "1h" or "30d"')], {
+    error: 'must be a number of seconds or a duration such as "90s", "15m", "1h" or "30d"',
+  })
   .transform((v) => (typeof v === 'number' ? v : Number(v.slice(0, -1).trim()) * { s: 1, m: 60, h: 3_600, d: 86_400 }[v.at(-1) as 's']))
   .refine((seconds) => seconds <= 400 * 86_400, 'must be at most 400 days');
 
@@ -201,7 +207,7 @@ export const CLAUDE_REDIRECT_URIS = ['https://claude.ai/api/mcp/auth_callback', 
 
 const staticClientSchema = z
   .strictObject({
-    client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, '1 to 128 letters, digits, ".", "_", "~" or "-"'),
+    client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'must be 1 to 128 letters, digits, ".", "_", "~" or "-"'),
     /** Omit for a public client (PKCE only); otherwise it authenticates with client_secret_basic or _post. */
     client_secret: z.string().min(32, 'must be at least 32 characters (generate one with: openssl rand -hex 32)').optional(),
     client_name: z.string().min(1).max(200).optional(),
@@ -364,12 +370,25 @@ export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly file: string }
   | { readonly kind: 'postgres'; readonly target: PostgresTarget; readonly maskedUrl: string };
 
+/**
+ * An environment as every command knows it, whether or not its database was loaded: enough to name it in roles and
+ * to give a token for it. Its database URL and password are not here (see Config.environments for those).
+ */
+export type ConfiguredEnvironment = Pick<EnvironmentConfig, 'name' | 'readOnly'>;
+
 export interface Config {
   readonly server: ServerConfig;
   readonly store: StoreConfig;
   readonly auth: AuthConfig;
   readonly log: { readonly level: (typeof LOG_LEVELS)[number] };
+  /**
+   * The environments whose databases the command opens (loadConfig's `environmentsToOpen`: every one for serve,
+   * the one named for `stdio --env`, none for the admin commands), fully loaded: database secrets expanded, read
+   * from their files and checked. Each is also in `configuredEnvironments`.
+   */
   readonly environments: readonly EnvironmentConfig[];
+  /** Every environment in the configuration, in file order, whether or not its database was loaded. */
+  readonly configuredEnvironments: readonly ConfiguredEnvironment[];
   /** Where the configuration came from, for the start-up banner. */
   readonly source: ConfigSource;
 }

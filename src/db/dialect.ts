@@ -76,7 +76,10 @@ export interface Introspector {
   defaultSchema(): Promise<string | null>;
 }
 
-/** A result column as reported by the driver. `type` is the engine's type name, lower-case. */
+/**
+ * A result column as reported by the driver. `type` is the engine's type name, lower-case, and never empty: where the
+ * engine has none for a column (a SQLite expression), the dialect names it from the values it returned.
+ */
 export interface ResultColumn {
   readonly name: string;
   readonly type: string;
@@ -132,10 +135,21 @@ export interface ConnectionStatus {
   readonly latencyMs: number | null;
   /** Safe to show: no host names or passwords. */
   readonly error?: string;
+  /**
+   * Why there is no connection; absent when connected. The server answered but refused the login
+   * (`login-refused`: wrong user or password …) or the database it names (`database-refused`: it does not exist or
+   * the login may not use it) — both a LoginRefusedError — or it could not be reached or used at all (`unreachable`:
+   * nothing listening, a timeout, DNS, TLS, a server shutting down, an unreadable SQLite file).
+   */
+  readonly failure?: 'login-refused' | 'database-refused' | 'unreachable';
 }
 
-/** How much a privilege finding matters. */
-export type PrivilegeSeverity = 'danger' | 'warning' | 'ok';
+/**
+ * How much a privilege finding matters: `danger` (the login can write or reach server files where it should not),
+ * `warning` (a power sqlgate does not need), `info` (a power the environment's mode expects: writing, in a writable
+ * environment) or `ok` (the all-clear).
+ */
+export type PrivilegeSeverity = 'danger' | 'warning' | 'info' | 'ok';
 
 export interface PrivilegeFinding {
   readonly severity: PrivilegeSeverity;
@@ -159,10 +173,17 @@ export interface PrivilegeReport {
   /** The login could read or write files on the database server, or run programs there. */
   readonly canReachServerFiles: boolean;
   /**
-   * Dangers first, then warnings; a login that can neither write nor reach server files also has one `ok` finding
-   * saying so. A `danger` finding always sets `canWrite` or `canReachServerFiles`; a `warning` may (SQLite).
+   * The findings as they stand for a read-only environment. Dangers first, then warnings; a login that can neither
+   * write nor reach server files also has one `ok` finding saying so. A `danger` finding always sets `canWrite` or
+   * `canReachServerFiles`; a `warning` may (SQLite).
    */
   readonly findings: readonly PrivilegeFinding[];
+  /**
+   * The same findings for a writable environment, where changing data and schema is the point: a finding that only
+   * lets the login write is `info` ("expected: the environment is writable"); one that lets it do more (server
+   * files, other accounts) is a `warning` with a fix that keeps the environment writable. Never a `danger`.
+   */
+  readonly findingsWhenWritable: readonly PrivilegeFinding[];
 }
 
 /** A database engine. Built by db/registry.ts from an EnvironmentConfig; owns its connection pool. */
@@ -179,6 +200,8 @@ export interface Dialect {
   session(options: SessionOptions): Promise<Session>;
   introspector(): Introspector;
   quoteIdentifier(name: string): string;
+  /** The positional parameter marker for the `position`-th value (1-based): `$1`, `?`, `@p1`. */
+  placeholder(position: number): string;
   /** A statement that returns the first `limit` rows of a table in no particular order. `table` is already resolved. */
   sampleSql(table: TableRef, limit: number): string;
   /** Translates a driver error into ours; the database's own message is kept, connection details are not. */

@@ -1,5 +1,5 @@
 /** The round trip behind every dialect's `ping()`, written once: a `SELECT 1` through a normal read-only session. */
-import { SqlgateError } from '../errors.js';
+import { LoginRefusedError, SqlgateError } from '../errors.js';
 import { catalogQuery } from './catalog-query.js';
 import type { ConnectionStatus, Dialect } from './dialect.js';
 
@@ -12,6 +12,13 @@ export async function pingDialect(dialect: Dialect): Promise<ConnectionStatus> {
     await catalogQuery(dialect, 'SELECT 1', [], PING_TIMEOUT_MS);
     return { connected: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
   } catch (err) {
-    return { connected: false, latencyMs: null, error: (err instanceof SqlgateError ? err : dialect.toError(err)).message };
+    const error = err instanceof SqlgateError ? err : dialect.toError(err);
+    return { connected: false, latencyMs: null, error: error.message, failure: failureOf(error) };
   }
+}
+
+/** A refusal means the server is up and the configuration is wrong; anything else means it could not be used. */
+function failureOf(error: SqlgateError): NonNullable<ConnectionStatus['failure']> {
+  if (!(error instanceof LoginRefusedError)) return 'unreachable';
+  return error.refused === 'authentication' ? 'login-refused' : 'database-refused';
 }

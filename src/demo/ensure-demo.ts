@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EnvironmentConfig } from '../config/schema.js';
+import { DEFAULT_ENVIRONMENT_TOOLS } from '../config/tool-schema.js';
 import type { Dialect, Session } from '../db/dialect.js';
 import { createDialect } from '../db/registry.js';
 import { generateDemoData, type DemoTable } from './demo-data.js';
@@ -92,5 +93,6 @@ function writableSqliteEnvironment(file: string): EnvironmentConfig {
     pool: { max: 1, acquireTimeoutMs: 10_000, idleTimeoutMs: 60_000 },
     tls: undefined,
     externalAuth: undefined,
+    tools: DEFAULT_ENVIRONMENT_TOOLS,
   };
 }

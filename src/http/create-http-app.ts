@@ -13,7 +13,6 @@ import { NotFoundError, PayloadTooLargeError } from '../errors.js';
 import { SERVED_PROTOCOL_VERSIONS } from '../mcp/protocol-versions.js';
 import { LegacySseEndpoint } from '../mcp/transports/legacy-sse.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { ToolDefinition } from '../tools/tool.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { errorResponse } from './on-error.js';
 import { withEnvironmentPathHeader, type FetchHandler } from './environment-path-header.js';
@@ -25,7 +24,8 @@ import { StatelessCancellation } from './stateless-cancellation.js';
 export interface HttpAppOptions {
   server: ServerConfig;
   environments: EnvironmentRegistry;
-  tools: readonly ToolDefinition[];
+  /** The names of the tools an environment serves, for /health. */
+  toolNames: (environmentName: string) => readonly string[];
   /** Builds the MCP server factory of an environment (mcp/create-mcp-server.ts). */
   serverFactory: (environmentName: string) => McpServerFactory;
   logger: Logger;
@@ -97,7 +97,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
               latency_ms: s.database.latencyMs,
               ...(s.database.error ? { error: s.database.error } : {}),
             },
-            tools: options.tools.map((t) => t.name),
+            tools: options.toolNames(s.name),
             endpoints: { mcp: `/${s.name}/mcp`, sse: `/${s.name}/sse` },
           },
         ]),

@@ -1,5 +1,6 @@
 /** list_tables: the tables and views the environment's login can see, with estimated row counts. */
 import { z } from 'zod';
+import type { TableSummary } from '../db/dialect.js';
 import { defineTool } from './tool.js';
 import { readOnlyHints } from './hints.js';
 
@@ -37,7 +38,14 @@ export const listTablesTool = defineTool({
     const lines = tables.map(
       (t) => `${t.schema === null ? '' : `${t.schema}.`}${t.name} (${t.kind}${t.estimatedRows === null ? '' : `, ~${t.estimatedRows} rows`})`,
     );
-    const text = tables.length === 0 ? 'No tables match.' : `${tables.length} table${tables.length === 1 ? '' : 's'}:\n${lines.join('\n')}`;
+    const text = tables.length === 0 ? 'No tables or views match.' : `${countOf(tables)}:\n${lines.join('\n')}`;
     return { structured, text };
   },
 });
+
+/** "7 tables and 1 view", "2 tables", "1 view": what the list holds, each kind counted apart. */
+function countOf(tables: readonly TableSummary[]): string {
+  const views = tables.filter((t) => t.kind === 'view').length;
+  const counts = [[tables.length - views, 'table'], [views, 'view']] as const;
+  return counts.filter(([n]) => n > 0).map(([n, noun]) => `${n} ${noun}${n === 1 ? '' : 's'}`).join(' and ');
+}

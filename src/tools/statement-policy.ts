@@ -28,25 +28,28 @@ export async function authorizeStatement(environment: Environment, sql: string, 
       hint: 'Ask the operator to set allow_ddl: true for it if this is intended.',
     });
   }
-  if (verdict.isDestructive && config.destructiveStatements !== 'allow') {
-    await requireConfirmation(environment, sql, config.destructiveStatements === 'confirm' ? confirm : undefined);
+  if (verdict.isDestructive && config.destructiveStatements === 'refuse') {
+    throw new ForbiddenError(`${DESTRUCTIVE}, and this environment refuses such statements (the operator set destructive_statements: refuse).`, {
+      hint: 'Add a WHERE clause that selects the rows to change. Only the operator can change destructive_statements (confirm | refuse | allow) for this environment.',
+    });
   }
+  if (verdict.isDestructive && config.destructiveStatements === 'confirm') await requireConfirmation(environment, sql, confirm);
   return verdict;
 }
 
 const DESTRUCTIVE = 'This statement would destroy data in bulk (DELETE or UPDATE without WHERE, DROP, TRUNCATE)';
 
+/**
+ * destructive_statements: confirm. `confirm` is absent when the transport has no channel back to the client (no
+ * elicitation support, stateless HTTP), and answers undefined when the client could not be asked after all: both
+ * refuse, and say that it was the asking that failed, not the setting.
+ */
 async function requireConfirmation(environment: Environment, sql: string, confirm: ConfirmWithUser | undefined): Promise<void> {
-  if (!confirm) {
-    throw new ForbiddenError(`${DESTRUCTIVE} and is refused here.`, {
-      hint: 'Add a WHERE clause that selects the rows to change.',
-    });
-  }
   const shown = sql.length > 300 ? `${sql.slice(0, 300)}…` : sql;
-  const answer = await confirm(`Run this statement on "${environment.name}"? ${DESTRUCTIVE}.\n\n${shown}`);
+  const answer = await confirm?.(`Run this statement on "${environment.name}"? ${DESTRUCTIVE}.\n\n${shown}`);
   if (answer === undefined) {
-    throw new ForbiddenError(`${DESTRUCTIVE} and needs the user's confirmation, but this client cannot ask for it.`, {
-      hint: 'Add a WHERE clause, use a client that supports elicitation, or ask the operator to set destructive_statements: allow.',
+    throw new ForbiddenError(`${DESTRUCTIVE} and needs the user's confirmation (destructive_statements: confirm), but this client could not be asked: it does not support elicitation, or the request came over stateless HTTP.`, {
+      hint: 'Add a WHERE clause that selects the rows to change, use a client that supports elicitation, or ask the operator to change destructive_statements (confirm | refuse | allow) for this environment.',
     });
   }
   if (!answer) throw new ForbiddenError('The user declined to run this statement; nothing was changed.');

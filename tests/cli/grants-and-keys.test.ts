@@ -76,4 +76,16 @@ describe('sqlgate keys rotate', () => {
     expect(after.signingKeys.slice(2).map((k) => k.kid)).toEqual(before.signingKeys.map((k) => k.kid));
     expect(after.cookieKeys.slice(1)).toEqual(before.cookieKeys);
   });
+
+  it('needs no database secret of any environment', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-keys-'));
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, 'sqlgate.yaml'), stringify({
+      store: { url: `sqlite:${path.join(dir, 'state.sqlite')}` },
+      environments: { analytics: { database: 'postgres://reader:${UNSET_PW}@db.internal/sales', password_file: './secrets/missing' } },
+    }));
+    const rotated = await sqlgate(dir, ['keys', 'rotate']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(await sqlgate(dir, ['grants', 'list'])).toMatchObject({ code: 0, stdout: 'No grants.\n' });
+  });
 });

@@ -9,10 +9,16 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run-cli.js';
 import { EXIT_CONFIG } from '../../src/cli/exit.js';
+import { createSqlgate } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/telemetry/logger.js';
 import { SQLGATE_VERSION } from '../../src/version.js';
 
 const dirs: string[] = [];
+/** The demo, and an environment whose password only the server's environment sets (issue 8). */
+const TWO_ENVIRONMENTS = 'log: { level: silent }\nenvironments:\n'
+  + '  demo: { database: "sqlite:./data/demo.sqlite", demo: true }\n'
+  + '  analytics: { database: "postgres://reader:${UNSET_PW}@db.internal/sales", password_file: ./secrets/missing }\n';
 afterEach(() => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -111,6 +117,33 @@ describe('sqlgate CLI', () => {
       expect(stderr).toContain(`Port ${port} on 127.0.0.1 is already in use.`);
     } finally {
       blocker.close();
+    }
+  });
+
+  it('serve needs every environment\'s database secrets, and names the key and the variable that is missing', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-cli-'));
+    dirs.push(cwd);
+    fs.writeFileSync(path.join(cwd, 'sqlgate.yaml'), TWO_ENVIRONMENTS);
+    let stderr = '';
+    const code = await runCli({ argv: ['node', 'sqlgate', 'serve', '--port', '0'], env: {}, cwd, stdout: () => undefined, stderr: (t) => void (stderr += t) });
+    expect(code).toBe(EXIT_CONFIG);
+    expect(stderr).toBe('sqlgate: environments.analytics.database uses ${UNSET_PW}, but UNSET_PW is not set in the environment.\n'
+      + 'Export UNSET_PW, or write ${UNSET_PW:-default} to give a default.\n');
+  });
+
+  it('stdio --env demo opens and serves only demo, whatever the other environments need', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-cli-'));
+    dirs.push(cwd);
+    fs.writeFileSync(path.join(cwd, 'sqlgate.yaml'), TWO_ENVIRONMENTS);
+    // What `stdio --env demo` loads and builds (run-cli.ts), short of attaching the process's stdin.
+    const config = loadConfig({ env: {}, cwd, overrides: { authMode: 'none' }, environmentsToOpen: ['demo'] });
+    const sqlgate = await createSqlgate(config, createLogger('silent'));
+    try {
+      expect(sqlgate.environments.list().map((e) => e.name)).toEqual(['demo']);
+      expect(sqlgate.serverFactory('demo')).toBeTypeOf('function');
+      expect(() => sqlgate.serverFactory('analytics')).toThrow();
+    } finally {
+      await sqlgate.close();
     }
   });
 

@@ -81,6 +81,25 @@ async function findStored(cwd: string, token: string) {
 }
 
 describe('sqlgate tokens create', () => {
+  it('needs no database secret: creates tokens while another environment\'s ${VAR} is unset and its secret file absent', async () => {
+    const cwd = await workspace({
+      environments: {
+        demo: { database: 'sqlite:./demo.sqlite' },
+        analytics: { database: 'postgres://reader:${UNSET_PW}@db.internal/sales', read_only: false },
+        sales: { database_file: './secrets/sales-url', read_only: false },
+      },
+    });
+    const demo = await tokens(cwd, ['create', '--user', 'alice', '--env', 'demo']);
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(await findStored(cwd, demo.stdout.trim())).toMatchObject({ userName: 'alice', environment: 'demo', canWrite: false });
+    // The environments whose databases were not loaded still say whether they are writable.
+    const analytics = await tokens(cwd, ['create', '--user', 'alice', '--env', 'analytics', '--write']);
+    expect(analytics.code, analytics.stderr).toBe(0);
+    const readOnly = await tokens(cwd, ['create', '--user', 'alice', '--env', 'demo', '--write']);
+    expect(readOnly.code).toBe(EXIT_FAILURE);
+    expect(readOnly.stderr).toContain('The environment "demo" is read-only, so a token cannot write there.');
+  });
+
   it('prints the token alone on stdout, explains on stderr, and stores only its hash (90 days by default)', async () => {
     const cwd = await workspace();
     const created = await tokens(cwd, ['create', '--user', 'Alice', '--env', 'analytics']);

@@ -193,8 +193,32 @@ describe('sqlgate users', () => {
     }));
     const result = await users(cwd, ['list']);
     expect(result.code).toBe(EXIT_CONFIG);
-    expect(result.stderr).toContain('store.url: a sqlite: or postgres:// URL');
+    expect(result.stderr).toContain('- store.url: must be a sqlite: or postgres:// URL such as "sqlite:./data/sqlgate-state.sqlite" or '
+      + '"postgres://sqlgate:PASSWORD@db.internal:5432/sqlgate" (got "mysql://sqlgate:****@db.internal/state")\n');
     expect(result.stderr).not.toContain('hunter2-secret');
+  });
+
+  it('needs no database secret of any environment: a variable only the server sets, a secret file that is not here', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-users-'));
+    dirs.push(cwd);
+    fs.writeFileSync(path.join(cwd, 'sqlgate.yaml'), stringify({
+      log: { level: 'silent' },
+      store: { url: 'sqlite:./state/users.sqlite' },
+      environments: {
+        demo: { database: 'sqlite:./demo.sqlite' },
+        analytics: { database: 'postgres://reader:${UNSET_PW}@db.internal/sales' },
+        warehouse: { database_file: './secrets/warehouse-url' },
+      },
+    }));
+    const added = await users(cwd, ['add', 'alice', '--env', 'demo,analytics,warehouse', '--password-stdin'], PASSWORD);
+    expect(added).toMatchObject({ code: 0, stderr: '', stdout: 'Added user alice: analytics (read), demo (read), warehouse (read).\n' });
+    const list = await users(cwd, ['list']);
+    expect(list).toMatchObject({ code: 0, stderr: '' });
+    expect(list.stdout).toContain('alice  analytics (read), demo (read), warehouse (read)');
+    // Every configured environment is still known, and only those.
+    const unknown = await users(cwd, ['add', 'bob', '--env', 'sales', '--password-stdin'], PASSWORD);
+    expect(unknown.code).toBe(EXIT_CONFIG);
+    expect(unknown.stderr).toBe('sqlgate: There is no environment named "sales".\nConfigured environments: demo, analytics, warehouse.\n');
   });
 
   it('has help for every users command', async () => {

@@ -48,7 +48,7 @@ describe.each(dialects)('tools on %s', (dialect) => {
 
   describe('list_tables', () => {
     it('lists the fixture tables and the view with their schema and kind', async () => {
-      const { structured } = await call(listTablesTool, env, {});
+      const { structured, text } = await call(listTablesTool, env, {});
       const tables = (structured.tables as { schema: string | null; name: string; kind: string }[]).map((t) => [t.schema, t.name, t.kind]);
       expect(tables).toEqual([
         [schema, 'customer_totals', 'view'],
@@ -58,6 +58,13 @@ describe.each(dialects)('tools on %s', (dialect) => {
         [schema, 'type_samples', 'table'],
       ]);
       expect(structured.count).toBe(5);
+      expect(text).toMatch(/^4 tables and 1 view:\n/);
+    });
+
+    it('counts tables and views apart, each in the right number', async () => {
+      expect((await call(listTablesTool, env, { name_contains: 'customer' })).text).toMatch(/^1 table and 1 view:\n/);
+      expect((await call(listTablesTool, env, { name_contains: 'totals' })).text).toMatch(/^1 view:\n/);
+      expect((await call(listTablesTool, env, { name_contains: 'er' })).text).toMatch(/^3 tables and 1 view:\n/);
     });
 
     it('estimates rows from statistics without counting', async () => {
@@ -77,7 +84,7 @@ describe.each(dialects)('tools on %s', (dialect) => {
     it('returns nothing for an unknown schema', async () => {
       const { structured, text } = await call(listTablesTool, env, { schema: 'no_such_schema' });
       expect(structured.count).toBe(0);
-      expect(text).toBe('No tables match.');
+      expect(text).toBe('No tables or views match.');
     });
   });
 
@@ -152,6 +159,18 @@ describe.each(dialects)('tools on %s', (dialect) => {
       expect(structured.row_count).toBe(3);
       expect(structured.truncated).toBe(false);
       expect(text).toContain('3 rows');
+    });
+
+    it('types computed columns like any other: no column has an empty type', async () => {
+      const { structured, text } = await call(executeSqlTool, env, {
+        query: 'SELECT COUNT(*) AS n, SUM(total) AS s, MAX(status) AS m, 1 + 1 AS two FROM orders',
+      });
+      const columns = structured.columns as { name: string; type: string }[];
+      expect(Object.fromEntries(columns.map((c) => [c.name, c.type]))).toEqual(expected.computedColumnTypes);
+      expect(text).toContain(`n (${expected.computedColumnTypes.n})`);
+      const view = await call(executeSqlTool, env, { query: 'SELECT * FROM customer_totals' });
+      const viewTypes = (view.structured.columns as { name: string; type: string }[]).map((c) => c.type);
+      expect(viewTypes.filter((type) => type.trim() === '')).toEqual([]);
     });
 
     it('keeps decimals exact', async () => {

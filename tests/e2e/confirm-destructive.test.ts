@@ -27,13 +27,16 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function connect(answer: 'yes' | 'no'): Promise<{ client: Client; questions: string[] }> {
+/** A client that answers elicitation with `answer`, or (without one) a client that does not support elicitation. */
+async function connect(answer?: 'yes' | 'no'): Promise<{ client: Client; questions: string[] }> {
   const questions: string[] = [];
-  const client = new Client({ name: 'confirm-test', version: '1' }, { capabilities: { elicitation: { form: {} } } });
-  client.setRequestHandler('elicitation/create', async (request) => {
-    questions.push(String((request.params as { message: string }).message));
-    return answer === 'yes' ? { action: 'accept', content: { confirm: true } } : { action: 'decline' };
-  });
+  const client = new Client({ name: 'confirm-test', version: '1' }, answer ? { capabilities: { elicitation: { form: {} } } } : {});
+  if (answer) {
+    client.setRequestHandler('elicitation/create', async (request) => {
+      questions.push(String((request.params as { message: string }).message));
+      return answer === 'yes' ? { action: 'accept', content: { confirm: true } } : { action: 'decline' };
+    });
+  }
   await client.connect(new StdioClientTransport({ command: process.execPath, args: [MAIN, 'stdio', '--env', 'shop'], cwd: dir, stderr: 'pipe' }));
   return { client, questions };
 }
@@ -49,6 +52,20 @@ describe('confirming a destructive statement', () => {
       expect(text(result)).toContain('declined');
       expect(questions).toHaveLength(1);
       expect(questions[0]).toContain('DELETE FROM orders');
+      const left = await client.callTool({ name: 'execute_sql', arguments: { query: 'SELECT COUNT(*) FROM orders' } });
+      expect(left.structuredContent).toMatchObject({ rows: [[5]] });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses it when the client cannot be asked, and says so rather than blaming the setting', async () => {
+    const { client } = await connect();
+    try {
+      const result = await client.callTool({ name: 'execute_sql', arguments: { query: 'DELETE FROM orders' } });
+      expect(result.isError).toBe(true);
+      expect(text(result)).toContain("SG_FORBIDDEN: This statement would destroy data in bulk (DELETE or UPDATE without WHERE, DROP, TRUNCATE) and needs the user's confirmation (destructive_statements: confirm), but this client could not be asked");
+      expect(text(result)).toContain('Add a WHERE clause that selects the rows to change, use a client that supports elicitation, or ask the operator to change destructive_statements (confirm | refuse | allow)');
       const left = await client.callTool({ name: 'execute_sql', arguments: { query: 'SELECT COUNT(*) FROM orders' } });
       expect(left.structuredContent).toMatchObject({ rows: [[5]] });
     } finally {

@@ -219,4 +219,15 @@ describe('SQL Server statement gate', () => {
   it('lists a built-in only where it is one: LEN is no table-valued function', () => {
     expect(() => mssql.classify('SELECT * FROM LEN(1)', NONE)).toThrow('allowed_functions');
   });
+
+  it('says what T-SQL writes instead of another dialect\'s function or syntax', () => {
+    const now = mssql.classify.bind(mssql, 'SELECT now()', NONE);
+    expect(now).toThrow(InvalidInputError);
+    expect(now).toThrow('SQL Server has no function now(): use GETDATE() or SYSDATETIME() (CAST(GETDATE() AS date) for today).');
+    expect(() => mssql.classify('SELECT ifnull(a, 0) FROM t', NONE)).toThrow('use ISNULL(a, b) or COALESCE(a, b)');
+    expect(() => mssql.classify("SELECT * FROM t WHERE a ILIKE 'x%'", NONE)).toThrow(/\(SQL Server syntax\): SQL Server has no ILIKE: use LIKE/);
+    expect(() => mssql.classify('SELECT `a` FROM t', NONE)).toThrow('SQL Server has no `backtick` quoting: quote names with [brackets] or double quotes');
+    // Its own functions and syntax draw no advice: DATEADD is a built-in, TOP is T-SQL.
+    expect(mssql.classify('SELECT TOP 5 DATEADD(day, 1, d) FROM t', NONE)).toEqual(READ);
+  });
 });

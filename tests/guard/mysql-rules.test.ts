@@ -228,7 +228,7 @@ describe('MySQL statement gate', () => {
   });
 
   it('names the position and the parser message when it cannot parse', () => {
-    expect(() => mysql.classify("SELECT a, 'x'\nFROM t WHERE ) = 1", NONE)).toThrow(/line 2, column 14: expected .* but "\)" found/);
+    expect(() => mysql.classify("SELECT a, 'x'\nFROM t WHERE ) = 1", NONE)).toThrow(/line 2, column 14 \(MySQL syntax\): expected .* but "\)" found/);
   });
 
   it('allows a user function only when the environment lists it, schema included', () => {
@@ -250,6 +250,17 @@ describe('MySQL statement gate', () => {
 
   it('does not let allowed_functions re-allow a refused function', () => {
     expect(() => mysql.classify('SELECT SLEEP(1)', { allowedFunctions: ['sleep'] })).toThrow('SLEEP');
+  });
+
+  it('says what MySQL writes instead of another dialect\'s function or syntax, naming the flavor', () => {
+    const trunc = mysql.classify.bind(mysql, "SELECT date_trunc('month', d) FROM t", NONE);
+    expect(trunc).toThrow(InvalidInputError);
+    expect(trunc).toThrow("MySQL has no function date_trunc(): use DATE_FORMAT(col, '%Y-%m-01') for the month");
+    expect(() => mariadb.classify('SELECT getdate()', NONE)).toThrow('MariaDB has no function getdate(): use NOW() or CURRENT_TIMESTAMP');
+    expect(() => mysql.classify("SELECT * FROM t WHERE a ILIKE 'x%'", NONE)).toThrow(/\(MySQL syntax\): MySQL has no ILIKE: use LIKE/);
+    expect(() => mariadb.classify('SELECT [a] FROM t', NONE)).toThrow('MariaDB has no [bracket] quoting: quote names with backticks');
+    // An unknown name keeps both readings: a typo, or a stored function the operator may allow.
+    expect(() => mysql.classify('SELECT my_udf(a) FROM t', NONE)).toThrow(/^MySQL has no built-in function my_udf\(\) that the gate knows\. If it is defined in this database/);
   });
 });
 

@@ -89,8 +89,8 @@ const ATTACKS: Array<[string, string]> = [
   ['SELECT setseed(0.5)', 'setseed() is refused'],
   ['SELECT pg_stat_reset()', 'pg_stat_reset() is refused'],
   // Unknown and user-defined functions, operators and sampling methods.
-  ['SELECT pg_some_future_admin_fn()', 'Function pg_some_future_admin_fn() is not known to be free of side effects; ask the operator to allow it in allowed_functions'],
-  ['SELECT purge_everything(1)', 'Function purge_everything() is not known to be free of side effects'],
+  ['SELECT pg_some_future_admin_fn()', 'PostgreSQL has no built-in function pg_some_future_admin_fn() that the gate knows. If it is defined in this database, it is not known to be free of side effects; ask the operator to allow it in allowed_functions if it only reads.'],
+  ['SELECT purge_everything(1)', 'PostgreSQL has no built-in function purge_everything() that the gate knows. If it is defined in this database, it is not known to be free of side effects'],
   ["SELECT public.lower('X')", 'public.lower() is not the built-in lower()'],
   ["SELECT pg_catalog.pg_read_file('/etc/passwd')", 'pg_catalog.pg_read_file() is refused'],
   ['SELECT id OPERATOR(public.+) 1 FROM users', 'OPERATOR(public.+) is refused'],
@@ -103,7 +103,7 @@ const ATTACKS: Array<[string, string]> = [
   ["SELECT U&\"pg\\005fread\\005ffile\"('/etc/passwd')", 'pg_read_file() is refused'],
   ["SELECT\tpg_read_file\n(\n  '/etc/passwd'\n)", 'pg_read_file() is refused'],
   ['SELECT $x$a$x$ || pg_read_file($$/etc/passwd$$)', 'pg_read_file() is refused'],
-  ["SELECT \"PG_READ_FILE\"('/etc/passwd')", 'Function PG_READ_FILE() is not known'],
+  ["SELECT \"PG_READ_FILE\"('/etc/passwd')", 'no built-in function PG_READ_FILE() that the gate knows'],
   ['/* SELECT */ BEGIN', 'BEGIN is refused'],
   ["SeLeCt pg_SLEEP(1)", 'pg_sleep() is refused'],
   ["SELECT pg_read_file\u200b('/etc/passwd')", 'is refused'],
@@ -133,7 +133,7 @@ const ATTACKS: Array<[string, string]> = [
   ["CREATE TABLE loot AS SELECT pg_read_file('/etc/passwd') AS f", 'pg_read_file() is refused'],
   ["CREATE TABLE loot (f text DEFAULT pg_read_file('/etc/passwd'))", 'pg_read_file() is refused'],
   ["CREATE VIEW v AS SELECT lo_import('/etc/passwd')", 'lo_import() is refused'],
-  ['CREATE INDEX ON users (purge_everything(id))', 'purge_everything() is not known'],
+  ['CREATE INDEX ON users (purge_everything(id))', 'no built-in function purge_everything() that the gate knows'],
   ['DELETE FROM users WHERE CURRENT OF c', 'WHERE CURRENT OF (cursors) is not known to the gate'],
 ];
 
@@ -304,6 +304,22 @@ describe('postgres gate: text it cannot parse', () => {
     const act = () => classify(sql);
     expect(act).toThrow(InvalidInputError);
     expect(act).toThrow(fragment);
+  });
+
+  it('names PostgreSQL and what it writes instead of another dialect\'s syntax, outside literals only', () => {
+    expect(() => classify('SELECT TOP 5 * FROM users')).toThrow(
+      'Could not parse the PostgreSQL statement: syntax error at or near "5" (at character 12). PostgreSQL has no SELECT TOP n: put LIMIT n at the end',
+    );
+    expect(() => classify('SELECT `name` FROM users')).toThrow('PostgreSQL has no `backtick` quoting: quote names with double quotes');
+    expect(() => classify("SELECT now() - INTERVAL 1 HOUR")).toThrow("write the number and the unit in one string: now() - INTERVAL '1 hour'");
+    // A dollar-quoted string is a literal: TOP inside it is no advice.
+    expect(() => classify('SELECT $x$ TOP 5 $x$ FROM')).toThrow(/^Could not parse the PostgreSQL statement: syntax error at end of input \(at character \d+\)\.$/);
+  });
+
+  it('says PostgreSQL has no function of another dialect, and what to write instead', () => {
+    expect(() => classify("SELECT date_format(created_at, '%Y') FROM users")).toThrow(InvalidInputError);
+    expect(() => classify('SELECT ifnull(a, 0) FROM users')).toThrow('PostgreSQL has no function ifnull(): use coalesce(a, b).');
+    expect(classify('SELECT ifnull(a, 0) FROM users', ['ifnull'])).toMatchObject({ kind: 'read' });
   });
 
   it('refuses a NUL character, behind which the C parser would see nothing', () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
-import { refusal } from './refusal.js';
+import { invalidInput, refusal } from './refusal.js';
 import { createSqliteRules } from '../../src/guard/rules/sqlite-rules.js';
 
 const sqlite = await createSqliteRules();
@@ -99,8 +99,6 @@ const REFUSED: Array<[string, string]> = [
   ["SELECT LOAD_EXTENSION('x')", 'LOAD_EXTENSION'],
   ["SELECT \"load_extension\"('x')", 'load_extension'],
   ["SELECT a FROM t WHERE b = (SELECT readfile('/etc/passwd'))", 'readfile'],
-  ['SELECT my_udf(a) FROM t', 'allowed_functions'],
-  ['SELECT * FROM my_vtab(1)', 'allowed_functions'],
   ['EXPLAIN DELETE FROM t', 'EXPLAIN is accepted only for a read'],
   ['WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d', 'data-modifying'],
   ['SELECT * FROM (INSERT INTO t VALUES (1) RETURNING *)', 'data-modifying'],
@@ -165,6 +163,18 @@ describe('SQLite statement gate', () => {
 
   it.each(UNPARSEABLE)('reports %j as invalid input', (sql) => {
     expect(() => sqlite.classify(sql, NONE)).toThrow(InvalidInputError);
+  });
+
+  it('says SQLite has no function the gate does not know, with similar built-ins (sqlgate registers none)', () => {
+    for (const [sql, message] of [
+      ['SELECT my_udf(a) FROM t', 'SQLite has no function my_udf(): it is not a built-in, and sqlgate adds no functions of its own.'],
+      ['SELECT * FROM my_vtab(1)', 'SQLite has no function my_vtab(): it is not a built-in, and sqlgate adds no functions of its own.'],
+      ['SELECT lenght(a) FROM t', 'SQLite has no function lenght(): it is not a built-in, and sqlgate adds no functions of its own. Similar SQLite built-ins: length().'],
+    ] as const) {
+      const error = invalidInput(() => sqlite.classify(sql, NONE));
+      expect(error.message, sql).toBe(message);
+      expect(error.hint, sql).toContain('allowed_functions');
+    }
   });
 
   it('allows an application-defined function only when the environment lists it', () => {

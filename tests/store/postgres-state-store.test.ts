@@ -72,7 +72,7 @@ describe('PostgreSQL state store configuration', () => {
       }
       throw new Error(`${url} was accepted`);
     };
-    expect(refusal('mysql://u:s3cret@db/state')).toMatch(/store\.url: a sqlite: or postgres:\/\/ URL/);
+    expect(refusal('mysql://u:s3cret@db/state')).toMatch(/store\.url: must be a sqlite: or postgres:\/\/ URL/);
     expect(refusal('postgres://u:s3cret@db/state?sslrootcert=/ca.pem')).toBe(
       'store.url ("postgres://u:****@db/state?sslrootcert=/ca.pem") has the parameter "sslrootcert", which the state store does not read (only sslmode).',
     );

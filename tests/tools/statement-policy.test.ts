@@ -57,19 +57,31 @@ describe('writable environments', () => {
     expect(structured.rows_affected).toBe(5);
   });
 
-  it('refuse a bulk UPDATE when the client cannot be asked', async () => {
+  it('refuse a bulk UPDATE when the client cannot be asked, and say that asking failed, not the setting', async () => {
     const env = await writable();
-    const noClient = await refusal(env, "UPDATE customers SET state = 'XX'");
-    expect(noClient.code).toBe('SG_FORBIDDEN');
-    const cannotAsk = await refusal(env, "UPDATE customers SET state = 'XX'", async () => undefined);
-    expect(cannotAsk.message).toContain('cannot ask');
-    expect(cannotAsk.hint).toContain('destructive_statements: allow');
+    // No channel back to the client (no elicitation support, stateless HTTP), or a client that could not answer.
+    for (const confirm of [undefined, async () => undefined]) {
+      const error = await refusal(env, "UPDATE customers SET state = 'XX'", confirm);
+      expect(error.code).toBe('SG_FORBIDDEN');
+      expect(error.message).toBe(
+        "This statement would destroy data in bulk (DELETE or UPDATE without WHERE, DROP, TRUNCATE) and needs the user's confirmation (destructive_statements: confirm), but this client could not be asked: it does not support elicitation, or the request came over stateless HTTP.",
+      );
+      expect(error.hint).toBe('Add a WHERE clause that selects the rows to change, use a client that supports elicitation, or ask the operator to change destructive_statements (confirm | refuse | allow) for this environment.');
+    }
     expect((await execute(env, "SELECT COUNT(*) FROM customers WHERE state = 'XX'")).structured.rows).toEqual([[0]]);
   });
 
   it('honour destructive_statements: refuse and allow', async () => {
     const refusing = await writable({ destructive_statements: 'refuse' });
-    expect((await refusal(refusing, 'DELETE FROM orders', async () => true)).code).toBe('SG_FORBIDDEN');
+    let askedWhenRefusing = false;
+    const refused = await refusal(refusing, 'DELETE FROM orders', async () => (askedWhenRefusing = true));
+    expect(refused.code).toBe('SG_FORBIDDEN');
+    expect(refused.message).toBe('This statement would destroy data in bulk (DELETE or UPDATE without WHERE, DROP, TRUNCATE), and this environment refuses such statements (the operator set destructive_statements: refuse).');
+    expect(refused.hint).toBe('Add a WHERE clause that selects the rows to change. Only the operator can change destructive_statements (confirm | refuse | allow) for this environment.');
+    expect(askedWhenRefusing).toBe(false);
+    // Without a client to ask, refuse still says it was the setting.
+    expect((await refusal(refusing, 'DELETE FROM orders')).message).toContain('destructive_statements: refuse');
+    expect(await count(refusing, 'orders')).toBe(5);
     const allowing = await writable({ destructive_statements: 'allow' });
     let asked = false;
     await execute(allowing, 'DELETE FROM orders', async () => (asked = true));

@@ -70,6 +70,10 @@ export class MssqlDialect implements Dialect {
   }
 
   /** [name] with `]` doubled: the one quoting that works whatever QUOTED_IDENTIFIER says. */
+  placeholder(position: number): string {
+    return `@p${position}`;
+  }
+
   quoteIdentifier(name: string): string {
     return `[${name.replaceAll(']', ']]')}]`;
   }

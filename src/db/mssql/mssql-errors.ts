@@ -13,6 +13,7 @@ import {
   ForbiddenError,
   InternalError,
   InvalidInputError,
+  LoginRefusedError,
   QueryFailedError,
   ReadOnlyError,
   SqlgateError,
@@ -20,6 +21,7 @@ import {
   UnavailableError,
 } from '../../errors.js';
 import { PoolClosedError } from '../../util/resource-pool.js';
+import { adviseOnConstruct, adviseOnFunction, functionEquivalent, type AdviceTarget } from '../sql-equivalents.js';
 
 /** What the mapping needs to know about the environment. */
 export interface MssqlErrorContext {
@@ -108,10 +110,30 @@ function fromServerError(number: number, message: string, context: MssqlErrorCon
   return new QueryFailedError(`SQL Server: ${message}`, {
     hint: TRANSACTION_REFUSALS.has(number)
       ? 'sqlgate runs each statement in its own transaction: leave out BEGIN/COMMIT/ROLLBACK TRANSACTION and statements that cannot run in a transaction.'
-      : (QUERY_HINTS[number] ?? 'Check the statement against describe_table; send one statement per call.'),
+      : (otherDialectAdvice(number, message) ?? QUERY_HINTS[number] ?? 'Check the statement against describe_table; send one statement per call.'),
     detail,
     cause,
   });
+}
+
+const SQL_SERVER: AdviceTarget = { name: 'mssql', displayName: 'SQL Server' };
+
+/**
+ * What T-SQL writes instead, when SQL Server rejects another dialect's function (one the environment allowed, or
+ * one this version lacks, such as DATETRUNC before 2022), a function called another dialect's way, or `::` and
+ * `LIMIT`, which the gate's parser accepts but SQL Server does not.
+ */
+function otherDialectAdvice(number: number, message: string): string | undefined {
+  // 195: "'now' is not a recognized built-in function name."; 174: "The datediff function requires 3 argument(s)."
+  const missing = number === 195 ? /^'([\w$]+)' is not a recognized built-in function name/.exec(message)?.[1] : undefined;
+  if (missing !== undefined) return adviseOnFunction(SQL_SERVER, missing);
+  const miscounted = number === 174 ? /^The ([\w$]+) function requires/.exec(message)?.[1] : undefined;
+  const equivalent = miscounted === undefined ? undefined : functionEquivalent('mssql', miscounted);
+  if (equivalent !== undefined) return `${miscounted!.toUpperCase()}(): ${equivalent}.`;
+  if (number !== 102) return undefined;
+  if (message.startsWith("Incorrect syntax near '::'")) return adviseOnConstruct(SQL_SERVER, 'cast-operator');
+  if (/^Incorrect syntax near 'LIMIT'/i.test(message)) return adviseOnConstruct(SQL_SERVER, 'limit');
+  return undefined;
 }
 
 function permissionDenied(message: string, context: MssqlErrorContext, detail: string, cause: unknown): SqlgateError {
@@ -133,14 +155,14 @@ function unavailableByNumber(number: number, detail: string, cause: unknown): Un
     case 18456:
     case 18452:
       // Never the login name: SQL Server's message names it.
-      return new UnavailableError('SQL Server refused the login of this environment: authentication failed.', askOperator);
+      return new LoginRefusedError('authentication', 'SQL Server refused the login of this environment: authentication failed.', askOperator);
     case 18470:
     case 18486:
     case 18487:
     case 18488:
-      return new UnavailableError('SQL Server refused the login of this environment: the login is disabled, locked or its password expired.', askOperator);
+      return new LoginRefusedError('authentication', 'SQL Server refused the login of this environment: the login is disabled, locked or its password expired.', askOperator);
     case 4060:
-      return new UnavailableError('SQL Server cannot open the database of this environment (it does not exist, or the login has no access to it).', askOperator);
+      return new LoginRefusedError('database', 'SQL Server cannot open the database of this environment (it does not exist, or the login has no access to it).', askOperator);
     default:
       return new UnavailableError('The SQL Server database of this environment is not available right now (offline, recovering or not readable on this replica).', {
         detail,
@@ -172,8 +194,12 @@ function fromDriverFailure(err: unknown): SqlgateError {
         : new TimeoutError('The statement ran longer than the statement timeout and was cancelled in the database.', { detail, cause: err });
     case 'ELOGIN':
       return /^Login failed/i.test(message)
-        ? unavailable('SQL Server refused the login of this environment: authentication failed.', 'Ask the operator to check the login and password of this environment.')
-        : unavailable('SQL Server refused the login of this environment.', 'Ask the operator to check the login, password and database of this environment.');
+        ? new LoginRefusedError('authentication', 'SQL Server refused the login of this environment: authentication failed.', {
+            hint: 'Ask the operator to check the login and password of this environment.', detail, cause: err,
+          })
+        : new LoginRefusedError('authentication', 'SQL Server refused the login of this environment.', {
+            hint: 'Ask the operator to check the login, password and database of this environment.', detail, cause: err,
+          });
     case 'EINSTLOOKUP':
       return unavailable('The SQL Server named instance of this environment cannot be found.', 'Ask the operator to check instanceName and that SQL Server Browser (UDP 1434) is reachable, or to use the port instead.');
     case 'EENCRYPT':

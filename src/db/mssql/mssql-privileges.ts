@@ -11,7 +11,7 @@
 import { InternalError } from '../../errors.js';
 import { catalogQuery, toNumberOrNull } from '../catalog-query.js';
 import type { Dialect, PrivilegeReport } from '../dialect.js';
-import { privilegeReport, someNames, type FoundPrivilege } from '../privilege-report.js';
+import { privilegeReport, someNames, whatItChanges, type FoundPrivilege, type WriteScope } from '../privilege-report.js';
 
 const SETUP = 'docs/dialects/mssql.md#least-privilege-login';
 
@@ -46,6 +46,22 @@ export async function mssqlPrivileges(dialect: Dialect): Promise<PrivilegeReport
   return mssqlPrivilegeReport(row);
 }
 
+/** Database roles that write, and what each lets its members change. */
+const WRITER_ROLES: Record<string, string> = {
+  db_owner: 'change the data and schema of every table',
+  db_datawriter: 'change the data of every table',
+  db_ddladmin: 'create, alter and drop any table (the schema)',
+};
+
+/** Database permissions that write, and what each lets the login change. */
+const DATABASE_WRITES: Record<string, WriteScope> = {
+  control: { data: true, schema: true },
+  alter: { data: false, schema: true },
+  insert: { data: true, schema: false },
+  update: { data: true, schema: false },
+  delete: { data: true, schema: false },
+};
+
 /** The report for one row of MSSQL_PRIVILEGES_SQL. */
 export function mssqlPrivilegeReport(row: Record<string, unknown>): PrivilegeReport {
   const isSet = (key: string) => toNumberOrNull(row[key]) === 1 || row[key] === true;
@@ -59,7 +75,9 @@ export function mssqlPrivilegeReport(row: Record<string, unknown>): PrivilegeRep
     const what = isSet('is_sysadmin') ? 'is a member of sysadmin' : 'has CONTROL SERVER';
     return privilegeReport(login, [{
       severity: 'danger',
-      message: `${who} ${what}: it can write every database and read server files (OPENROWSET(BULK …), xp_cmdshell); serve this environment with a login that is only in db_datareader (${SETUP}).`,
+      message: `${who} ${what}: it can write every database and read server files (OPENROWSET(BULK …), xp_cmdshell)`,
+      fix: `serve this environment with a login that is only in db_datareader (${SETUP})`,
+      fixWhenWritable: `serve this environment with a login that is only in db_datareader and db_datawriter of its database (${SETUP})`,
       canWrite: true,
       canReachServerFiles: true,
     }], allClear);
@@ -68,24 +86,27 @@ export function mssqlPrivilegeReport(row: Record<string, unknown>): PrivilegeRep
   if (isSet('has_bulk_operations') || isSet('is_bulkadmin')) {
     found.push({
       severity: 'danger',
-      message: `${who} has ADMINISTER BULK OPERATIONS (bulkadmin): it can read files on the server with OPENROWSET(BULK …); remove it from bulkadmin and revoke the permission (${SETUP}).`,
+      message: `${who} has ADMINISTER BULK OPERATIONS (bulkadmin): it can read files on the server with OPENROWSET(BULK …)`,
+      fix: `remove it from bulkadmin and revoke the permission (${SETUP})`,
       canReachServerFiles: true,
     });
   }
-  const roles = ['db_owner', 'db_datawriter', 'db_ddladmin'].filter((role) => isSet(`is_${role}`));
+  const roles = Object.keys(WRITER_ROLES).filter((role) => isSet(`is_${role}`));
   for (const role of roles) {
-    const does = role === 'db_ddladmin' ? 'create, alter and drop any table' : 'write every table';
     found.push({
       severity: 'danger',
-      message: `${who} is a member of ${role} in ${database}: it can ${does}; ALTER ROLE ${role} DROP MEMBER ${userName ?? loginName} (${SETUP}).`,
+      message: `${who} is a member of ${role} in ${database}: it can ${WRITER_ROLES[role]}`,
+      fix: `ALTER ROLE ${role} DROP MEMBER ${userName ?? loginName} (${SETUP})`,
       canWrite: true,
     });
   }
-  const databaseWrites = ['control', 'alter', 'insert', 'update', 'delete'].filter((p) => isSet(`db_${p}`)).map((p) => p.toUpperCase());
+  const databaseWrites = Object.keys(DATABASE_WRITES).filter((p) => isSet(`db_${p}`));
   if (roles.length === 0 && databaseWrites.length > 0) {
+    const what = whatItChanges(databaseWrites.map((p) => DATABASE_WRITES[p]!));
     found.push({
       severity: 'danger',
-      message: `${who} holds ${databaseWrites.join(', ')} on database ${database}: it can change data or schema; revoke them, or DENY INSERT, UPDATE, DELETE, ALTER TO ${userName ?? loginName} (${SETUP}).`,
+      message: `${who} holds ${databaseWrites.map((p) => p.toUpperCase()).join(', ')} on database ${database}: it can change ${what}`,
+      fix: `revoke them, or DENY INSERT, UPDATE, DELETE, ALTER TO ${userName ?? loginName} (${SETUP})`,
       canWrite: true,
     });
   }
@@ -95,7 +116,8 @@ export function mssqlPrivilegeReport(row: Record<string, unknown>): PrivilegeRep
     const examples = [row.writable_1, row.writable_2, row.writable_3].filter((name) => typeof name === 'string');
     found.push({
       severity: 'danger',
-      message: `${who} may INSERT, UPDATE or DELETE ${writable} table${writable === 1 ? '' : 's'} or view${writable === 1 ? '' : 's'} (${someNames(examples, writable)}): revoke those permissions and grant SELECT only (${SETUP}).`,
+      message: `${who} may INSERT, UPDATE or DELETE ${writable} table${writable === 1 ? '' : 's'} or view${writable === 1 ? '' : 's'} (${someNames(examples, writable)}): it can change their data`,
+      fix: `revoke those permissions and grant SELECT only (${SETUP})`,
       canWrite: true,
     });
   }

@@ -81,6 +81,10 @@ export class MysqlDialect implements Dialect {
     return this.catalog;
   }
 
+  placeholder(_position: number): string {
+    return '?';
+  }
+
   quoteIdentifier(name: string): string {
     return `\`${name.replaceAll('`', '``')}\``;
   }

@@ -6,6 +6,7 @@
 import {
   BusyError,
   InternalError,
+  LoginRefusedError,
   QueryFailedError,
   ReadOnlyError,
   SqlgateError,
@@ -13,6 +14,7 @@ import {
   UnavailableError,
 } from '../../errors.js';
 import { PoolClosedError } from '../../util/resource-pool.js';
+import { adviseOnConstruct, adviseOnFunction, functionEquivalent } from '../sql-equivalents.js';
 import { MysqlConnectError } from './mysql-connection.js';
 
 /** Server error numbers we treat specially (see the MySQL and MariaDB error references). */
@@ -93,7 +95,23 @@ export function mysqlToError(err: unknown, serverName: string): SqlgateError {
     case ER.SERVER_SHUTDOWN:
       return new UnavailableError(`The ${serverName} server is shutting down.`, withDetail);
   }
-  return new QueryFailedError(fromServer, { hint: queryHint(errno, serverName), ...withDetail });
+  return new QueryFailedError(fromServer, { hint: otherDialectAdvice(errno, serverMessage!, serverName) ?? queryHint(errno, serverName), ...withDetail });
+}
+
+/**
+ * What the server writes instead, when it rejects another dialect's function (one the environment allowed, or a
+ * MariaDB-only one on MySQL), a function called the other dialect's way (`ISNULL(a, b)`), or the `::` cast, which
+ * the gate's parser accepts but the server does not.
+ */
+function otherDialectAdvice(errno: number, message: string, serverName: string): string | undefined {
+  const target = { name: 'mysql', displayName: serverName } as const;
+  // 1305: "FUNCTION shop.nvl does not exist"; 1582: "Incorrect parameter count in the call to native function 'isnull'".
+  const missing = errno === 1305 ? /^FUNCTION (?:\S+\.)?([\w$]+) does not exist/.exec(message)?.[1] : undefined;
+  if (missing !== undefined) return adviseOnFunction(target, missing);
+  const miscounted = errno === 1582 ? /native function '([\w$]+)'/.exec(message)?.[1] : undefined;
+  const equivalent = miscounted === undefined ? undefined : functionEquivalent('mysql', miscounted);
+  if (equivalent !== undefined) return `${miscounted!.toUpperCase()}(): ${equivalent}.`;
+  return errno === 1064 && /near '::/.test(message) ? adviseOnConstruct(target, 'cast-operator') : undefined;
 }
 
 /** A new connection failed: the login, the database or the network. Server messages here name user and host. */
@@ -106,13 +124,13 @@ function connectError(cause: unknown, serverName: string): SqlgateError {
       return connectionError(cause, typeof e.code === 'string' ? e.code : '', String(e.message), serverName, true);
     case ER.ACCESS_DENIED:
     case ER.ACCESS_DENIED_NO_PASSWORD:
-      return new UnavailableError(`The ${serverName} server refused the login: authentication failed.`, {
+      return new LoginRefusedError('authentication', `The ${serverName} server refused the login: authentication failed.`, {
         hint: 'Ask the operator to check the user and password configured for this environment.',
         ...options,
       });
     case ER.BAD_DB:
     case ER.DBACCESS_DENIED:
-      return new UnavailableError(`The ${serverName} database named in the configuration does not exist or may not be used by this login.`, {
+      return new LoginRefusedError('database', `The ${serverName} database named in the configuration does not exist or may not be used by this login.`, {
         hint: 'Ask the operator to check the database name in the URL and the grants of the login.',
         ...options,
       });

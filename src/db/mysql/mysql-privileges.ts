@@ -11,17 +11,24 @@
 import type { ConnectionOptions } from 'mysql2';
 import { SqlgateError } from '../../errors.js';
 import type { Dialect, PrivilegeReport, Session } from '../dialect.js';
-import { privilegeReport, type FoundPrivilege } from '../privilege-report.js';
+import { privilegeReport, whatItChanges, type FoundPrivilege, type WriteScope } from '../privilege-report.js';
 import { MysqlConnection } from './mysql-connection.js';
 import { parseMysqlGrant, type MysqlGrant } from './mysql-grants.js';
 
 const SETUP = 'docs/dialects/mysql.md#least-privilege-login';
 const TIMEOUT_MS = 30_000;
 
-/** Privileges that change data or schema at the level they are granted. */
-const WRITE_PRIVILEGES = new Set([
-  'INSERT', 'UPDATE', 'DELETE', 'DROP', 'CREATE', 'ALTER', 'INDEX', 'CREATE VIEW', 'TRIGGER', 'CREATE ROUTINE',
-  'ALTER ROUTINE', 'EVENT', 'DELETE HISTORY', 'CREATE TABLESPACE',
+const DATA: WriteScope = { data: true, schema: false };
+const SCHEMA: WriteScope = { data: false, schema: true };
+
+/**
+ * Privileges that change data or schema at the level they are granted, and which of the two. DROP is both: it drops
+ * tables with their rows, and TRUNCATE TABLE needs it.
+ */
+const WRITE_PRIVILEGES: ReadonlyMap<string, WriteScope> = new Map<string, WriteScope>([
+  ['INSERT', DATA], ['UPDATE', DATA], ['DELETE', DATA], ['DELETE HISTORY', DATA], ['DROP', { data: true, schema: true }],
+  ['CREATE', SCHEMA], ['ALTER', SCHEMA], ['INDEX', SCHEMA], ['CREATE VIEW', SCHEMA], ['TRIGGER', SCHEMA],
+  ['CREATE ROUTINE', SCHEMA], ['ALTER ROUTINE', SCHEMA], ['EVENT', SCHEMA], ['CREATE TABLESPACE', SCHEMA],
 ]);
 
 /** Privileges a reader may hold: none of them writes, reaches files or administers the server. */
@@ -130,38 +137,49 @@ export function mysqlPrivilegeReport(login: string, lines: readonly string[]): P
   const user = `user ${login}`;
   const grants = [...new Set(lines)].map(parseMysqlGrant).filter((g): g is MysqlGrant & { kind: 'privileges' } => g?.kind === 'privileges');
   const found: FoundPrivilege[] = [];
-  const warnings = new Map<string, string>();
+  const warnings = new Map<string, FoundPrivilege>();
   for (const grant of grants) {
     const who = grant.grantee === login ? user : `${user} (through role ${grant.grantee})`;
     const revokeFrom = grant.grantee === login ? login : grant.grantee;
     const has = (name: string) => grant.privileges.includes(name);
     if (has('ALL PRIVILEGES') || has('ALL')) {
       found.push(grant.scope === 'global'
-        ? { severity: 'danger', message: `${who} has ALL PRIVILEGES on *.*: it can write every table and read and write server files (FILE); grant SELECT on one database only (${SETUP}).`, canWrite: true, canReachServerFiles: true }
-        : { severity: 'danger', message: `${who} has ALL PRIVILEGES on ${grant.object}: it can change its data and schema; grant SELECT only (${SETUP}).`, canWrite: true });
+        ? {
+            severity: 'danger',
+            message: `${who} has ALL PRIVILEGES on *.*: it can write every table and read and write server files (FILE)`,
+            fix: `grant SELECT on one database only (${SETUP})`,
+            fixWhenWritable: `grant only the privileges it needs, on its own database (${SETUP})`,
+            canWrite: true,
+            canReachServerFiles: true,
+          }
+        : { severity: 'danger', message: `${who} has ALL PRIVILEGES on ${grant.object}: it can change its data and schema`, fix: `grant SELECT only (${SETUP})`, canWrite: true });
       continue;
     }
+    const revoke = (privilege: string) => `REVOKE ${privilege} ON *.* FROM ${revokeFrom} (${SETUP})`;
     if (has('FILE')) {
-      found.push({ severity: 'danger', message: `${who} has FILE: it can read server files with LOAD_FILE() and write them with SELECT … INTO OUTFILE; REVOKE FILE ON *.* FROM ${revokeFrom} (${SETUP}).`, canReachServerFiles: true });
+      found.push({ severity: 'danger', message: `${who} has FILE: it can read server files with LOAD_FILE() and write them with SELECT … INTO OUTFILE`, fix: revoke('FILE'), canReachServerFiles: true });
     }
     if (has('SUPER')) {
-      found.push({ severity: 'danger', message: `${who} has SUPER: it can bypass the server's read_only and point the server's log files anywhere (writing server files); REVOKE SUPER ON *.* FROM ${revokeFrom} (${SETUP}).`, canReachServerFiles: true });
+      found.push({ severity: 'danger', message: `${who} has SUPER: it can bypass the server's read_only and point the server's log files anywhere (writing server files)`, fix: revoke('SUPER'), canReachServerFiles: true });
     }
     if (has('CREATE USER')) {
-      found.push({ severity: 'danger', message: `${who} has CREATE USER: it can change other accounts' passwords and so act as any of them; REVOKE CREATE USER ON *.* FROM ${revokeFrom} (${SETUP}).`, canWrite: true, canReachServerFiles: true });
+      found.push({ severity: 'danger', message: `${who} has CREATE USER: it can change other accounts' passwords and so act as any of them`, fix: revoke('CREATE USER'), canWrite: true, canReachServerFiles: true });
     }
     const writes = grant.privileges.filter((p) => WRITE_PRIVILEGES.has(p));
     if (writes.length > 0) {
       const where = grant.scope === 'global' ? 'every database (*.*)' : grant.object;
-      found.push({ severity: 'danger', message: `${who} may ${writes.join(', ')} on ${where}: it can change data or schema; revoke them and grant SELECT only (${SETUP}).`, canWrite: true });
+      const what = whatItChanges(writes.map((p) => WRITE_PRIVILEGES.get(p)!));
+      found.push({ severity: 'danger', message: `${who} may ${writes.join(', ')} on ${where}: it can change ${what}`, fix: `revoke them and grant SELECT only (${SETUP})`, canWrite: true });
     }
-    if (grant.isGrantable) warnings.set('GRANT OPTION', `${who} has GRANT OPTION: it can pass its privileges on to other accounts; grant without WITH GRANT OPTION (${SETUP}).`);
+    if (grant.isGrantable) {
+      warnings.set('GRANT OPTION', { severity: 'warning', message: `${who} has GRANT OPTION: it can pass its privileges on to other accounts`, fix: `grant without WITH GRANT OPTION (${SETUP})` });
+    }
     const others = grant.privileges.filter((p) => !HARMLESS_PRIVILEGES.has(p) && !WRITE_PRIVILEGES.has(p) && !['FILE', 'SUPER', 'CREATE USER', 'GRANT OPTION'].includes(p));
     for (const privilege of others) {
       const what = NAMED_WARNINGS[privilege] ?? `${privilege}: an administrative privilege sqlgate does not need`;
-      warnings.set(privilege, `${who} has ${what}; REVOKE ${privilege} ON ${grant.object} FROM ${revokeFrom} (${SETUP}).`);
+      warnings.set(privilege, { severity: 'warning', message: `${who} has ${what}`, fix: `REVOKE ${privilege} ON ${grant.object} FROM ${revokeFrom} (${SETUP})` });
     }
   }
-  for (const message of warnings.values()) found.push({ severity: 'warning', message });
+  found.push(...warnings.values());
   return privilegeReport(login, found, `${user} cannot write or reach server files: its grants are read-only (SELECT and the like).`);
 }

@@ -88,6 +88,10 @@ export class PostgresDialect implements Dialect {
     return this.catalog;
   }
 
+  placeholder(position: number): string {
+    return `$${position}`;
+  }
+
   quoteIdentifier(name: string): string {
     return `"${name.replaceAll('"', '""')}"`;
   }

@@ -10,6 +10,7 @@ import {
   BusyError,
   CancelledError,
   InternalError,
+  LoginRefusedError,
   QueryFailedError,
   ReadOnlyError,
   SqlgateError,
@@ -17,6 +18,7 @@ import {
   UnavailableError,
 } from '../../errors.js';
 import { PoolClosedError } from '../../util/resource-pool.js';
+import { adviseOnFunction } from '../sql-equivalents.js';
 
 const CHECK_NAMES = 'Check table and column names with list_tables and describe_table.';
 
@@ -77,13 +79,21 @@ function fromSqlState(err: pg.DatabaseError): SqlgateError {
     });
   }
   if (cls === '28') {
-    return new UnavailableError('PostgreSQL refused the login of this environment.', {
+    // 28P01 wrong password, 28000 unknown role or no pg_hba.conf entry: the server is up, the login is wrong.
+    return new LoginRefusedError('authentication', 'PostgreSQL refused the login of this environment: authentication failed.', {
       hint: 'Ask the operator to check the user name, password and pg_hba.conf entry for this environment.',
       detail,
     });
   }
   if (code === '3D000') {
-    return new UnavailableError('The database named in this environment\'s URL does not exist.', { hint: 'Ask the operator to check the URL.', detail });
+    return new LoginRefusedError('database', 'The database named in this environment\'s URL does not exist.', { hint: 'Ask the operator to check the URL.', detail });
+  }
+  if (code === '42501' && /CONNECT privilege/.test(err.detail ?? '')) {
+    // Raised while connecting ("User does not have CONNECT privilege"), not by a statement such as CREATE SCHEMA.
+    return new LoginRefusedError('database', 'The login of this environment may not connect to the database named in its URL (no CONNECT privilege).', {
+      hint: 'Ask the operator to GRANT CONNECT ON DATABASE … to the login of this environment.',
+      detail,
+    });
   }
   if (cls === '08' || cls === '57') {
     return new UnavailableError('The PostgreSQL server closed or refused the connection.', {
@@ -105,9 +115,18 @@ function fromSqlState(err: pg.DatabaseError): SqlgateError {
   return new QueryFailedError(`PostgreSQL: ${err.message}`, {
     hint: isMultiStatement
       ? 'Send one statement per call: several statements in one string are refused.'
-      : (err.hint ?? HINTS[code] ?? HINTS[cls] ?? CHECK_NAMES),
+      : (otherDialectAdvice(code, err.message) ?? err.hint ?? HINTS[code] ?? HINTS[cls] ?? CHECK_NAMES),
     detail,
   });
+}
+
+/**
+ * 42883 for another dialect's function that the environment allowed, or one this server is too old for
+ * (`function date_format(timestamp without time zone, unknown) does not exist`): what PostgreSQL writes instead.
+ */
+function otherDialectAdvice(code: string, message: string): string | undefined {
+  const name = code === '42883' ? /^function (?:[\w$]+\.)?([\w$]+)\(/.exec(message)?.[1] : undefined;
+  return name === undefined ? undefined : adviseOnFunction({ name: 'postgres', displayName: 'PostgreSQL' }, name);
 }
 
 /** Errors from the socket, TLS or the driver: none of their messages may be shown. */
@@ -142,8 +161,11 @@ function fromDriverFailure(err: unknown): SqlgateError {
     return unavailable('The PostgreSQL server did not accept the connection within the connect timeout.', askOperator);
   }
   if (/^SASL|password/i.test(message)) {
-    return unavailable('PostgreSQL asked for a password that this environment does not provide correctly.',
-      'Ask the operator to check the password (or password_file) of this environment.');
+    return new LoginRefusedError('authentication', 'PostgreSQL asked for a password that this environment does not provide correctly.', {
+      hint: 'Ask the operator to check the password (or password_file) of this environment.',
+      detail: code ? `${code}: ${message}` : message,
+      cause: err,
+    });
   }
   if (/Connection terminated|not queryable|Client was closed|read ECONNRESET/i.test(message)) {
     return unavailable('The connection to PostgreSQL was lost.', 'Retry; if this persists, ask the operator to check the server.');

@@ -64,7 +64,9 @@ export function postgresPrivilegeReport(row: Record<string, unknown>): Privilege
   if (row.is_superuser === true) {
     return privilegeReport(login, [{
       severity: 'danger',
-      message: `${role} is a superuser: it can write any table and read and write server files; serve this environment with a role that has SELECT only (${SETUP}).`,
+      message: `${role} is a superuser: it can write any table and read and write server files`,
+      fix: `serve this environment with a role that has SELECT only (${SETUP})`,
+      fixWhenWritable: `serve this environment with a role that is not a superuser and holds only the write privileges it needs (${SETUP})`,
       canWrite: true,
       canReachServerFiles: true,
     }], allClear);
@@ -74,7 +76,8 @@ export function postgresPrivilegeReport(row: Record<string, unknown>): Privilege
     const power = SERVER_ROLES[name]!;
     found.push({
       severity: 'danger',
-      message: `${role} is a member of ${name}: it can ${power.does}; revoke it (REVOKE ${name} FROM ${login}) (${SETUP}).`,
+      message: `${role} is a member of ${name}: it can ${power.does}`,
+      fix: `revoke it (REVOKE ${name} FROM ${login}) (${SETUP})`,
       canWrite: power.canWrite,
       canReachServerFiles: power.canReachServerFiles,
     });
@@ -83,7 +86,8 @@ export function postgresPrivilegeReport(row: Record<string, unknown>): Privilege
   if (writable > 0) {
     found.push({
       severity: 'danger',
-      message: `${role} may INSERT, UPDATE, DELETE or TRUNCATE ${plural(writable, 'table')} (${someNames(texts(row.writable_examples), writable)}): revoke those privileges and grant SELECT only (${SETUP}).`,
+      message: `${role} may INSERT, UPDATE, DELETE or TRUNCATE ${plural(writable, 'table')} (${someNames(texts(row.writable_examples), writable)}): it can change their data`,
+      fix: `revoke those privileges and grant SELECT only (${SETUP})`,
       canWrite: true,
     });
   }
@@ -91,7 +95,8 @@ export function postgresPrivilegeReport(row: Record<string, unknown>): Privilege
   if (owned > 0) {
     found.push({
       severity: 'danger',
-      message: `${role} owns ${plural(owned, 'table')} (${someNames(texts(row.owned_examples), owned)}) itself or through a role: an owner can always write them and grant itself any privilege on them; let the role that runs your migrations own them (${SETUP}).`,
+      message: `${role} owns ${plural(owned, 'table')} (${someNames(texts(row.owned_examples), owned)}) itself or through a role: an owner can always change their data and schema and grant itself any privilege on them`,
+      fix: `let the role that runs your migrations own them (${SETUP})`,
       canWrite: true,
     });
   }
@@ -99,14 +104,17 @@ export function postgresPrivilegeReport(row: Record<string, unknown>): Privilege
   if (schemas.length > 0) {
     found.push({
       severity: 'danger',
-      message: `${role} may create objects in schema ${someNames(schemas)}: REVOKE CREATE ON SCHEMA … FROM ${login} and FROM PUBLIC (${SETUP}).`,
+      message: `${role} may create objects in schema ${someNames(schemas)}: it can change the schema`,
+      fix: `REVOKE CREATE ON SCHEMA … FROM ${login} and FROM PUBLIC (${SETUP})`,
       canWrite: true,
     });
   }
   if (row.can_create_schemas === true) {
+    const database = String(row.database);
     found.push({
       severity: 'danger',
-      message: `${role} may create schemas in database ${String(row.database)}: REVOKE CREATE ON DATABASE ${String(row.database)} FROM ${login} (and FROM PUBLIC) (${SETUP}).`,
+      message: `${role} may create schemas in database ${database}: it can change the schema`,
+      fix: `REVOKE CREATE ON DATABASE ${database} FROM ${login} (and FROM PUBLIC) (${SETUP})`,
       canWrite: true,
     });
   }
@@ -117,6 +125,7 @@ export function postgresPrivilegeReport(row: Record<string, unknown>): Privilege
 /** CREATEROLE, CREATEDB, REPLICATION and BYPASSRLS: powers beyond the tables, none of which sqlgate needs. */
 function roleAttributes(row: Record<string, unknown>, role: string, login: string): FoundPrivilege[] {
   const found: FoundPrivilege[] = [];
+  const revoke = (attribute: string) => `ALTER ROLE ${login} NO${attribute} (${SETUP})`;
   if (row.can_create_roles === true) {
     // Before PostgreSQL 16, CREATEROLE could grant membership in any role but superuser, pg_write_all_data and
     // pg_read_server_files included: it is as good as having them.
@@ -124,20 +133,21 @@ function roleAttributes(row: Record<string, unknown>, role: string, login: strin
     found.push(isEscalation
       ? {
           severity: 'danger',
-          message: `${role} has CREATEROLE: before PostgreSQL 16 that lets it grant itself pg_write_all_data or pg_read_server_files; ALTER ROLE ${login} NOCREATEROLE (${SETUP}).`,
+          message: `${role} has CREATEROLE: before PostgreSQL 16 that lets it grant itself pg_write_all_data or pg_read_server_files`,
+          fix: revoke('CREATEROLE'),
           canWrite: true,
           canReachServerFiles: true,
         }
-      : { severity: 'warning', message: `${role} has CREATEROLE: it can create and manage other roles; ALTER ROLE ${login} NOCREATEROLE (${SETUP}).` });
+      : { severity: 'warning', message: `${role} has CREATEROLE: it can create and manage other roles`, fix: revoke('CREATEROLE') });
   }
   if (row.can_create_databases === true) {
-    found.push({ severity: 'warning', message: `${role} has CREATEDB: it can create databases on the server; ALTER ROLE ${login} NOCREATEDB (${SETUP}).` });
+    found.push({ severity: 'warning', message: `${role} has CREATEDB: it can create databases on the server`, fix: revoke('CREATEDB') });
   }
   if (row.can_replicate === true) {
-    found.push({ severity: 'warning', message: `${role} has REPLICATION: it can stream a copy of the whole cluster, past every table privilege; ALTER ROLE ${login} NOREPLICATION (${SETUP}).` });
+    found.push({ severity: 'warning', message: `${role} has REPLICATION: it can stream a copy of the whole cluster, past every table privilege`, fix: revoke('REPLICATION') });
   }
   if (row.bypasses_rls === true) {
-    found.push({ severity: 'warning', message: `${role} has BYPASSRLS: it reads rows that row-level security would hide; ALTER ROLE ${login} NOBYPASSRLS (${SETUP}).` });
+    found.push({ severity: 'warning', message: `${role} has BYPASSRLS: it reads rows that row-level security would hide`, fix: revoke('BYPASSRLS') });
   }
   return found;
 }

@@ -65,6 +65,10 @@ export class SqliteDialect implements Dialect {
     return this.catalog;
   }
 
+  placeholder(_position: number): string {
+    return '?';
+  }
+
   quoteIdentifier(name: string): string {
     return `"${name.replaceAll('"', '""')}"`;
   }

@@ -6,7 +6,10 @@ import {
   SqlgateError,
   UnavailableError,
 } from '../../errors.js';
+import { adviseOnConstruct, adviseOnFunction, type AdviceTarget } from '../sql-equivalents.js';
 import { SqliteWorkerGoneError } from './sqlite-connection.js';
+
+const SQLITE: AdviceTarget = { name: 'sqlite', displayName: 'SQLite' };
 
 export function sqliteToError(err: unknown): SqlgateError {
   if (err instanceof SqlgateError) return err;
@@ -40,8 +43,19 @@ export function sqliteToError(err: unknown): SqlgateError {
       });
     default:
       return new QueryFailedError(`SQLite: ${message}`, {
-        hint: 'Check table and column names with list_tables and describe_table.',
+        hint: otherDialectAdvice(message) ?? 'Check table and column names with list_tables and describe_table.',
         detail: typeof code === 'string' ? code : undefined,
       });
   }
+}
+
+/**
+ * What to write instead, when SQLite rejects another dialect's function (one the environment allowed, or one this
+ * SQLite is too old for) or the `::` cast, which the gate's parser accepts but SQLite does not.
+ */
+function otherDialectAdvice(message: string): string | undefined {
+  const missingFunction = /^no such function: ([\w$]+)/.exec(message)?.[1];
+  if (missingFunction !== undefined) return adviseOnFunction(SQLITE, missingFunction);
+  if (message === 'unrecognized token: ":"') return adviseOnConstruct(SQLITE, 'cast-operator');
+  return undefined;
 }

@@ -50,14 +50,16 @@ export function sqlitePrivileges(file: string, user?: FileUser): PrivilegeReport
   if (isWritable(file, fileStat)) {
     found.push({
       severity: 'warning',
-      message: `The database file ${file} is writable by ${login}: sqlgate opens it read-only, but the file's permission is what really keeps it unchanged; ${fix('file')}.`,
+      message: `The database file ${file} is writable by ${login}`,
+      fix: `sqlgate opens it read-only, but the file's permission is what really keeps it unchanged: ${fix('file')}`,
       canWrite: true,
     });
   }
   if (isWritable(directory, directoryStat)) {
     found.push({
       severity: 'warning',
-      message: `The directory ${directory} is writable by ${login}, so the database file in it can be replaced or deleted; ${fix('directory')}.`,
+      message: `The directory ${directory} is writable by ${login}, so the database file in it can be replaced or deleted`,
+      fix: fix('directory'),
       canWrite: true,
     });
   }

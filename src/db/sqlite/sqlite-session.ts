@@ -6,6 +6,7 @@
 import { timeoutError } from '../run-query.js';
 import type { Cursor, ResultColumn, RowBatch, Session, SessionOptions } from '../dialect.js';
 import type { SqliteConnection } from './sqlite-connection.js';
+import { SqliteResultTypes } from './sqlite-types.js';
 
 export class SqliteSession implements Session {
   private readonly deadline: number;
@@ -25,31 +26,36 @@ export class SqliteSession implements Session {
   }
 
   execute(sql: string, params: readonly unknown[]): Cursor {
-    let columns: readonly ResultColumn[] | null = null;
+    // Expression columns are typed by the values they return, so each batch reports the columns as seen so far.
+    let types: SqliteResultTypes | null = null;
     let rowsAffected: number | null = null;
     let isDone = false;
     return {
       read: async (maxRows: number): Promise<RowBatch> => {
-        if (columns === null) {
+        if (types === null) {
           const transaction = this.isWritable && !this.options.readOnly;
           if (transaction) this.hasTransaction = true;
           this.hasOpenCursor = true;
           // The reply carries the first batch too: one round trip to the worker process instead of two.
           const started = await this.request({ op: 'execute', sql, params, queryOnly: this.options.readOnly, transaction, maxRows });
-          columns = started.columns as ResultColumn[];
+          types = new SqliteResultTypes(started.columns as ResultColumn[]);
           rowsAffected = (started.rowsAffected as number | null) ?? null;
           isDone = started.done === true;
           this.hasOpenCursor = !isDone;
-          return { columns, rows: (started.rows as unknown[][] | undefined) ?? [], done: isDone, rowsAffected };
+          const rows = (started.rows as unknown[][] | undefined) ?? [];
+          types.observe(rows);
+          return { columns: types.columns, rows, done: isDone, rowsAffected };
         }
-        if (isDone) return { columns, rows: [], done: true, rowsAffected };
+        if (isDone) return { columns: types.columns, rows: [], done: true, rowsAffected };
         const batch = await this.request({ op: 'read', maxRows });
         isDone = batch.done === true;
         this.hasOpenCursor = !isDone;
-        return { columns, rows: batch.rows as unknown[][], done: isDone, rowsAffected };
+        const rows = batch.rows as unknown[][];
+        types.observe(rows);
+        return { columns: types.columns, rows, done: isDone, rowsAffected };
       },
       close: async () => {
-        if (columns !== null && !isDone && !this.connection.gone) {
+        if (types !== null && !isDone && !this.connection.gone) {
           isDone = true;
           await this.request({ op: 'closeCursor' });
           this.hasOpenCursor = false;

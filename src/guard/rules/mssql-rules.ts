@@ -83,6 +83,7 @@ export async function createMssqlRules(): Promise<StatementRules> {
   const parser = new grammar.default.Parser();
   return createParserGate({
     name: 'SQL Server',
+    dialectName: 'mssql',
     lexer: LEXER,
     parse: (sql) => parser.astify(sql, { database: 'TransactSQL' }),
     functions: MSSQL_FUNCTIONS,

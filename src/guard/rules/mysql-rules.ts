@@ -91,6 +91,7 @@ export async function createMysqlRules(options: MysqlRulesOptions = {}): Promise
   };
   return createParserGate({
     name: database,
+    dialectName: 'mysql',
     lexer: LEXER,
     parse,
     functions: MYSQL_FUNCTIONS,

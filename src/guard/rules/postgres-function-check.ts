@@ -7,8 +7,9 @@
  * schema holding a function of the same name (the engine backstop and least privilege cover that case). Any other
  * schema (`public.lower(x)`) is a user-defined function, whatever its name, and runs only when allowed.
  */
+import { unknownFunctionError } from '../dialect-advice.js';
 import { postgresFunctions } from './postgres-functions.js';
-import { FUNCTIONS_HINT, NEVER_HINT, postgresRefusal } from './postgres-refusal.js';
+import { FUNCTIONS_HINT, NEVER_HINT, POSTGRES_ADVICE, postgresRefusal } from './postgres-refusal.js';
 
 /** Functions the operator allowed: lower-case names, bare (`f`: any schema) or schema-qualified (`s.f`). */
 export type AllowedFunctions = ReadonlySet<string>;
@@ -61,12 +62,14 @@ export function checkPostgresFunction(parts: readonly string[], allowed: Allowed
     );
   }
   const qualifiedEntry = schema === undefined ? [...allowed].find((entry) => entry.endsWith(`.${name}`)) : undefined;
-  throw postgresRefusal(
-    `Function ${shown} is not known to be free of side effects; ask the operator to allow it in allowed_functions.`,
-    qualifiedEntry === undefined
+  throw unknownFunctionError(POSTGRES_ADVICE, {
+    shown: parts.join('.'),
+    isBuiltinPath,
+    builtins: postgresFunctions.safe,
+    hint: qualifiedEntry === undefined
       ? ALLOWED_FUNCTIONS_HINT
       : `allowed_functions lists ${qualifiedEntry}: call it schema-qualified, as ${qualifiedEntry}(…).`,
-  );
+  });
 }
 
 /**

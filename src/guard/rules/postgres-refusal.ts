@@ -2,7 +2,11 @@
  * The refusals of the PostgreSQL gate, in one place so that messages and hints read the same everywhere. A message
  * says what was refused and why; the hint says what is allowed instead.
  */
+import type { AdviceTarget } from '../../db/sql-equivalents.js';
 import { ReadOnlyError } from '../../errors.js';
+
+/** Whose equivalents advise on another dialect's functions and syntax (db/sql-equivalents.ts). */
+export const POSTGRES_ADVICE: AdviceTarget = { name: 'postgres', displayName: 'PostgreSQL' };
 
 /** What the gate accepts as a read, for hints. */
 export const READ_KINDS_HINT =

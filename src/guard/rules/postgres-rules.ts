@@ -10,11 +10,14 @@
  */
 import { hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { InvalidInputError } from '../../errors.js';
+import { adviseOnText } from '../dialect-advice.js';
 import type { GateOptions, StatementRules, StatementVerdict } from '../statement-gate.js';
 import type { AllowedFunctions } from './postgres-function-check.js';
-import { postgresRefusal, READ_KINDS_HINT } from './postgres-refusal.js';
+import { postgresFunctions } from './postgres-functions.js';
+import { POSTGRES_ADVICE, postgresRefusal, READ_KINDS_HINT } from './postgres-refusal.js';
 import { postgresStatementRule, statementRefusal, type StatementBody } from './postgres-statements.js';
 import { walkPostgresTree, type TreeEffects } from './postgres-tree-walk.js';
+import type { LexerRules } from './sql-parser-text.js';
 
 /** The verdict, plus why a statement is not a read (for the caller's refusal message). */
 export interface PostgresVerdict extends StatementVerdict {
@@ -23,6 +26,26 @@ export interface PostgresVerdict extends StatementVerdict {
 }
 
 const PARSE_HINT = 'Send one PostgreSQL statement per call; check the syntax near that position.';
+
+/**
+ * How PostgreSQL reads comments and literals, for finding another dialect's syntax in a statement its parser
+ * rejected (dialect-advice.ts). Only the advice uses these tokens: libpg-query alone decides what the text is.
+ */
+const ADVICE_LEXER: LexerRules = {
+  hashComments: false,
+  dashCommentNeedsSpace: false,
+  nestedComments: true,
+  backslashEscapes: false,
+  doubleQuote: 'identifier',
+  brackets: false,
+  backticks: false,
+  executableComments: false,
+  wordChars: '$',
+  refusedChars: '',
+  dollarQuotes: true,
+};
+
+const isPostgresBuiltin = (name: string): boolean => postgresFunctions.safe.has(name) || postgresFunctions.writes.has(name);
 
 function parseStatements(sql: string): unknown[] {
   if (sql.trim() === '') throw new InvalidInputError('The statement is empty.', { hint: READ_KINDS_HINT });
@@ -43,7 +66,8 @@ function parseStatements(sql: string): unknown[] {
     if (!hasSqlDetails(err)) throw err;
     // libpg-query reports a 0-based offset; PostgreSQL's own messages count characters from 1.
     const position = (err.sqlDetails?.cursorPosition ?? 0) + 1;
-    throw new InvalidInputError(`Could not parse the statement: ${err.message} (at character ${position}).`, {
+    const advice = adviseOnText(POSTGRES_ADVICE, sql, ADVICE_LEXER, isPostgresBuiltin);
+    throw new InvalidInputError([`Could not parse the PostgreSQL statement: ${err.message} (at character ${position}).`, ...advice].join(' '), {
       hint: PARSE_HINT,
       cause: err,
     });

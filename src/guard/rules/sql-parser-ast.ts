@@ -5,7 +5,9 @@
  * A dialect (rules/<dialect>-rules.ts) supplies lexer flags, its function catalogue, statements it recognises from
  * tokens (SHOW, PRAGMA …), narrow rewrites where node-sql-parser lacks syntax, and extra node checks.
  */
+import type { DialectName } from '../../db/dialect.js';
 import { InvalidInputError, ReadOnlyError } from '../../errors.js';
+import { adviseOnSyntax, adviseOnText, unknownFunctionError, type AdviceTarget } from '../dialect-advice.js';
 import type { GateOptions, StatementRules, StatementVerdict } from '../statement-gate.js';
 import { lexSql, mainStatementWord, parserText, Refusal, Unparseable, type Edits, type LexerRules, type Token } from './sql-parser-text.js';
 
@@ -21,18 +23,28 @@ export interface FunctionCatalogue {
   readonly refusedPrefixes: ReadonlyMap<string, string>;
 }
 
-/** Throws a Refusal unless `parts` (schema…, name) names a function this environment may call. */
-function checkFunction(parts: readonly string[], isTable: boolean, catalogue: FunctionCatalogue, allowed: ReadonlySet<string>): void {
+/**
+ * Throws a Refusal for a function refused in every mode, and the error of dialect-advice.ts for one that is neither
+ * a built-in nor allowed, unless `parts` (schema…, name) names a function this environment may call.
+ */
+function checkFunction(parts: readonly string[], isTable: boolean, dialect: ParserDialect, allowed: ReadonlySet<string>): void {
+  const catalogue = dialect.functions;
   const lower = parts.map((part) => part.toLowerCase());
   const name = lower.at(-1) ?? '';
   const reason = refusalReason(name, catalogue);
   if (reason) throw new Refusal(`${parts.join('.')}() is refused: ${reason}`);
   if (allowed.has(lower.join('.'))) return;
-  if (lower.length === 1 && (isTable ? catalogue.table : catalogue.scalar).has(name)) return;
-  throw new Refusal(
-    `the function ${parts.join('.')}() is not known to be free of side effects; ask the operator to allow it in allowed_functions`,
-    'Built-in aggregate, window, math, string, date/time, JSON, conditional and casting functions are allowed; user-defined ones only when the environment lists them in allowed_functions.',
-  );
+  const builtins = isTable ? catalogue.table : catalogue.scalar;
+  if (lower.length === 1 && builtins.has(name)) return;
+  throw unknownFunctionError(adviceTarget(dialect), { shown: parts.join('.'), isBuiltinPath: lower.length === 1, builtins });
+}
+
+function adviceTarget(dialect: ParserDialect): AdviceTarget {
+  return { name: dialect.dialectName, displayName: dialect.name };
+}
+
+function isBuiltinOf(catalogue: FunctionCatalogue): (name: string) => boolean {
+  return (name) => catalogue.scalar.has(name) || catalogue.table.has(name);
 }
 
 function refusalReason(name: string, catalogue: FunctionCatalogue): string | undefined {
@@ -73,8 +85,10 @@ function walkAst(root: unknown, visit: (node: AstNode) => void): void {
 
 /** One dialect on node-sql-parser. Hooks throw Refusal (→ ReadOnlyError) to refuse. */
 export interface ParserDialect {
-  /** "MySQL", "SQL Server", "SQLite": used in messages. */
+  /** "MySQL", "MariaDB", "SQL Server", "SQLite": used in messages. */
   readonly name: string;
+  /** Whose equivalents advise on another dialect's functions and syntax (db/sql-equivalents.ts); MariaDB: mysql. */
+  readonly dialectName: DialectName;
   readonly lexer: LexerRules;
   /** node-sql-parser's astify with the dialect's grammar; throws its SyntaxError. */
   readonly parse: (sql: string) => unknown;
@@ -118,7 +132,10 @@ export function createParserGate(dialect: ParserDialect): StatementRules {
       } catch (err) {
         if (err instanceof Refusal) throw new ReadOnlyError(err.message, { hint: err.hint ?? dialect.readHint });
         if (err instanceof Unparseable) {
-          throw new InvalidInputError(`could not parse the ${dialect.name} statement: ${err.message}`, { hint: `Only single ${dialect.name} statements are accepted.` });
+          const advice = adviseOnText(adviceTarget(dialect), sql, dialect.lexer, isBuiltinOf(dialect.functions));
+          throw new InvalidInputError([`could not parse the ${dialect.name} statement: ${err.message}.`, ...advice].join(' '), {
+            hint: `Only single ${dialect.name} statements are accepted.`,
+          });
         }
         throw err;
       }
@@ -144,7 +161,7 @@ function classify(dialect: ParserDialect, sql: string, allowed: ReadonlySet<stri
     diagnoseRefusedFunctions(tokens, dialect.functions);
     dialect.diagnose?.(tokens, (index) => parses(dialect, parserText(sql, tokens.slice(0, index), edits).text));
     if (['SELECT', '('].includes(mainStatementWord(tokens))) diagnoseNestedWrite(tokens);
-    throw parseFailure(err, sql, text.toOriginal);
+    throw parseFailure(err, sql, text.toOriginal, dialect, adviseOnSyntax(adviceTarget(dialect), tokens, isBuiltinOf(dialect.functions)));
   }
   const statements = Array.isArray(ast) ? ast : [ast];
   const statement: unknown = statements[0];
@@ -193,7 +210,11 @@ function diagnoseNestedWrite(tokens: readonly Token[]): void {
   if (write) throw new Refusal(`a data-modifying statement (${write.value}) inside a read is refused`);
 }
 
-function parseFailure(err: unknown, sql: string, toOriginal: (offset: number) => number): InvalidInputError {
+/**
+ * The parser's complaint with its position in the original text, naming the dialect. Where `advice` found another
+ * dialect's syntax, the advice replaces the parser's list of expected tokens (which only says what it wanted there).
+ */
+function parseFailure(err: unknown, sql: string, toOriginal: (offset: number) => number, dialect: ParserDialect, advice: readonly string[]): InvalidInputError {
   const message = err instanceof Error ? err.message : String(err);
   const offset = (err as { location?: { start?: { offset?: number } } }).location?.start?.offset;
   const before = typeof offset === 'number' ? sql.slice(0, toOriginal(offset)).split('\n') : undefined;
@@ -202,8 +223,9 @@ function parseFailure(err: unknown, sql: string, toOriginal: (offset: number) =>
   const match = /^Expected (.*) but (.*) found\.?$/s.exec(message);
   const expected = match?.[1]!.split(/, (?:or )?| or /) ?? [];
   const short = match ? `expected ${expected.slice(0, 6).join(', ')}${expected.length > 6 ? ' …' : ''} but ${match[2]} found` : message.slice(0, 300);
-  return new InvalidInputError(`could not parse the statement${where}: ${short}`, {
-    hint: 'Only single statements the gate can parse are accepted; check the syntax, or see the known parser gaps in the documentation.',
+  const reason = advice.length > 0 ? advice.join(' ') : short;
+  return new InvalidInputError(`could not parse the statement${where} (${dialect.name} syntax): ${reason}`, {
+    hint: `This database is ${dialect.name}: write ${dialect.name} SQL, one statement per call. If the statement is valid ${dialect.name}, it may be one of the gate's known parser gaps (see the documentation).`,
     detail: message,
     cause: err,
   });
@@ -230,8 +252,8 @@ function checkTree(statement: AstNode, isRead: boolean, dialect: ParserDialect, 
     for (const item of Array.isArray(node.from) ? node.from : []) {
       if (isNode(item) && isNode(item.expr) && item.expr.type === 'function') tableFunctions.add(item.expr);
     }
-    if (type === 'function') checkFunction(functionName(node), tableFunctions.has(node), dialect.functions, allowed);
-    else if (type === 'aggr_func') checkFunction([String(node.name)], false, dialect.functions, allowed);
+    if (type === 'function') checkFunction(functionName(node), tableFunctions.has(node), dialect, allowed);
+    else if (type === 'aggr_func') checkFunction([String(node.name)], false, dialect, allowed);
     else if (type === 'assign') throw new Refusal('assigning a variable (@x := …) changes session state');
     else if (type === 'select') checkSelect(node);
     if (isRead && type !== undefined && !dialect.readNodeTypes.has(type)) {

@@ -42,6 +42,8 @@ export interface LexerRules {
   readonly wordChars: string;
   /** Characters the server rejects but node-sql-parser might read as quotes or comments. */
   readonly refusedChars: string;
+  /** PostgreSQL: `$$…$$` and `$tag$…$tag$` are string literals (only the PostgreSQL gate's advice lexes with it). */
+  readonly dollarQuotes?: boolean;
 }
 
 /** A refusal raised by a check; the gate adds the dialect's hint and turns it into a ReadOnlyError. */
@@ -59,6 +61,8 @@ export class Unparseable extends Error {}
 // make the text read differently to a person, the parser and the server.
 const NON_ASCII_WORD = /[\p{L}\p{N}\p{M}]/u;
 const MAX_DEPTH = 200;
+/** `$$` or `$tag$` (PostgreSQL: a tag is a name, at most 63 characters here). */
+const DOLLAR_TAG = /^\$(?:[A-Za-z_][A-Za-z0-9_]{0,62})?\$/;
 
 /** Splits `sql` into tokens the way the server reads it. Throws Refusal or Unparseable. */
 export function lexSql(sql: string, rules: LexerRules): Token[] {
@@ -95,6 +99,11 @@ export function lexSql(sql: string, rules: LexerRules): Token[] {
         throw new Refusal('a versioned or optimizer-hint comment (/*! … */, /*M! … */, /*+ … */): MySQL and MariaDB execute its content, so it is refused');
       }
       i = blockCommentEnd(sql, i, rules.nestedComments);
+    } else if (ch === '$' && rules.dollarQuotes && DOLLAR_TAG.test(sql.slice(i, i + 66))) {
+      const tag = DOLLAR_TAG.exec(sql.slice(i, i + 66))![0];
+      const close = sql.indexOf(tag, i + tag.length);
+      if (close < 0) throw new Unparseable(`a ${tag}…${tag} literal is not closed`);
+      push('string', close + tag.length);
     } else if (ch === "'" || (ch === '"' && rules.doubleQuote === 'string')) {
       push('string', quoteEnd(sql, i, ch, rules.backslashEscapes));
     } else if (ch === '"' || (ch === '`' && rules.backticks) || (ch === '[' && rules.brackets)) {

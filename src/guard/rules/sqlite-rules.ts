@@ -53,6 +53,7 @@ export async function createSqliteRules(): Promise<StatementRules> {
   const parser = new grammar.default.Parser();
   return createParserGate({
     name: 'SQLite',
+    dialectName: 'sqlite',
     lexer: LEXER,
     parse: (sql) => parser.astify(sql, { database: 'Sqlite' }),
     functions: SQLITE_FUNCTIONS,

@@ -5,6 +5,7 @@ export const mssqlExpectations: DialectExpectations = {
   schemaOf: () => 'dbo',
   placeholder: (i) => `@p${i}`,
   ordersColumnTypes: { id: 'int', customer_id: 'int', total: 'decimal(12,2)', status: 'varchar(20)', ordered_at: 'datetime2(0)' },
+  computedColumnTypes: { n: 'int', s: 'decimal', m: 'varchar', two: 'int' },
   typeSampleRow: {
     id: 1,
     big: '9007199254740993',

@@ -5,6 +5,7 @@ export const mysqlExpectations: DialectExpectations = {
   schemaOf: (databaseName) => databaseName, // in MySQL the schema is the database
   placeholder: () => '?',
   ordersColumnTypes: { id: 'int(11)', customer_id: 'int(11)', total: 'decimal(12,2)', status: 'varchar(20)', ordered_at: 'datetime' },
+  computedColumnTypes: { n: 'bigint', s: 'decimal', m: 'varchar', two: 'int' },
   typeSampleRow: {
     id: 1,
     big: '9007199254740993',

@@ -11,6 +11,7 @@ export const postgresExpectations: DialectExpectations = {
     status: 'character varying(20)',
     ordered_at: 'timestamp without time zone',
   },
+  computedColumnTypes: { n: 'bigint', s: 'numeric', m: 'text', two: 'integer' },
   typeSampleRow: {
     id: 1,
     big: '9007199254740993',

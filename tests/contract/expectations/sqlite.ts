@@ -4,6 +4,8 @@ export const sqliteExpectations: DialectExpectations = {
   schemaOf: () => null,
   placeholder: () => '?',
   ordersColumnTypes: { id: 'integer', customer_id: 'integer', total: 'decimal(12,2)', status: 'varchar(20)', ordered_at: 'timestamp' },
+  // SQLite types expressions by the values they return: SUM of decimals is a REAL.
+  computedColumnTypes: { n: 'integer', s: 'real', m: 'text', two: 'integer' },
   typeSampleRow: {
     id: 1,
     big: '9007199254740993',

@@ -8,6 +8,11 @@ export interface DialectExpectations {
   placeholder(i: number): string;
   /** describe_table('orders'): column name → type as reported. */
   readonly ordersColumnTypes: Readonly<Record<string, string>>;
+  /**
+   * Column name → type of `SELECT COUNT(*) AS n, SUM(total) AS s, MAX(status) AS m, 1 + 1 AS two FROM orders`:
+   * computed columns, which must be typed like any other.
+   */
+  readonly computedColumnTypes: Readonly<Record<'n' | 's' | 'm' | 'two', string>>;
   /** Row 1 of type_samples as JSON values, keyed by column. */
   readonly typeSampleRow: Readonly<Record<string, JsonValue>>;
   /** A statement that runs for about 5 seconds or more, for timeout and cancellation tests. */

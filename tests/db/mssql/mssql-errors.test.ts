@@ -2,7 +2,7 @@
 import tedious from 'tedious';
 import { describe, expect, it } from 'vitest';
 import { MssqlConnectError, mssqlToError } from '../../../src/db/mssql/mssql-errors.js';
-import { SqlgateError } from '../../../src/errors.js';
+import { LoginRefusedError, SqlgateError } from '../../../src/errors.js';
 import { PoolClosedError } from '../../../src/util/resource-pool.js';
 
 const READ_ONLY = { readOnly: true };
@@ -30,6 +30,19 @@ describe('mssqlToError', () => {
     expect(conversion.code).toBe('SG_QUERY_FAILED');
     expect(conversion.hint).toContain('TRY_CAST');
     expect(mssqlToError(serverError(137, 'Must declare the scalar variable "@p3".'), READ_ONLY).hint).toContain('@p1');
+  });
+
+  it('says what T-SQL writes instead when SQL Server rejects another dialect\'s function or syntax', () => {
+    const now = mssqlToError(serverError(195, "'now' is not a recognized built-in function name."), READ_ONLY);
+    expect(now).toMatchObject({ code: 'SG_QUERY_FAILED', message: "SQL Server: 'now' is not a recognized built-in function name." });
+    expect(now.hint).toBe('SQL Server has no function now(): use GETDATE() or SYSDATETIME() (CAST(GETDATE() AS date) for today).');
+    // DATETRUNC is a built-in only from SQL Server 2022 on.
+    expect(mssqlToError(serverError(195, "'DATETRUNC' is not a recognized built-in function name."), READ_ONLY).hint).toContain('DATEADD(month, DATEDIFF(month, 0, col), 0)');
+    expect(mssqlToError(serverError(174, 'The datediff function requires 3 argument(s).'), READ_ONLY).hint).toBe('DATEDIFF(): it takes a unit first: DATEDIFF(day, start, end).');
+    expect(mssqlToError(serverError(102, "Incorrect syntax near '::'."), READ_ONLY).hint).toMatch(/^SQL Server has no :: cast operator: use CAST\(x AS type\)/);
+    expect(mssqlToError(serverError(102, "Incorrect syntax near 'LIMIT'."), READ_ONLY).hint).toMatch(/^SQL Server has no LIMIT: use SELECT TOP \(n\)/);
+    // A name no other dialect has keeps the general hint.
+    expect(mssqlToError(serverError(195, "'no_such_fn' is not a recognized built-in function name."), READ_ONLY).hint).toContain('describe_table');
   });
 
   it('never shows the server name the error carries', () => {
@@ -87,6 +100,14 @@ describe('mssqlToError', () => {
     const database = mssqlToError(new MssqlConnectError('ELOGIN', 4060, { cause: new Error('Cannot open database "Secret" requested by the login.') }), READ_ONLY);
     expect(database.code).toBe('SG_DB_UNAVAILABLE');
     expect(database.publicText).not.toContain('Secret');
+    // Refusals, told apart from a server that is down (ping's failure, doctor's verdict).
+    expect([error, bare].map((e) => (e as LoginRefusedError).refused)).toEqual(['authentication', 'authentication']);
+    expect(database).toMatchObject({ refused: 'database' });
+    const locked = mssqlToError(new MssqlConnectError('ELOGIN', 18486, { cause: new Error("Login failed for user 'reader' because the account is currently locked out.") }), READ_ONLY);
+    expect(locked).toMatchObject({ code: 'SG_DB_UNAVAILABLE', refused: 'authentication' });
+    const down = mssqlToError(new tedious.ConnectionError('Failed to connect to db.internal:1433 - connect ECONNREFUSED', 'ESOCKET'), READ_ONLY);
+    expect(down.code).toBe('SG_DB_UNAVAILABLE');
+    expect(down).not.toBeInstanceOf(LoginRefusedError);
   });
 
   it('maps socket failures to SG_DB_UNAVAILABLE with the host only in the detail', () => {

@@ -26,6 +26,7 @@ describe('SQL Server privilege report shaping', () => {
       canWrite: false,
       canReachServerFiles: false,
       findings: [{ severity: 'ok', message: expect.stringContaining('login sqlgate_reader cannot write or reach server files') }],
+      findingsWhenWritable: [{ severity: 'ok', message: expect.stringContaining('login sqlgate_reader cannot write or reach server files') }],
     });
   });
 
@@ -35,6 +36,7 @@ describe('SQL Server privilege report shaping', () => {
     expect(report.canWrite && report.canReachServerFiles).toBe(true);
     expect(report.findings).toEqual([{ severity: 'danger', message: expect.stringContaining('is a member of sysadmin') }]);
     expect(report.findings[0]!.message).toContain('docs/dialects/mssql.md#least-privilege-login');
+    expect(report.findingsWhenWritable).toEqual([{ severity: 'warning', message: expect.stringContaining('only in db_datareader and db_datawriter') }]);
   });
 
   it('CONTROL SERVER without sysadmin is the same danger', () => {
@@ -47,6 +49,7 @@ describe('SQL Server privilege report shaping', () => {
     expect(report.canReachServerFiles).toBe(true);
     expect(report.canWrite).toBe(false);
     expect(report.findings).toEqual([{ severity: 'danger', message: expect.stringContaining('OPENROWSET(BULK') }]);
+    expect(report.findingsWhenWritable).toEqual([{ severity: 'warning', message: expect.stringContaining('OPENROWSET(BULK') }]);
   });
 
   it('writer, owner and DDL roles each write, and the database permissions they imply are not repeated', () => {
@@ -62,7 +65,16 @@ describe('SQL Server privilege report shaping', () => {
   it('a granted database permission writes', () => {
     const report = mssqlPrivilegeReport({ ...READER, db_insert: 1, db_update: 1 });
     expect(report.canWrite).toBe(true);
-    expect(report.findings).toEqual([{ severity: 'danger', message: expect.stringContaining('holds INSERT, UPDATE on database Sales') }]);
+    expect(report.findings).toEqual([{ severity: 'danger', message: expect.stringContaining('holds INSERT, UPDATE on database Sales: it can change data;') }]);
+    expect(report.findingsWhenWritable).toEqual([{ severity: 'info', message: expect.stringMatching(/holds INSERT, UPDATE on database Sales: it can change data; expected: the environment is writable\.$/) }]);
+  });
+
+  it('says what the database permissions change: data, the schema, or both', () => {
+    const changes = (row: Record<string, unknown>) => mssqlPrivilegeReport({ ...READER, ...row }).findings[0]!.message.match(/: it can change ([^;]+);/)?.[1];
+    expect(changes({ db_alter: 1 })).toBe('the schema');
+    expect(changes({ db_delete: 1 })).toBe('data');
+    expect(changes({ db_alter: 1, db_insert: 1 })).toBe('data and schema');
+    expect(changes({ db_control: 1 })).toBe('data and schema');
   });
 
   it('INSERT on single tables writes, naming a few', () => {

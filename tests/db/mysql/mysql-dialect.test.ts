@@ -61,7 +61,7 @@ describe('a server that cannot be used', () => {
   it('opens while the server is down, pings down without secrets, and refuses sessions with SG_DB_UNAVAILABLE', async () => {
     await withEnvironment('mysql://reader:topsecret@127.0.0.1:1/sales', { connect_timeout_ms: 1_000 }, async (env) => {
       const status = await env.dialect.ping();
-      expect(status).toMatchObject({ connected: false, latencyMs: null });
+      expect(status).toMatchObject({ connected: false, latencyMs: null, failure: 'unreachable' });
       expect(status.error).toBe('The MySQL server cannot be reached: the connection was refused.');
       const error = await rejection(env.dialect.session({ readOnly: true, timeoutMs: 1_000 }));
       expect(error.code).toBe('SG_DB_UNAVAILABLE');
@@ -99,14 +99,20 @@ describe('a server that cannot be used', () => {
       expect(error.code).toBe('SG_DB_UNAVAILABLE');
       expect(error.message).toContain('authentication failed');
       for (const secret of ['sqlgate_nobody', 'wrong-secret']) expect(error.publicText).not.toContain(secret);
+      expect(error).toMatchObject({ refused: 'authentication' });
+      // The server answered and said no: ping tells that from a server that is down.
+      const status = await env.dialect.ping();
+      expect(status).toMatchObject({ connected: false, failure: 'login-refused', error: expect.stringContaining('authentication failed') });
     });
   });
 
-  it('reports an unknown database as unavailable', async () => {
+  it('reports an unknown database as unavailable, refused by the server', async () => {
     await withEnvironment(fixtureUrl((u) => (u.pathname = '/sqlgate_no_such_db')), {}, async (env) => {
       const error = await rejection(runQuery(env.dialect, request('SELECT 1')));
       expect(error.code).toBe('SG_DB_UNAVAILABLE');
       expect(error.message).toContain('does not exist');
+      expect(error).toMatchObject({ refused: 'database' });
+      expect(await env.dialect.ping()).toMatchObject({ connected: false, failure: 'database-refused' });
     });
   });
 

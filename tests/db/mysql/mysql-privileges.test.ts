@@ -69,6 +69,7 @@ afterAll(async () => {
 });
 
 const dangers = (report: PrivilegeReport) => report.findings.filter((f) => f.severity === 'danger').map((f) => f.message);
+const EXPECTED = '; expected: the environment is writable.';
 
 describe('MySQL/MariaDB privileges', () => {
   it('root has ALL PRIVILEGES on *.*: a danger that writes and reaches server files', async () => {
@@ -79,6 +80,10 @@ describe('MySQL/MariaDB privileges', () => {
     expect(dangers(report)).toContainEqual(expect.stringContaining('has ALL PRIVILEGES on *.*'));
     expect(dangers(report)[0]).toContain('(FILE)');
     expect(dangers(report)[0]).toContain('docs/dialects/mysql.md#least-privilege-login');
+    // FILE is not needed to write: root stays a warning in a writable environment, with a fix that keeps it writable.
+    const onStar = report.findingsWhenWritable.find((f) => f.message.includes('has ALL PRIVILEGES on *.*'));
+    expect(onStar).toEqual({ severity: 'warning', message: expect.stringContaining('grant only the privileges it needs, on its own database') });
+    expect(report.findingsWhenWritable.map((f) => f.severity)).not.toContain('danger');
   });
 
   it('a SELECT-only user made as the docs say is clean, and no password hash leaks', async () => {
@@ -89,6 +94,7 @@ describe('MySQL/MariaDB privileges', () => {
       canWrite: false,
       canReachServerFiles: false,
       findings: [{ severity: 'ok', message: expect.stringContaining('cannot write or reach server files') }],
+      findingsWhenWritable: [{ severity: 'ok', message: expect.stringContaining('cannot write or reach server files') }],
     });
   });
 
@@ -105,7 +111,17 @@ describe('MySQL/MariaDB privileges', () => {
     const user = await createUser((a) => [...selectOnly(a), `GRANT INSERT, UPDATE ON ${database.name}.orders TO ${a}`]);
     const report = await reportFor(user);
     expect(report.canWrite).toBe(true);
-    expect(dangers(report)).toEqual([expect.stringContaining(`may INSERT, UPDATE on ${database.name}.orders`)]);
+    expect(dangers(report)).toEqual([expect.stringContaining(`may INSERT, UPDATE on ${database.name}.orders: it can change data; revoke them`)]);
+    expect(report.findingsWhenWritable).toEqual([
+      { severity: 'info', message: `user ${user.name}@% may INSERT, UPDATE on ${database.name}.orders: it can change data${EXPECTED}` },
+    ]);
+  });
+
+  it('CREATE and ALTER without a data privilege change the schema only, and the finding says so', async () => {
+    const user = await createUser((a) => [...selectOnly(a), `GRANT CREATE, ALTER ON ${database.name}.* TO ${a}`]);
+    const report = await reportFor(user);
+    expect(report.canWrite).toBe(true);
+    expect(dangers(report)).toEqual([expect.stringContaining(`may CREATE, ALTER on ${database.name}.*: it can change the schema;`)]);
   });
 
   it('a role that is granted but not active still counts, with its nested roles; the role is not left switched on', async () => {
@@ -122,6 +138,10 @@ describe('MySQL/MariaDB privileges', () => {
       expect(dangers(report)).toEqual([
         expect.stringContaining(`(through role ${outer}) has FILE`),
         expect.stringContaining(`(through role ${inner}) may DELETE on ${database.name}.*`),
+      ]);
+      expect(report.findingsWhenWritable).toEqual([
+        { severity: 'warning', message: expect.stringContaining(`(through role ${outer}) has FILE`) },
+        { severity: 'info', message: expect.stringContaining(`(through role ${inner}) may DELETE on ${database.name}.*: it can change data${EXPECTED}`) },
       ]);
       // The one pooled connection ran SET ROLE; the next session on it must not have the role on.
       const session = await environment.dialect.session({ readOnly: true, timeoutMs: 5_000 });
@@ -165,6 +185,16 @@ describe('SHOW GRANTS lines', () => {
     const report = mysqlPrivilegeReport('u@%', ['GRANT USAGE ON *.* TO `u`@`%`', 'GRANT INSERT ON `shop`.`t` TO PUBLIC']);
     expect(report.canWrite).toBe(true);
     expect(report.findings[0]!.message).toContain('user u@% (through role PUBLIC) may INSERT on shop.t');
+  });
+
+  it('says what the write privileges change: data, the schema, or both', () => {
+    const changes = (privileges: string) =>
+      mysqlPrivilegeReport('u@%', [`GRANT ${privileges} ON \`shop\`.* TO \`u\`@\`%\``]).findings[0]!.message.match(/: it can change ([^;]+);/)?.[1];
+    expect(changes('SELECT, INSERT, UPDATE, DELETE')).toBe('data');
+    expect(changes('CREATE, ALTER, INDEX, CREATE VIEW')).toBe('the schema');
+    expect(changes('INSERT, CREATE')).toBe('data and schema');
+    // DROP drops tables with their rows, and TRUNCATE TABLE needs it.
+    expect(changes('DROP')).toBe('data and schema');
   });
 
   it('a MySQL 8 dynamic privilege is an administrative warning', () => {

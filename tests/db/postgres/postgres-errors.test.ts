@@ -2,11 +2,12 @@
  * SQLSTATEs and driver failures → sqlgate errors, on a real server: messages the model can act on, no hosts or
  * passwords, and the engine (not a keyword list) refusing writes and multi-statement strings.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery } from '../../../src/db/run-query.js';
 import { postgresToError } from '../../../src/db/postgres/postgres-errors.js';
 import type { Environment } from '../../../src/environments/environment.js';
-import { SqlgateError } from '../../../src/errors.js';
+import { LoginRefusedError, SqlgateError } from '../../../src/errors.js';
 import { PoolClosedError } from '../../../src/util/resource-pool.js';
 import { createTestDatabase, openEnvironment, PG_ADMIN_URL, withPgClient, type TestDatabase } from '../../support/test-databases.js';
 
@@ -118,7 +119,7 @@ describe('postgres error mapping', () => {
     }
   });
 
-  it('reports a database that does not exist as unavailable, without naming it', async () => {
+  it('reports a database that does not exist as unavailable, without naming it, and as refused by the server', async () => {
     const url = new URL(database.url);
     url.pathname = '/sqlgate_no_such_database';
     const env = await openEnvironment('nodb', url.toString());
@@ -127,8 +128,57 @@ describe('postgres error mapping', () => {
       expect(error.code).toBe('SG_DB_UNAVAILABLE');
       expect(error.message).not.toContain('sqlgate_no_such_database');
       expect(error.detail).toContain('3D000');
+      expect(error).toBeInstanceOf(LoginRefusedError);
+      expect((error as LoginRefusedError).refused).toBe('database');
+      expect(await env.dialect.ping()).toMatchObject({ connected: false, failure: 'database-refused' });
     } finally {
       await env.dialect.close();
+    }
+  });
+
+  it('reports a role that does not exist (28000) as a refused login, without naming it', async () => {
+    // This server trusts 127.0.0.1, so a wrong password cannot be provoked; an unknown role is refused the same way.
+    const url = new URL(database.url);
+    url.username = 'sqlgate_no_such_role';
+    const env = await openEnvironment('norole', url.toString());
+    try {
+      const error = await failure(env, 'SELECT 1');
+      expect(error).toBeInstanceOf(LoginRefusedError);
+      expect(error).toMatchObject({ code: 'SG_DB_UNAVAILABLE', refused: 'authentication', message: expect.stringContaining('authentication failed') });
+      expect(error.detail).toContain('28000');
+      expect(error.publicText).not.toContain('sqlgate_no_such_role');
+      const status = await env.dialect.ping();
+      expect(status).toMatchObject({ connected: false, failure: 'login-refused', error: expect.stringContaining('refused the login') });
+      expect(status.error).not.toContain('sqlgate_no_such_role');
+    } finally {
+      await env.dialect.close();
+    }
+  });
+
+  it('tells a login without CONNECT on the database from a statement refused CREATE on it', async () => {
+    const role = `sqlgate_t_conn_${Date.now().toString(36)}`;
+    await withPgClient(PG_ADMIN_URL, async (c) => {
+      await c.query(`CREATE ROLE ${role} LOGIN`);
+      await c.query(`REVOKE CONNECT ON DATABASE ${database.name} FROM PUBLIC`);
+    });
+    const url = new URL(database.url);
+    url.username = role;
+    const env = await openEnvironment('noconnect', url.toString(), { read_only: false });
+    try {
+      const refused = await failure(env, 'SELECT 1', false);
+      expect(refused).toMatchObject({ code: 'SG_DB_UNAVAILABLE', refused: 'database', message: expect.stringContaining('no CONNECT privilege') });
+      await withPgClient(PG_ADMIN_URL, (c) => c.query(`GRANT CONNECT ON DATABASE ${database.name} TO ${role}`));
+      // The same SQLSTATE (42501, "permission denied for database …") from a statement is the statement's failure.
+      const statement = await failure(env, 'CREATE SCHEMA sqlgate_not_allowed', false);
+      expect(statement).not.toBeInstanceOf(LoginRefusedError);
+      expect(statement.code).not.toBe('SG_DB_UNAVAILABLE');
+    } finally {
+      await env.dialect.close();
+      await withPgClient(PG_ADMIN_URL, async (c) => {
+        await c.query(`GRANT CONNECT ON DATABASE ${database.name} TO PUBLIC`);
+        await c.query(`REVOKE ALL ON DATABASE ${database.name} FROM ${role}`);
+        await c.query(`DROP ROLE ${role}`);
+      });
     }
   });
 });
@@ -143,6 +193,16 @@ describe('postgresToError for driver failures', () => {
     const badCert = Object.assign(new Error("Hostname/IP does not match certificate's altnames: Host: db.internal"), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
     expect(postgresToError(badCert)).toMatchObject({ code: 'SG_DB_UNAVAILABLE' });
     expect(postgresToError(badCert).publicText).not.toContain('db.internal');
+  });
+
+  it('maps a wrong password (28P01) and a missing one to a refused login; a refused connection is not one', () => {
+    const wrongPassword = Object.assign(new pg.DatabaseError('password authentication failed for user "reader"', 0, 'error'), { code: '28P01' });
+    expect(postgresToError(wrongPassword)).toMatchObject({ code: 'SG_DB_UNAVAILABLE', refused: 'authentication', message: expect.stringContaining('authentication failed') });
+    expect(postgresToError(wrongPassword).publicText).not.toContain('reader');
+    const noPassword = new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string');
+    expect(postgresToError(noPassword)).toBeInstanceOf(LoginRefusedError);
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:5432'), { code: 'ECONNREFUSED' });
+    expect(postgresToError(refused)).not.toBeInstanceOf(LoginRefusedError);
   });
 
   it('maps lost connections, timeouts and a closed pool to SG_DB_UNAVAILABLE, anything else to SG_INTERNAL', () => {

@@ -62,6 +62,7 @@ afterAll(async () => {
 });
 
 const dangers = (report: PrivilegeReport) => report.findings.filter((f) => f.severity === 'danger').map((f) => f.message);
+const EXPECTED = '; expected: the environment is writable.';
 
 describe('PostgreSQL privileges', () => {
   it('a superuser is a danger: it can write and reach server files', async () => {
@@ -71,6 +72,10 @@ describe('PostgreSQL privileges', () => {
     expect(report.canReachServerFiles).toBe(true);
     expect(dangers(report)).toEqual([expect.stringContaining('role postgres is a superuser')]);
     expect(dangers(report)[0]).toContain('docs/dialects/postgres.md#least-privilege-login');
+    // Writable or not, a superuser reaches server files: still a warning, with a fix that keeps it writable.
+    expect(report.findingsWhenWritable).toEqual([{ severity: 'warning', message: expect.stringContaining('role postgres is a superuser') }]);
+    expect(report.findingsWhenWritable[0]!.message).toContain('a role that is not a superuser and holds only the write privileges it needs');
+    expect(report.findingsWhenWritable[0]!.message).not.toContain('SELECT only');
   });
 
   it('the role of the docs\' least-privilege section has no danger and no warning', async () => {
@@ -81,6 +86,7 @@ describe('PostgreSQL privileges', () => {
       canWrite: false,
       canReachServerFiles: false,
       findings: [{ severity: 'ok', message: expect.stringContaining(`role ${role} cannot write or reach server files`) }],
+      findingsWhenWritable: [{ severity: 'ok', message: expect.stringContaining(`role ${role} cannot write or reach server files`) }],
     });
   });
 
@@ -89,7 +95,11 @@ describe('PostgreSQL privileges', () => {
     const report = await reportFor(role);
     expect(report.canWrite).toBe(true);
     expect(report.canReachServerFiles).toBe(false);
-    expect(dangers(report)).toEqual([expect.stringMatching(/may INSERT, UPDATE, DELETE or TRUNCATE 1 table \(public\.orders\)/)]);
+    expect(dangers(report)).toEqual([expect.stringMatching(/may INSERT, UPDATE, DELETE or TRUNCATE 1 table \(public\.orders\): it can change their data; revoke those privileges/)]);
+    // In a writable environment that is the point: information, without the advice to revoke.
+    expect(report.findingsWhenWritable).toEqual([
+      { severity: 'info', message: `role ${role} may INSERT, UPDATE, DELETE or TRUNCATE 1 table (public.orders): it can change their data${EXPECTED}` },
+    ]);
   });
 
   it('membership in pg_read_server_files reaches server files, also through another role', async () => {
@@ -100,6 +110,7 @@ describe('PostgreSQL privileges', () => {
     expect(report.canReachServerFiles).toBe(true);
     expect(report.canWrite).toBe(false);
     expect(dangers(report)).toEqual([expect.stringContaining(`is a member of pg_read_server_files`)]);
+    expect(report.findingsWhenWritable).toEqual([{ severity: 'warning', message: expect.stringContaining(`REVOKE pg_read_server_files FROM ${role}`) }]);
   });
 
   it('pg_write_all_data writes everything', async () => {
@@ -114,6 +125,7 @@ describe('PostgreSQL privileges', () => {
     const report = await reportFor(role);
     expect(report.canWrite).toBe(true);
     expect(dangers(report)).toEqual([expect.stringContaining('owns 1 table (public.customers)')]);
+    expect(report.findingsWhenWritable).toEqual([{ severity: 'info', message: expect.stringMatching(/owns 1 table \(public\.customers\) .*change their data and schema.*; expected: the environment is writable\.$/) }]);
   });
 
   it('CREATE on a schema or on the database is a way to write', async () => {
@@ -124,6 +136,7 @@ describe('PostgreSQL privileges', () => {
       expect.stringContaining('may create objects in schema public'),
       expect.stringContaining(`may create schemas in database ${database.name}`),
     ]);
+    expect(report.findingsWhenWritable.map((f) => [f.severity, f.message.endsWith(`: it can change the schema${EXPECTED}`)])).toEqual([['info', true], ['info', true]]);
   });
 
   it('CREATEDB, REPLICATION and BYPASSRLS are warnings; the login can still neither write nor reach files', async () => {
@@ -133,6 +146,8 @@ describe('PostgreSQL privileges', () => {
     expect(report.canReachServerFiles).toBe(false);
     expect(report.findings.map((f) => f.severity)).toEqual(['warning', 'warning', 'warning', 'ok']);
     expect(report.findings.map((f) => f.message).join('\n')).toMatch(/CREATEDB[\s\S]*REPLICATION[\s\S]*BYPASSRLS/);
+    // Powers beyond writing are not expected in a writable environment either.
+    expect(report.findingsWhenWritable).toEqual(report.findings);
   });
 });
 

@@ -51,6 +51,29 @@ describe('SQLite dialect', () => {
     expect((await query('PRAGMA user_version')).rows).toEqual([[0]]);
   });
 
+  it('names expression columns after the storage class of the values they returned', async () => {
+    const typesOf = async (sql: string, overrides: Partial<Parameters<typeof runQuery>[1]> = {}) =>
+      Object.fromEntries((await query(sql, overrides)).columns.map((c) => [c.name, c.type]));
+    expect(await typesOf('SELECT COUNT(*) AS n, SUM(total) AS s, MAX(status) AS m, 1 + 1 AS two, id FROM orders')).toEqual({
+      n: 'integer', s: 'real', m: 'text', two: 'integer', id: 'integer',
+    });
+    // AVG of 2 and 4 is the REAL 3.0: the JSON value is 3, the type still real.
+    const average = await query('SELECT AVG(x) AS a FROM (SELECT 2 AS x UNION ALL SELECT 4)');
+    expect(average.rows).toEqual([[3]]);
+    expect(average.columns).toEqual([{ name: 'a', type: 'real' }]);
+    expect(await typesOf("SELECT NULL AS z, x'00' AS b, 'a' || 'b' AS t")).toEqual({ z: 'null', b: 'blob', t: 'text' });
+    // A view's computed columns; total_completed mixes the INTEGER 0 with REALs.
+    expect(await typesOf('SELECT * FROM customer_totals')).toEqual({ customer_id: 'integer', name: 'varchar(100)', order_count: 'integer', total_completed: 'real' });
+    expect(await typesOf("SELECT CASE WHEN n % 2 = 0 THEN n ELSE 'odd' END AS v FROM numbers WHERE n < 3")).toEqual({ v: 'any' });
+    expect(await typesOf('SELECT n + 1 AS m FROM numbers WHERE n < 0')).toEqual({ m: 'any' });
+  });
+
+  it('types an expression column from every batch it read, not only the first', async () => {
+    // Null in the first 2,000 rows (one batch), an integer after them.
+    const result = await query('SELECT CASE WHEN n > 2100 THEN n END AS late FROM numbers ORDER BY n', { maxRows: 2_500 });
+    expect(result.columns).toEqual([{ name: 'late', type: 'integer' }]);
+  });
+
   it('reads read-only pragmas', async () => {
     const result = await query('PRAGMA table_info(orders)');
     expect(result.rows.map((r) => r[1])).toEqual(['id', 'customer_id', 'total', 'status', 'ordered_at']);

@@ -1,0 +1,141 @@
+/**
+ * A summary of a daily series, computed from the rows a tool returned: level (total, mean, median), percentile
+ * bands (p10 and p90, and the days outside them), a least-squares trend, and volatility (the standard deviation of
+ * the daily values and its ratio to the mean). Plain arithmetic, said as such: no forecasting, no "insights".
+ */
+import { z } from 'zod';
+import type { JsonValue } from '../../db/serialize-value.js';
+import { ConfigError } from '../../errors.js';
+
+export interface TrendColumns {
+  readonly dateColumn: string;
+  readonly valueColumn: string;
+}
+
+// Output schemas count against the tools/list budget: plain numbers, no descriptions beyond the names.
+export const trendSummarySchema = z.object({
+  days: z.number(),
+  first_day: z.string(),
+  last_day: z.string(),
+  total: z.number(),
+  mean: z.number(),
+  median: z.number(),
+  p10: z.number(),
+  p90: z.number(),
+  min: z.object({ day: z.string(), value: z.number() }),
+  max: z.object({ day: z.string(), value: z.number() }),
+  /** Least-squares slope, in value per day. */
+  trend_per_day: z.number(),
+  /** The slope over 30 days as a percentage of the mean; null when the mean is 0. */
+  trend_pct_per_30_days: z.number().nullable(),
+  /** Sample standard deviation of the daily values. */
+  stddev: z.number(),
+  /** stddev / mean as a percentage; null when the mean is 0. */
+  coefficient_of_variation_pct: z.number().nullable(),
+  days_above_p90: z.number(),
+  days_below_p10: z.number(),
+});
+
+export type TrendSummary = z.output<typeof trendSummarySchema>;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Summarises the rows' `valueColumn` by `dateColumn`. Rows whose value is null or not a number are left out.
+ * Returns null when fewer than two days remain. Throws ConfigError when the columns are not in the result.
+ */
+export function summarizeTrend(
+  columns: readonly { readonly name: string }[],
+  rows: readonly (readonly JsonValue[])[],
+  { dateColumn, valueColumn }: TrendColumns,
+): TrendSummary | null {
+  const dateIndex = columns.findIndex((c) => c.name === dateColumn);
+  const valueIndex = columns.findIndex((c) => c.name === valueColumn);
+  if (dateIndex === -1 || valueIndex === -1) {
+    const missing = dateIndex === -1 ? `trend.date_column "${dateColumn}"` : `trend.value_column "${valueColumn}"`;
+    throw new ConfigError(`This tool's ${missing} is not a column of its result (${columns.map((c) => c.name).join(', ')}).`, {
+      hint: 'Ask the operator to fix the tool definition; check it with: sqlgate tools test NAME.',
+    });
+  }
+  const points = rows.flatMap((row) => {
+    const value = Number(row[valueIndex]);
+    const day = String(row[dateIndex]);
+    return row[valueIndex] === null || !Number.isFinite(value) ? [] : [{ day, value }];
+  });
+  if (points.length < 2) return null;
+
+  const values = points.map((p) => p.value);
+  const sorted = [...values].sort((a, b) => a - b);
+  const total = sum(values);
+  const mean = total / values.length;
+  const p10 = percentile(sorted, 0.1);
+  const p90 = percentile(sorted, 0.9);
+  const stddev = Math.sqrt(sum(values.map((v) => (v - mean) ** 2)) / (values.length - 1));
+  const slope = leastSquaresSlope(points);
+  const min = points.reduce((a, b) => (b.value < a.value ? b : a));
+  const max = points.reduce((a, b) => (b.value > a.value ? b : a));
+  return {
+    days: points.length,
+    first_day: points[0]!.day,
+    last_day: points.at(-1)!.day,
+    total: round(total),
+    mean: round(mean),
+    median: round(percentile(sorted, 0.5)),
+    p10: round(p10),
+    p90: round(p90),
+    min,
+    max,
+    trend_per_day: round(slope),
+    trend_pct_per_30_days: mean === 0 ? null : round((slope * 30 * 100) / Math.abs(mean), 1),
+    stddev: round(stddev),
+    coefficient_of_variation_pct: mean === 0 ? null : round((stddev * 100) / Math.abs(mean), 1),
+    days_above_p90: values.filter((v) => v > p90).length,
+    days_below_p10: values.filter((v) => v < p10).length,
+  };
+}
+
+/** The summary as sentences for the model. */
+export function renderTrendSummary(summary: TrendSummary, valueColumn: string): string {
+  const pct = (value: number | null) => (value === null ? 'n/a' : `${value > 0 ? '+' : ''}${value}%`);
+  const n = (value: number) => value.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  const days = (count: number) => `${count} day${count === 1 ? '' : 's'}`;
+  return [
+    `Summary of ${valueColumn} over ${days(summary.days)} (${summary.first_day} to ${summary.last_day}), computed by sqlgate from these rows:`,
+    `- level: total ${n(summary.total)}, mean ${n(summary.mean)} per day, median ${n(summary.median)}`,
+    `- bands: p10 ${n(summary.p10)}, p90 ${n(summary.p90)}; ${days(summary.days_above_p90)} above p90, ${summary.days_below_p10} below p10`,
+    `- range: lowest ${n(summary.min.value)} on ${summary.min.day}, highest ${n(summary.max.value)} on ${summary.max.day}`,
+    `- trend (least-squares line): ${summary.trend_per_day > 0 ? '+' : ''}${n(summary.trend_per_day)} per day, ${pct(summary.trend_pct_per_30_days)} of the mean per 30 days`,
+    `- volatility: standard deviation ${n(summary.stddev)} per day, ${summary.coefficient_of_variation_pct === null ? 'n/a' : `${summary.coefficient_of_variation_pct}%`} of the mean`,
+  ].join('\n');
+}
+
+/** Linear interpolation between the closest ranks, as PERCENTILE_CONT does. */
+function percentile(sorted: readonly number[], fraction: number): number {
+  const position = (sorted.length - 1) * fraction;
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
+}
+
+/** Slope of the least-squares line through (day number, value); days come from the dates, or the row order. */
+function leastSquaresSlope(points: readonly { day: string; value: number }[]): number {
+  const firstMs = Date.parse(points[0]!.day);
+  const xs = points.map((p, i) => {
+    const ms = Date.parse(p.day);
+    return Number.isNaN(ms) || Number.isNaN(firstMs) ? i : (ms - firstMs) / DAY_MS;
+  });
+  const meanX = sum(xs) / xs.length;
+  const meanY = sum(points.map((p) => p.value)) / points.length;
+  const covariance = sum(xs.map((x, i) => (x - meanX) * (points[i]!.value - meanY)));
+  const variance = sum(xs.map((x) => (x - meanX) ** 2));
+  return variance === 0 ? 0 : covariance / variance;
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function round(value: number, digits = 2): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
