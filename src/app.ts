@@ -4,6 +4,7 @@
  */
 import type { McpServerFactory } from '@modelcontextprotocol/server';
 import type { Config, EnvironmentConfig } from './config/schema.js';
+import type { ConnectionStatus } from './db/dialect.js';
 import { createDialect } from './db/registry.js';
 import { describeDemoWindow } from './demo/describe-demo.js';
 import { ensureDemoDatabase } from './demo/ensure-demo.js';
@@ -153,6 +154,19 @@ async function ensureDemoDatabases(environments: readonly EnvironmentConfig[], l
   return created;
 }
 
+/** What to do about a database that did not answer at start depends on whether it refused the login or is down. */
+const UNREACHABLE_ADVICE: Record<NonNullable<ConnectionStatus['failure']>, string> = {
+  'login-refused': 'the server refused the login: check the user and password in its database URL (or password_file)',
+  'database-refused': 'the server refused the database: check its name and that the login may connect to it',
+  unreachable: 'check that the database is up and reachable from here',
+};
+
+function warnUnreachable(log: Logger, name: string, status: ConnectionStatus, then: string, fields: Record<string, unknown> = {}): void {
+  const advice = UNREACHABLE_ADVICE[status.failure ?? 'unreachable'];
+  log.warn({ reason: status.error, failure: status.failure ?? 'unreachable', ...fields },
+    `database of environment "${name}" unreachable at start: ${status.error ?? 'no reason given'} (${advice}). Its tools answer "unavailable" until then; ${then}`);
+}
+
 function joinSentences(...parts: (string | undefined)[]): string | undefined {
   const present = parts.filter((p): p is string => p !== undefined && p.trim() !== '').map((p) => p.trim().replace(/(?<![.!?])$/, '.'));
   return present.length > 0 ? present.join(' ') : undefined;
@@ -171,10 +185,7 @@ async function checkDatabasesAtStart(environments: readonly Environment[], logge
     Promise.all(environments.filter(needsPrivilegeCheck).map((e) => checkPrivileges(e))),
     Promise.all(environments.filter((e) => !needsPrivilegeCheck(e)).map(async (e) => {
       const status = await e.dialect.ping();
-      if (!status.connected) {
-        logger.child({ environment: e.name }).warn({ reason: status.error },
-          `database of environment "${e.name}" unreachable at start: ${status.error ?? 'no reason given'}. Its tools answer "unavailable" until it is up; "sqlgate doctor --env ${e.name}" checks it`);
-      }
+      if (!status.connected) warnUnreachable(logger.child({ environment: e.name }), e.name, status, `"sqlgate doctor --env ${e.name}" checks it`);
     })),
   ]);
   const refusals: string[] = [];
@@ -182,8 +193,7 @@ async function checkDatabasesAtStart(environments: readonly Environment[], logge
     const log = logger.child({ environment: check.environment });
     const name = `"${check.environment}"`;
     if (!check.database.connected) {
-      log.warn({ reason: check.error, strictPrivileges: check.strictPrivileges },
-        `database of environment ${name} unreachable at start: ${check.error ?? 'no reason given'}. Its login's privileges were not checked; run "sqlgate doctor" once it is up`);
+      warnUnreachable(log, check.environment, check.database, 'its login\'s privileges were not checked; run "sqlgate doctor" once it is up', { strictPrivileges: check.strictPrivileges });
     } else if (check.report === null) {
       if (check.strictPrivileges) refusals.push(`Environment ${name}: ${check.error}`);
       else log.warn({ reason: check.error }, `could not check the privileges of environment ${name}'s login`);

@@ -96,6 +96,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
               status: s.database.connected ? 'connected' : 'down',
               latency_ms: s.database.latencyMs,
               ...(s.database.error ? { error: s.database.error } : {}),
+              // Down, or up and refusing sqlgate's login or database: monitoring can tell a wrong password from an outage.
+              ...(s.database.failure ? { failure: s.database.failure } : {}),
             },
             tools: options.toolNames(s.name),
             endpoints: { mcp: `/${s.name}/mcp`, sse: `/${s.name}/sse` },

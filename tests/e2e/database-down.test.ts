@@ -44,6 +44,8 @@ describe('a database that is down', () => {
     expect(body.environments.later.database.status).toBe('down');
     expect(body.environments.later.database.error).toContain('cannot be opened');
     expect(body.environments.closed_pg.database.status).toBe('down');
+    expect(body.environments.closed_pg.database.failure).toBe('unreachable');
+    expect(body.environments.demo.database.failure).toBeUndefined();
     expect(JSON.stringify(body)).not.toContain('topsecret');
     expect(JSON.stringify(body)).not.toContain(missingFile);
   });
