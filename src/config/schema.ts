@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { DatabaseTarget, NetworkTarget } from './database-url.js';
+import { authSchema, CLAUDE_REDIRECT_URIS, type StaticClientConfig, type UpstreamConfig } from './auth-schema.js';
 import { environmentToolsSchema } from './tool-schema.js';
 
 /** Path prefixes that an environment may not take, because the server itself answers them. */
@@ -194,122 +195,6 @@ const storeSchema = z.strictObject({
     .default('sqlite:./data/sqlgate-state.sqlite'),
 });
 
-/** A duration: a number of seconds, or a string such as "90s", "15m", "1h", "30d". */
-const duration = z
-  .union([z.int().min(1), z.string().regex(/^\d+\s*[smhd]$/, 'must be a duration such as "90s", "15m", "1h" or "30d"')], {
-    error: 'must be a number of seconds or a duration such as "90s", "15m", "1h" or "30d"',
-  })
-  .transform((v) => (typeof v === 'number' ? v : Number(v.slice(0, -1).trim()) * { s: 1, m: 60, h: 3_600, d: 86_400 }[v.at(-1) as 's']))
-  .refine((seconds) => seconds <= 400 * 86_400, 'must be at most 400 days');
-
-/** Claude's OAuth callbacks: the redirect URIs allowed when auth.allowed_redirects is not set. */
-export const CLAUDE_REDIRECT_URIS = ['https://claude.ai/api/mcp/auth_callback', 'https://claude.com/api/mcp/auth_callback'];
-
-const staticClientSchema = z
-  .strictObject({
-    client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'must be 1 to 128 letters, digits, ".", "_", "~" or "-"'),
-    /** Omit for a public client (PKCE only); otherwise it authenticates with client_secret_basic or _post. */
-    client_secret: z.string().min(32, 'must be at least 32 characters (generate one with: openssl rand -hex 32)').optional(),
-    client_name: z.string().min(1).max(200).optional(),
-    redirect_uris: z.array(z.url()).min(1),
-  })
-  .transform((c) => ({ clientId: c.client_id, clientSecret: c.client_secret, clientName: c.client_name, redirectUris: c.redirect_uris }));
-
-/** Sign-in with an OpenID Connect provider (Entra ID, Okta, Google, Keycloak …), its groups mapped to roles. */
-const upstreamSchema = z
-  .strictObject({
-    issuer: z.url(),
-    client_id: z.string().min(1),
-    /** Omit for a public client (PKCE only). Use ${VAR} to keep it out of the file. */
-    client_secret: z.string().min(1).optional(),
-    /** Shown on the sign-in button: "Sign in with …". */
-    display_name: z.string().min(1).max(80).default('single sign-on'),
-    scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email']),
-    /** The ID-token claim that becomes the sqlgate user name. */
-    user_claim: z.string().min(1).default('email'),
-    /** The claim holding the user's groups (an array or a space-separated string). */
-    groups_claim: z.string().min(1).default('groups'),
-    /** Which environments a group may use, and whether it may write. A user gets the union over their groups. */
-    role_mappings: z
-      .array(z.strictObject({ group: z.string().min(1), environments: z.array(z.string().min(1)).min(1), write: z.boolean().default(false) }))
-      .min(1, 'map at least one group to environments, or nobody could use sqlgate'),
-    /** Development only: an issuer on plain http (a local test provider). */
-    allow_insecure_http: z.boolean().default(false),
-  })
-  .transform((u) => ({
-    issuer: u.issuer,
-    clientId: u.client_id,
-    clientSecret: u.client_secret,
-    displayName: u.display_name,
-    scopes: u.scopes,
-    userClaim: u.user_claim,
-    groupsClaim: u.groups_claim,
-    roleMappings: u.role_mappings,
-    allowInsecureHttp: u.allow_insecure_http,
-  }));
-
-const authSchema = z
-  .strictObject({
-    /** `oauth`: sqlgate is the OAuth 2.1 authorization server and every MCP request needs a token. `none`: no auth. */
-    mode: z.enum(['oauth', 'none']).default('oauth'),
-    /**
-     * The URL users reach sqlgate at (e.g. https://data.example.com): the OAuth issuer and the base of every
-     * resource URL. Unset: taken from the request's Host (and X-Forwarded-* from trusted proxies).
-     */
-    public_url: z.url().refine((u) => /^https?:\/\/[^/]+\/?$/.test(u), 'must be an origin without a path, e.g. https://data.example.com').optional(),
-    /** Addresses of reverse proxies whose X-Forwarded-Proto/Host headers are believed. */
-    trusted_proxies: z.array(z.string().min(1)).default([]),
-    /**
-     * Redirect URIs that clients may register, besides loopback ones (RFC 8252). A full URL matches exactly; a
-     * bare host name allows any https URL on that host. Default: Claude's two callbacks.
-     */
-    allowed_redirects: z.array(z.string().min(1)).default(CLAUDE_REDIRECT_URIS),
-    access_token_ttl: duration.default(3_600),
-    /** Refresh tokens rotate on every use; each new one lives this long again (sliding). */
-    refresh_token_ttl: duration.default(30 * 86_400),
-    authorization_code_ttl: duration.default(60),
-    /** How long a browser stays signed in to sqlgate (it skips the password while this lasts). */
-    session_ttl: duration.default(86_400),
-    /** Client ID Metadata Documents: a client_id that is an https URL is fetched and validated. */
-    client_id_metadata_documents: z.boolean().default(true),
-    /**
-     * Development only: fetch client metadata documents from loopback, private and link-local addresses (normally
-     * refused to protect the network behind sqlgate).
-     */
-    allow_private_metadata_fetch: z.boolean().default(false),
-    /** Dynamic Client Registration (RFC 7591), which Claude uses when it does not send a metadata document URL. */
-    dynamic_registration: z.boolean().default(true),
-    /** Registrations accepted per source address per hour. */
-    registrations_per_hour: z.int().min(1).max(100_000).default(30),
-    /** A registered client nobody has used for this long (and that holds no live grant) is deleted. */
-    unused_client_ttl: duration.default(30 * 86_400),
-    /** Failed sign-ins per user name (and per address) before it is locked for `lockout`. */
-    max_failed_logins: z.int().min(1).max(1_000).default(5),
-    lockout: duration.default(900),
-    clients: z.array(staticClientSchema).default([]),
-    /** Sign-in with an OpenID Connect provider, besides (or instead of) local users. */
-    upstream: upstreamSchema.optional(),
-  })
-  .transform((a) => ({
-    mode: a.mode,
-    publicUrl: a.public_url?.replace(/\/$/, ''),
-    trustedProxies: a.trusted_proxies,
-    allowedRedirects: a.allowed_redirects,
-    accessTokenTtl: a.access_token_ttl,
-    refreshTokenTtl: a.refresh_token_ttl,
-    authorizationCodeTtl: a.authorization_code_ttl,
-    sessionTtl: a.session_ttl,
-    clientIdMetadataDocuments: a.client_id_metadata_documents,
-    allowPrivateMetadataFetch: a.allow_private_metadata_fetch,
-    dynamicRegistration: a.dynamic_registration,
-    registrationsPerHour: a.registrations_per_hour,
-    unusedClientTtl: a.unused_client_ttl,
-    maxFailedLogins: a.max_failed_logins,
-    lockout: a.lockout,
-    clients: a.clients,
-    upstream: a.upstream,
-  }));
-
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export const configSchema = z.strictObject({
@@ -338,9 +223,9 @@ export const configSchema = z.strictObject({
 
 export type ServerConfig = z.output<typeof serverSchema>;
 export type AuthConfig = z.output<typeof authSchema>;
+export { CLAUDE_REDIRECT_URIS };
 export type ExternalAuthConfig = z.output<typeof externalAuthSchema>;
-export type UpstreamConfig = z.output<typeof upstreamSchema>;
-export type StaticClientConfig = z.output<typeof staticClientSchema>;
+export type { StaticClientConfig, UpstreamConfig };
 export type TlsConfig = z.output<typeof tlsSchema>;
 export type PoolConfig = z.output<typeof poolSchema>;
 
