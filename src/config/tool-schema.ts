@@ -5,6 +5,7 @@
  * the server starts, so a bad definition stops the start with its key either way.
  */
 import { z } from 'zod';
+import { closestMatches } from '../util/closest-matches.js';
 import { PLAIN_MESSAGES } from './config-error-from-zod.js';
 
 /** The tools every environment serves unless switched off with `tools: { <name>: false }`. */
@@ -144,7 +145,9 @@ export const environmentToolsSchema = z
       const isBuiltIn = (BUILT_IN_TOOL_NAMES as readonly string[]).includes(name);
       if (typeof value === 'boolean') {
         if (!isBuiltIn) {
-          ctx.addIssue({ code: 'custom', path: [name], message: `true/false only switches a built-in tool (${BUILT_IN_TOOL_NAMES.join(', ')}); to define "${name}", give it description, parameters and sql` });
+          const [closest] = closestMatches(name, BUILT_IN_TOOL_NAMES);
+          const guess = closest === undefined ? '' : `did you mean "${closest}"? `;
+          ctx.addIssue({ code: 'custom', path: [name], message: `is not a built-in tool: ${guess}true/false only switches a built-in (${BUILT_IN_TOOL_NAMES.join(', ')}); to define "${name}", give it description, parameters and sql` });
         }
       } else if (isBuiltIn) {
         ctx.addIssue({ code: 'custom', path: [name], message: `is a built-in tool: switch it with ${name}: false, or give your tool another name` });

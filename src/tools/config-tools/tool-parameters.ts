@@ -46,7 +46,9 @@ function baseSchemaOf(parameter: ToolParameterConfig): z.ZodType {
       return dateSchema();
     case 'timestamp':
       // Normalised to UTC when bound (bindParameters): a transform here would not survive the JSON Schema clients see.
-      return z.string().regex(TIMESTAMP_PATTERN, 'must be an ISO 8601 time such as 2025-03-01T14:30:00Z').refine((v) => !Number.isNaN(Date.parse(v)), 'is not a real time');
+      return z.string()
+        .regex(TIMESTAMP_PATTERN, { message: 'must be an ISO 8601 time such as 2025-03-01T14:30:00Z', abort: true })
+        .refine((v) => isCalendarDate(v.slice(0, 10)) && !Number.isNaN(Date.parse(v.replace(' ', 'T'))), 'is not a real time');
     case 'enum':
       return z.enum(parameter.values as [string, ...string[]]);
     case 'list':
@@ -66,7 +68,7 @@ const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 function dateSchema(): z.ZodType {
-  return z.string().regex(DATE_PATTERN, 'must be a date written YYYY-MM-DD').refine(isCalendarDate, 'is not a real date');
+  return z.string().regex(DATE_PATTERN, { message: 'must be a date written YYYY-MM-DD', abort: true }).refine(isCalendarDate, 'is not a real date');
 }
 
 function isCalendarDate(text: string): boolean {

@@ -58,9 +58,8 @@ export function summarizeTrend(
     });
   }
   const points = rows.flatMap((row) => {
-    const value = Number(row[valueIndex]);
-    const day = String(row[dateIndex]);
-    return row[valueIndex] === null || !Number.isFinite(value) ? [] : [{ day, value }];
+    const value = numberOf(row[valueIndex]);
+    return value === undefined ? [] : [{ day: String(row[dateIndex]), value }];
   });
   if (points.length < 2) return null;
 
@@ -129,6 +128,13 @@ function leastSquaresSlope(points: readonly { day: string; value: number }[]): n
   const covariance = sum(xs.map((x, i) => (x - meanX) * (points[i]!.value - meanY)));
   const variance = sum(xs.map((x) => (x - meanX) ** 2));
   return variance === 0 ? 0 : covariance / variance;
+}
+
+/** A number, or a decimal that came back as text to keep its digits; anything else (null, '', true) is no value. */
+function numberOf(value: JsonValue | undefined): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string' && /^\s*-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value)) return Number(value);
+  return undefined;
 }
 
 function sum(values: readonly number[]): number {
