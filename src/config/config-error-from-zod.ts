@@ -46,16 +46,23 @@ function describeIssue(issue: z.core.$ZodIssue, context: ConfigErrorContext): st
   const shown = fullPath || '(top level)';
   if (issue.code === 'unrecognized_keys') {
     const where = fullPath ? `in ${fullPath}` : 'at the top level';
-    const node = schemaAtPath(context.schema, issue.path);
-    const known = node instanceof z.ZodObject ? Object.keys(node.shape) : [];
+    const known = keysOf(schemaAtPath(context.schema, issue.path));
     return issue.keys.map((key) => `unknown key "${key}" ${where}${suggestKey(key, known)}`);
+  }
+  if (issue.code === 'invalid_union') {
+    // A value of the right kind for one alternative (a mapping where the other takes true/false): what is wrong is
+    // inside it, so say that, at its own keys, rather than "must be true or false, or …" at the top.
+    const inner = innerBranch(issue);
+    if (inner) return inner.flatMap((i) => describeIssue({ ...i, path: [...issue.path, ...i.path] } as z.core.$ZodIssue, context));
   }
   if (issue.code === 'invalid_key') {
     // A record key (an environment name) failed its own rule: report that rule, not the key's value.
     const reason = issue.issues[0] ? expectation(issue.issues[0], undefined) : 'is not allowed';
     return [`${shown}: the name "${keyPath.at(-1)}" ${/^(is|must) /.test(reason) ? reason : `must be ${reason}`}`];
   }
-  const expected = expectation(issue, schemaAtPath(context.schema, issue.path));
+  // zod puts a discriminated union's failure at its key (`…n.type`): the alternatives are listed by the union above.
+  const isDiscriminator = issue.code === 'invalid_union' && issue.discriminator !== undefined && keyPath.at(-1) === issue.discriminator;
+  const expected = expectation(issue, schemaAtPath(context.schema, isDiscriminator ? issue.path.slice(0, -1) : issue.path));
   const value = valueAt(context.input, keyPath);
   if (value === undefined) return [issue.code === 'invalid_type' ? `${shown}: is required; it ${expected}` : `${shown}: ${expected} (missing)`];
   return [`${shown}: ${expected} (got ${formatValue(value, context.isSecretKey(keyPath.at(-1) ?? ''))})`];
@@ -84,6 +91,7 @@ function expectation(issue: z.core.$ZodIssue, node: z.ZodType | undefined): stri
     case 'not_multiple_of':
       return `must be a multiple of ${issue.divisor}`;
     case 'invalid_union':
+      if (issue.discriminator !== undefined) return expectedDiscriminator(issue.discriminator, node);
       return expectedAlternatives(issue.errors, node);
     case 'invalid_key':
     case 'invalid_element':
@@ -163,6 +171,17 @@ function expectedFormat(format: string): string {
 }
 
 /** A value no alternative of a union accepted: "must be a whole number of at least 1, or text". */
+/** A discriminated union whose key (`type:`) names no alternative: list the ones there are. */
+function expectedDiscriminator(key: string, node: z.ZodType | undefined): string {
+  const options = node instanceof z.ZodUnion ? (node.options as readonly z.ZodType[]) : [];
+  const values = options.flatMap((option) => {
+    const inner = validatingSchema(option);
+    const literal = inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>)[key] : undefined;
+    return literal instanceof z.ZodLiteral ? [...literal.values].map(String) : [];
+  });
+  return values.length > 0 ? `must be one of ${values.join(', ')}` : `is not a valid ${key}`;
+}
+
 function expectedAlternatives(branches: readonly (readonly z.core.$ZodIssue[])[], node: z.ZodType | undefined): string {
   const options = node instanceof z.ZodUnion ? (node.options as readonly z.ZodType[]) : [];
   const alternatives = branches.flatMap((issues, i) => {
@@ -174,6 +193,23 @@ function expectedAlternatives(branches: readonly (readonly z.core.$ZodIssue[])[]
   const unique = [...new Set(alternatives)];
   if (unique.length === 0) return 'is not valid';
   return unique.map((text, i) => (i === 0 ? text : text.replace(/^must be /, ''))).join(', or ');
+}
+
+/** The keys a mapping takes there; for a union of mappings (a parameter of any type), the keys of any of them. */
+function keysOf(node: z.ZodType | undefined): string[] {
+  if (node instanceof z.ZodObject) return Object.keys(node.shape);
+  if (node instanceof z.ZodUnion) return [...new Set((node.options as readonly z.ZodType[]).flatMap((option) => keysOf(validatingSchema(option))))];
+  return [];
+}
+
+/**
+ * The one alternative of a union that failed inside the value rather than on its kind: every other alternative
+ * failed with a single type mismatch at the value itself. Undefined when that is not so.
+ */
+function innerBranch(issue: z.core.$ZodIssueInvalidUnion): readonly z.core.$ZodIssue[] | undefined {
+  const isKindMismatch = (issues: readonly z.core.$ZodIssue[]) => issues.length === 1 && issues[0]!.code === 'invalid_type' && issues[0]!.path.length === 0;
+  const inner = issue.errors.filter((issues) => !isKindMismatch(issues));
+  return inner.length === 1 && issue.errors.length > 1 ? inner[0] : undefined;
 }
 
 function valueAt(raw: unknown, keyPath: readonly string[]): unknown {

@@ -2,7 +2,7 @@
  * Finds the schema that validates the value at a key path of the configuration (`environments.demo.max_rows` → the
  * max_rows number schema), so that error messages can say what the schema itself knows: the keys a mapping takes,
  * a number's range. Wrappers that do not change what is valid (defaults, optional, preprocess, transform) are
- * looked through.
+ * looked through, and a union is entered through the first alternative that has the key.
  */
 import { z } from 'zod';
 
@@ -13,6 +13,7 @@ export function schemaAtPath(root: z.ZodType, keyPath: readonly PropertyKey[]): 
     if (node instanceof z.ZodObject) node = (node.shape as Record<string, z.ZodType | undefined>)[String(key)];
     else if (node instanceof z.ZodRecord) node = node.valueType as z.ZodType;
     else if (node instanceof z.ZodArray) node = node.element as z.ZodType;
+    else if (node instanceof z.ZodUnion) node = (node.options as readonly z.ZodType[]).map((option) => schemaAtPath(option, [key])).find((found) => found !== undefined);
     else return undefined;
     if (node === undefined) return undefined;
     node = validatingSchema(node);

@@ -6,7 +6,6 @@
  */
 import { z } from 'zod';
 import { closestMatches } from '../util/closest-matches.js';
-import { PLAIN_MESSAGES } from './config-error-from-zod.js';
 
 /** The tools every environment serves unless switched off with `tools: { <name>: false }`. */
 export const BUILT_IN_TOOL_NAMES = ['list_tables', 'describe_table', 'execute_sql', 'get_table_sample'] as const;
@@ -131,15 +130,11 @@ function toParameterConfig(name: string, p: z.output<typeof parameterSchema>) {
 /**
  * `tools:` of one environment: `<built-in>: false|true` switches, and `<name>: { description, parameters, sql }`
  * definitions. Switches and definitions are told apart by name, so a typo in a built-in's name is an error, not a
- * silently ignored key.
- *
- * Each definition is parsed on its own rather than through `z.union([z.boolean(), toolSchema])`: a union that
- * fails reports one issue at the tool's name ("must be true or false, or …"), which loses the key of the mistake
- * inside the definition (`tools.x.parameters.col.table`). Its issues keep their own paths, worded like the rest
- * of the configuration (PLAIN_MESSAGES).
+ * silently ignored key. (A mistake inside a definition is reported at its own key: the error formatter looks into
+ * the alternative of the right kind.)
  */
 export const environmentToolsSchema = z
-  .record(z.string(), z.unknown())
+  .record(z.string(), z.union([z.boolean(), toolSchema]))
   .superRefine((tools, ctx) => {
     for (const [name, value] of Object.entries(tools)) {
       const isBuiltIn = (BUILT_IN_TOOL_NAMES as readonly string[]).includes(name);
@@ -153,19 +148,12 @@ export const environmentToolsSchema = z
         ctx.addIssue({ code: 'custom', path: [name], message: `is a built-in tool: switch it with ${name}: false, or give your tool another name` });
       } else if (!TOOL_NAME_PATTERN.test(name)) {
         ctx.addIssue({ code: 'custom', path: [name], message: 'a tool name is lower-case letters, digits and "_", starting with a letter, at most 64 characters' });
-      } else {
-        const parsed = toolSchema.safeParse(value, PLAIN_MESSAGES);
-        for (const issue of parsed.error?.issues ?? []) ctx.addIssue({ ...issue, path: [name, ...issue.path] } as z.core.$ZodRawIssue);
       }
     }
   })
   .transform((tools) => ({
     builtIns: Object.fromEntries(BUILT_IN_TOOL_NAMES.map((name) => [name, tools[name] !== false])) as Record<BuiltInToolName, boolean>,
-    // A definition that fails was reported above (an unknown key does not stop zod before this transform).
-    defined: Object.entries(tools).flatMap(([name, value]) => {
-      const parsed = typeof value === 'boolean' ? undefined : toolSchema.safeParse(value);
-      return parsed?.success ? [{ name, ...parsed.data }] : [];
-    }),
+    defined: Object.entries(tools).flatMap(([name, value]) => (typeof value === 'boolean' ? [] : [{ name, ...value }])),
   }));
 
 export type EnvironmentToolsConfig = z.output<typeof environmentToolsSchema>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closestMatches, levenshtein } from '../../src/util/closest-matches.js';
+import { closestMatches, editDistance } from '../../src/util/closest-matches.js';
 
 describe('closestMatches', () => {
   const tables = ['customers', 'orders', 'order_items', 'products', 'payment_transactions', 'regions'];
@@ -15,8 +15,12 @@ describe('closestMatches', () => {
   });
 
   it('computes edit distance', () => {
-    expect(levenshtein('kitten', 'sitting')).toBe(3);
-    expect(levenshtein('', 'abc')).toBe(3);
-    expect(levenshtein('same', 'same')).toBe(0);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('', 'abc')).toBe(3);
+    expect(editDistance('same', 'same')).toBe(0);
+    // A swap of neighbours is one typo.
+    expect(editDistance('mni', 'min')).toBe(1);
+    expect(editDistance('mni', 'max')).toBe(2);
+    expect(closestMatches('mni', ['max', 'min'])[0]).toBe('min');
   });
 });

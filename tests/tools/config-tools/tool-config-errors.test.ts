@@ -118,16 +118,25 @@ describe('environments.<env>.tools', () => {
     })).toEqual([
       '- environments.e.tools.t1.description: is required; it must be text',
       '- environments.e.tools.t1.parameters.From: the name "From" must be lower-case letters, digits and "_", starting with a letter (written :name in the SQL)',
-      '- unknown key "oracle" in environments.e.tools.t2.sql',
+      '- unknown key "oracle" in environments.e.tools.t2.sql (the keys there are postgres, mysql, sqlite, mssql)',
       '- environments.e.tools.t2.sql: name the SQL for at least one dialect: postgres, mysql, sqlite or mssql (got a mapping)',
-      '- unknown key "mni" in environments.e.tools.t3.parameters.n',
+      '- unknown key "mni" in environments.e.tools.t3.parameters.n — did you mean "min"?',
       '… and 2 more',
     ]);
     expect(problems({ t4: { description: 'x', sql: 'SELECT 1', max_rows: 0 }, t5: null, t6: { description: ' ', sql: '  ' } })).toEqual([
-      '- environments.e.tools.t4.max_rows: must be at least 1 (got 0)',
-      '- environments.e.tools.t5: must be a mapping of keys to values (got an empty value)',
+      '- environments.e.tools.t4.max_rows: must be a whole number from 1 to 100000 (got 0)',
+      '- environments.e.tools.t5: must be true or false, or a mapping of keys to values (got an empty value)',
       '- environments.e.tools.t6.description: must say what the tool answers (the model chooses tools by it) (got " ")',
       '- environments.e.tools.t6.sql: must not be empty (got "  ")',
+    ]);
+  });
+
+  it('lists the parameter types when type: names none, and suggests the nearest key', () => {
+    expect(problems({ t1: { description: 'x', sql: 'SELECT :n', parameters: { n: { type: 'integr', description: 'N' } } } })).toEqual([
+      '- environments.e.tools.t1.parameters.n.type: must be one of string, integer, number, boolean, date, timestamp, enum, list, identifier (got "integr")',
+    ]);
+    expect(problems({ t1: { descripton: 'x', description: 'y', sql: 'SELECT 1' } })).toEqual([
+      '- unknown key "descripton" in environments.e.tools.t1 — did you mean "description"?',
     ]);
   });
 
