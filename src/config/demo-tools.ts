@@ -25,29 +25,39 @@ export const DEMO_TOOLS_YAML = `    tools:
            ORDER BY revenue DESC
       analyze_trends:
         description: >-
-          Daily totals of a numeric column of any table with a 7-day moving average, and a summary computed from
-          the days: mean, median, p10/p90 bands, least-squares trend, volatility. The last 'days' days of data
-          unless 'from' is given.
+          Daily totals of a numeric column of any table, days without rows counted as 0, with a 7-day moving
+          average and a summary computed from the days: mean, median, p10/p90 bands, least-squares trend,
+          volatility. Whole days: by default the 'days' days before the newest row's day (which may still be
+          filling up); 'from' and 'to' choose others.
         parameters:
           table:        { type: identifier, catalog: table, description: "e.g. orders or payment_transactions" }
-          date_column:  { type: identifier, catalog: column, table: table, description: "Its date or timestamp column, e.g. ordered_at" }
-          value_column: { type: identifier, catalog: column, table: table, description: "Its numeric column, summed per day, e.g. total_amount" }
-          days:         { type: integer, min: 2, max: 1000, default: 90, description: Days back from the newest row }
-          from:         { type: date, required: false, description: First day (instead of days) }
-          to:           { type: date, required: false, description: "Day after the last; leave it out to go through the newest row" }
+          date_column:  { type: identifier, catalog: column, column_type: date, table: table, description: "Its date or timestamp column, e.g. ordered_at" }
+          value_column: { type: identifier, catalog: column, column_type: number, table: table, description: "Its numeric column, summed per day, e.g. total_amount" }
+          days:         { type: integer, min: 2, max: 1000, default: 90, description: Days to cover when 'from' is not given }
+          from:         { type: date, required: false, description: First day }
+          to:           { type: date, required: false, description: "Day after the last (default: the newest row's day)" }
         sql:
           sqlite: |
-            WITH daily AS (
-              SELECT date(:date_column) AS day, SUM(:value_column) AS total, COUNT(*) AS row_count
-                FROM :table
-               WHERE :date_column >= COALESCE(:from, date((SELECT MAX(:date_column) FROM :table), '-' || (:days - 1) || ' days'))
-                 AND (:to IS NULL OR :date_column < :to)
-               GROUP BY date(:date_column)
-            )
-            SELECT day, ROUND(total, 2) AS total, row_count,
-                   ROUND(AVG(total) OVER (ORDER BY day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW), 2) AS moving_avg_7d
-              FROM daily
-             ORDER BY day
+            WITH RECURSIVE
+              bounds(first_day, end_day) AS (
+                SELECT COALESCE(:from, date(e, '-' || :days || ' days')), e
+                  FROM (SELECT COALESCE(:to, date((SELECT MAX(:date_column) FROM :table))) AS e)
+              ),
+              calendar(day) AS (
+                SELECT first_day FROM bounds WHERE first_day < end_day
+                UNION ALL
+                SELECT date(day, '+1 day') FROM calendar, bounds WHERE date(day, '+1 day') < bounds.end_day
+              ),
+              daily AS (
+                SELECT date(:date_column) AS day, SUM(:value_column) AS total, COUNT(*) AS row_count
+                  FROM :table
+                 WHERE :date_column >= (SELECT first_day FROM bounds) AND :date_column < (SELECT end_day FROM bounds)
+                 GROUP BY date(:date_column)
+              )
+            SELECT c.day, ROUND(COALESCE(d.total, 0), 2) AS total, COALESCE(d.row_count, 0) AS row_count,
+                   ROUND(AVG(COALESCE(d.total, 0)) OVER (ORDER BY c.day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW), 2) AS moving_avg_7d
+              FROM calendar c LEFT JOIN daily d ON d.day = c.day
+             ORDER BY c.day
         trend: { date_column: day, value_column: total }
 `;
 

@@ -39,6 +39,8 @@ const identifierParameter = z
     catalog: z.enum(['table', 'column']).optional(),
     /** With catalog: column, the table it belongs to: another parameter's name, or a table name. */
     table: z.string().min(1).max(300).optional(),
+    /** With catalog: column, the kind of column it must be (judged from its declared type). */
+    column_type: z.enum(['number', 'date', 'text']).optional(),
   })
   .superRefine((p, ctx) => {
     if ((p.values === undefined) === (p.catalog === undefined)) {
@@ -49,6 +51,13 @@ const identifierParameter = z
     }
     if (p.catalog !== 'column' && p.table !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['table'], message: 'only goes with catalog: column' });
+    }
+    if (p.catalog !== 'column' && p.column_type !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['column_type'], message: 'only goes with catalog: column' });
+    }
+    // A name is written into the SQL: there is nothing to write when the caller leaves it out.
+    if (p.required === false && p.default === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['required'], message: 'cannot be false for an identifier: the SQL needs a name (give values: and a default instead)' });
     }
   });
 
@@ -121,7 +130,7 @@ function toParameterConfig(name: string, p: z.output<typeof parameterSchema>) {
     case 'list':
       return { ...base, type: p.type, items: p.items, maxItems: p.max_items };
     case 'identifier':
-      return { ...base, type: p.type, values: p.values, catalog: p.catalog, table: p.table };
+      return { ...base, type: p.type, values: p.values, catalog: p.catalog, table: p.table, columnType: p.column_type };
     default:
       return { ...base, type: p.type };
   }

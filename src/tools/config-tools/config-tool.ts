@@ -60,7 +60,7 @@ export function buildConfigTool(tool: ToolConfig, environment: Environment): Too
     outputSchema: tool.trend ? trendOutputSchema : queryOutputSchema,
     hints: () => hints,
     async run(input, { signal, confirm, identity }) {
-      const bound = await bindParameters(tool.parameters, input, dialect);
+      const bound = await bindParameters(tool.parameters, input, dialect, key);
       const statement = renderSqlTemplate(template, bound, (position) => dialect.placeholder(position));
       // The same gate and policy as execute_sql: the identifiers chosen for this call are in the text it sees.
       const checked = await authorizeStatement(environment, statement.sql, confirm, identity);

@@ -5,8 +5,10 @@
  */
 import { z } from 'zod';
 import type { ToolParameterConfig } from '../../config/tool-schema.js';
-import type { Dialect, TableRef } from '../../db/dialect.js';
-import { InvalidInputError, TableNotFoundError } from '../../errors.js';
+
+type IdentifierParameter = Extract<ToolParameterConfig, { type: 'identifier' }>;
+import type { Dialect, Introspector, TableDetail, TableRef } from '../../db/dialect.js';
+import { ConfigError, InvalidInputError, TableNotFoundError } from '../../errors.js';
 import { closestMatches } from '../../util/closest-matches.js';
 import { resolveTable } from '../resolve-table.js';
 import type { BoundPart } from './sql-template.js';
@@ -103,17 +105,19 @@ export function toUtcTimestamp(iso: string): string {
 }
 
 /**
- * The SQL part of every parameter for one call. Identifiers are checked against the configured list or the
- * catalog (case-insensitively, answering with the closest names), and quoted; a column parameter's table is
- * resolved first. Values are passed through as bound values.
+ * The SQL part of every parameter for one call. Identifiers are checked against the configured list (exactly) or
+ * the catalog (case-insensitively, answering with the closest names), and quoted; a column parameter's table is
+ * resolved first, once. Values are passed through as bound values. `toolKey` names the definition
+ * (`environments.<env>.tools.<name>`) in the error for a configured table that does not exist.
  */
 export async function bindParameters(
   parameters: readonly ToolParameterConfig[],
   input: Readonly<Record<string, unknown>>,
   dialect: Dialect,
+  toolKey: string,
 ): Promise<Map<string, BoundPart>> {
   const bound = new Map<string, BoundPart>();
-  const tables = new Map<string, TableRef>();
+  const tables = new Map<string, TableDetail>();
   const introspector = dialect.introspector();
   // Tables first: a column parameter may name a table parameter.
   const ordered = [...parameters].sort((a, b) => rank(a) - rank(b));
@@ -133,14 +137,38 @@ export async function bindParameters(
       tables.set(parameter.name, table);
       bound.set(parameter.name, { kind: 'identifier', sql: quoteTable(dialect, table) });
     } else {
-      // `table:` names a parameter (whose value is the table) or a table.
-      const tableName = parameter.table!;
-      const source = parameters.find((p) => p.name === tableName);
-      const table = tables.get(tableName) ?? (await resolveTable(introspector, source ? String(input[source.name]) : tableName));
-      bound.set(parameter.name, { kind: 'identifier', sql: dialect.quoteIdentifier(await resolveColumn(dialect, table, parameter.name, value)) });
+      const table = await columnTable(parameter, parameters, input, tables, introspector, toolKey);
+      bound.set(parameter.name, { kind: 'identifier', sql: dialect.quoteIdentifier(resolveColumn(table, parameter, value)) });
     }
   }
   return bound;
+}
+
+/** The table a column parameter's `table:` names: another parameter's (already resolved) table, or a configured one. */
+async function columnTable(
+  parameter: IdentifierParameter,
+  parameters: readonly ToolParameterConfig[],
+  input: Readonly<Record<string, unknown>>,
+  tables: Map<string, TableDetail>,
+  introspector: Introspector,
+  toolKey: string,
+): Promise<TableDetail> {
+  const tableName = parameter.table!;
+  const resolved = tables.get(tableName);
+  if (resolved) return resolved;
+  const source = parameters.find((p) => p.name === tableName);
+  if (source) return resolveTable(introspector, String(input[source.name]));
+  try {
+    const table = await resolveTable(introspector, tableName);
+    tables.set(tableName, table);
+    return table;
+  } catch (err) {
+    if (!(err instanceof TableNotFoundError)) throw err;
+    // Not the caller's mistake: the definition names a table this database does not have.
+    throw new ConfigError(`${toolKey}.parameters.${parameter.name}.table names "${tableName}", which is neither a parameter of the tool nor a table here.`, {
+      hint: `Ask the operator to fix the tool definition. ${err.hint ?? ''}`.trim(),
+    });
+  }
 }
 
 /** A value as the driver gets it; a left-out optional parameter is NULL (a left-out list: one NULL, so IN (NULL) matches nothing). */
@@ -159,14 +187,34 @@ function quoteTable(dialect: Dialect, table: TableRef): string {
   return table.schema === null ? name : `${dialect.quoteIdentifier(table.schema)}.${name}`;
 }
 
-async function resolveColumn(dialect: Dialect, table: TableRef, parameter: string, value: string): Promise<string> {
-  const detail = await dialect.introspector().describeTable(table);
-  if (!detail) throw new TableNotFoundError(`The table ${table.name} no longer exists.`);
-  const names = detail.columns.map((c) => c.name);
-  const found = names.find((n) => n === value) ?? names.find((n) => n.toLowerCase() === value.toLowerCase());
-  if (found !== undefined) return found;
-  const close = closestMatches(value, names, 5);
-  throw new InvalidInputError(`${parameter}: ${table.name} has no column "${value.slice(0, 128)}".`, {
-    hint: close.length > 0 ? `Did you mean ${close.map((n) => `"${n}"`).join(', ')}? Its columns: ${names.join(', ')}.` : `Its columns: ${names.join(', ')}.`,
-  });
+/** The column as the catalog spells it, of the kind the definition asks for (`column_type`). */
+function resolveColumn(table: TableDetail, parameter: IdentifierParameter, value: string): string {
+  const names = table.columns.map((c) => c.name);
+  const found = table.columns.find((c) => c.name === value) ?? table.columns.find((c) => c.name.toLowerCase() === value.toLowerCase());
+  if (found === undefined) {
+    const close = closestMatches(value, names, 5);
+    throw new InvalidInputError(`${parameter.name}: ${table.name} has no column "${value.slice(0, 128)}".`, {
+      hint: close.length > 0 ? `Did you mean ${close.map((n) => `"${n}"`).join(', ')}? Its columns: ${names.join(', ')}.` : `Its columns: ${names.join(', ')}.`,
+    });
+  }
+  const wanted = parameter.columnType;
+  const kind = columnKindOf(found.type);
+  // A column whose type says nothing (a SQLite column declared without one) is given the benefit of the doubt.
+  if (wanted !== undefined && kind !== undefined && kind !== wanted) {
+    const fitting = table.columns.filter((c) => columnKindOf(c.type) === wanted).map((c) => c.name);
+    throw new InvalidInputError(`${parameter.name}: ${table.name}.${found.name} is ${found.type}, not a ${wanted} column.`, {
+      hint: fitting.length > 0 ? `The ${wanted} columns of ${table.name}: ${fitting.join(', ')}.` : `${table.name} has no ${wanted} column.`,
+    });
+  }
+  return found.name;
+}
+
+/** What a declared type holds, across dialects: numbers, dates and times, or text; undefined when it does not say. */
+export function columnKindOf(type: string): 'number' | 'date' | 'text' | undefined {
+  const t = type.toLowerCase();
+  if (/interval/.test(t)) return undefined; // a length of time: neither a moment nor a plain number
+  if (/date|time|year/.test(t)) return 'date';
+  if (/int|numeric|decimal|real|float|double|money|number|serial/.test(t)) return 'number';
+  if (/char|text|clob|string|uuid|enum|json|xml|name|citext/.test(t)) return 'text';
+  return undefined;
 }

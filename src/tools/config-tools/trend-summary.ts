@@ -41,8 +41,8 @@ export type TrendSummary = z.output<typeof trendSummarySchema>;
 const DAY_MS = 86_400_000;
 
 /**
- * Summarises the rows' `valueColumn` by `dateColumn`. Rows whose value is null or not a number are left out.
- * Returns null when fewer than two days remain. Throws ConfigError when the columns are not in the result.
+ * Summarises the rows' `valueColumn` by `dateColumn`, one value per day (see dailySeries). Rows whose value
+ * is null or not a number are left out. Returns null when fewer than two days remain. Throws ConfigError when the columns are not in the result.
  */
 export function summarizeTrend(
   columns: readonly { readonly name: string }[],
@@ -57,10 +57,10 @@ export function summarizeTrend(
       hint: 'Ask the operator to fix the tool definition; check it with: sqlgate tools test NAME.',
     });
   }
-  const points = rows.flatMap((row) => {
+  const points = dailySeries(rows.flatMap((row) => {
     const value = numberOf(row[valueIndex]);
     return value === undefined ? [] : [{ day: String(row[dateIndex]), value }];
-  });
+  }));
   if (points.length < 2) return null;
 
   const values = points.map((p) => p.value);
@@ -82,8 +82,8 @@ export function summarizeTrend(
     median: round(percentile(sorted, 0.5)),
     p10: round(p10),
     p90: round(p90),
-    min,
-    max,
+    min: { day: min.day, value: min.value },
+    max: { day: max.day, value: max.value },
     trend_per_day: round(slope),
     trend_pct_per_30_days: mean === 0 ? null : round((slope * 30 * 100) / Math.abs(mean), 1),
     stddev: round(stddev),
@@ -116,13 +116,36 @@ function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
 }
 
-/** Slope of the least-squares line through (day number, value); days come from the dates, or the row order. */
-function leastSquaresSlope(points: readonly { day: string; value: number }[]): number {
-  const firstMs = Date.parse(points[0]!.day);
-  const xs = points.map((p, i) => {
-    const ms = Date.parse(p.day);
-    return Number.isNaN(ms) || Number.isNaN(firstMs) ? i : (ms - firstMs) / DAY_MS;
+interface DayValue {
+  readonly day: string;
+  readonly value: number;
+  /** Days since the first day, from the dates; the row number when a date cannot be read. */
+  readonly x: number;
+}
+
+/**
+ * One point per day, oldest first, whatever order the rows came in: values of the same day are added up (a row per
+ * day and category makes one day). When any date cannot be read, the rows are taken in their order, a day apart.
+ */
+function dailySeries(points: readonly { day: string; value: number }[]): DayValue[] {
+  // Only ISO dates (what every engine returns for a date or timestamp; Date.parse reads "week 1" as a year), by
+  // their day in UTC: a date-only string is UTC to Date.parse, where a time without an offset would be local.
+  const times = points.map((p) => (/^\d{4}-\d{2}-\d{2}/.test(p.day) ? Date.parse(p.day.slice(0, 10)) : Number.NaN));
+  if (times.some(Number.isNaN)) return points.map((p, i) => ({ ...p, x: i }));
+  const byDay = new Map<number, { day: string; value: number }>();
+  points.forEach((p, i) => {
+    const ms = times[i]!;
+    const seen = byDay.get(ms);
+    byDay.set(ms, { day: p.day, value: (seen?.value ?? 0) + p.value });
   });
+  const ordered = [...byDay.entries()].sort(([a], [b]) => a - b);
+  const firstMs = ordered[0]?.[0] ?? 0;
+  return ordered.map(([ms, p]) => ({ ...p, x: (ms - firstMs) / DAY_MS }));
+}
+
+/** Slope of the least-squares line through (day number, value). */
+function leastSquaresSlope(points: readonly DayValue[]): number {
+  const xs = points.map((p) => p.x);
   const meanX = sum(xs) / xs.length;
   const meanY = sum(points.map((p) => p.value)) / points.length;
   const covariance = sum(xs.map((x, i) => (x - meanX) * (points[i]!.value - meanY)));

@@ -103,6 +103,16 @@ describe('building configured tools', () => {
     expect(error.message).toBe('environments.e.tools.t1.parameters.s.pattern is not a valid regular expression: Invalid regular expression: /^(?:([a-z)$/u: Unterminated character class.');
   });
 
+  it('says which configured table does not exist when a column parameter names one', async () => {
+    const [, , , , t1] = build(oneTool({
+      parameters: { col: { type: 'identifier', catalog: 'column', table: 'tabel', description: 'C' } },
+      sql: 'SELECT :col FROM t',
+    }));
+    const error = await t1!.run(t1!.inputSchema.parse({ col: 'amount' }), { environment: { ...base, name: 'e' }, signal: new AbortController().signal }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe('environments.e.tools.t1.parameters.col.table names "tabel", which is neither a parameter of the tool nor a table here.');
+  });
+
   it('refuses a default for a name the catalog must confirm', () => {
     const error = buildError(oneTool({
       parameters: { tbl: { type: 'identifier', catalog: 'table', default: 't', description: 'T' } },

@@ -118,17 +118,18 @@ describe('revenue_by_category', () => {
 });
 
 describe('analyze_trends', () => {
-  it('returns the last 30 days of the data, a 7-day moving average and a summary that agrees with the rows', async () => {
+  it('returns the 30 whole days before the newest row\'s day, a 7-day moving average and a summary that agrees with the rows', async () => {
     const { structured, text } = await call('analyze_trends', { ...ANALYZE_ORDERS, days: 30 });
     const rows = structured.rows as [string, number, number, number][];
     expect(structured.columns.map((c) => c.name)).toEqual(['day', 'total', 'row_count', 'moving_avg_7d']);
     expect(rows).toHaveLength(30);
-    expect(rows[0]![0]).toBe('2026-11-08');
-    expect(rows.at(-1)![0]).toBe('2026-12-07');
+    // The newest row's day (2026-12-07, the day the demo was made) is still filling up: it is left out.
+    expect(rows[0]![0]).toBe('2026-11-07');
+    expect(rows.at(-1)![0]).toBe('2026-12-06');
     const summary = structured.summary!;
     expect(summary.days).toBe(30);
-    expect(summary.first_day).toBe('2026-11-08');
-    expect(summary.last_day).toBe('2026-12-07');
+    expect(summary.first_day).toBe('2026-11-07');
+    expect(summary.last_day).toBe('2026-12-06');
     const cents = (n: number) => Math.round(n * 100);
     expect(cents(summary.total)).toBe(rows.reduce((s, r) => s + cents(r[1]), 0));
     const firstSeven = rows.slice(0, 7).map((r) => r[1]);
@@ -138,8 +139,8 @@ describe('analyze_trends', () => {
     expect(summary.min.value).toBe(Math.min(...rows.map((r) => r[1])));
     expect(summary.max.value).toBe(Math.max(...rows.map((r) => r[1])));
     // The same days, added up independently.
-    expect(await sql("SELECT COUNT(*), ROUND(SUM(total_amount), 2) FROM orders WHERE ordered_at >= '2026-11-08'")).toEqual([[rows.reduce((s, r) => s + r[2], 0), summary.total]]);
-    expect(text).toMatch(/^Summary of total over 30 days \(2026-11-08 to 2026-12-07\), computed by sqlgate from these rows:\n/);
+    expect(await sql("SELECT COUNT(*), ROUND(SUM(total_amount), 2) FROM orders WHERE ordered_at >= '2026-11-07' AND ordered_at < '2026-12-07'")).toEqual([[rows.reduce((s, r) => s + r[2], 0), summary.total]]);
+    expect(text).toMatch(/^Summary of total over 30 days \(2026-11-07 to 2026-12-06\), computed by sqlgate from these rows:\n/);
   });
 
   it('goes back 90 days by default, and takes from/to instead of days', async () => {
@@ -150,6 +151,26 @@ describe('analyze_trends', () => {
     expect(rows).toHaveLength(92);
     expect([rows[0]![0], rows.at(-1)![0]]).toEqual(['2024-10-01', '2024-12-31']);
     expect(await sql("SELECT ROUND(SUM(total_amount), 2) FROM orders WHERE ordered_at >= '2024-10-01' AND ordered_at < '2025-01-01'")).toEqual([[q4.structured.summary!.total]]);
+  });
+
+  it('ends a window given only by to at to, and counts days without rows as 0', async () => {
+    const beforeJune = await call('analyze_trends', { ...ANALYZE_ORDERS, to: '2024-06-01', days: 3 });
+    expect((beforeJune.structured.rows as [string][]).map((r) => r[0])).toEqual(['2024-05-29', '2024-05-30', '2024-05-31']);
+    // marketing_spend has one row a month: the days between are there, with 0.
+    const spend = await call('analyze_trends', { table: 'marketing_spend', date_column: 'month', value_column: 'amount', from: '2025-01-01', to: '2025-02-02' });
+    const rows = spend.structured.rows as [string, number, number, number][];
+    expect(rows).toHaveLength(32);
+    expect(rows.filter((r) => r[2] > 0).map((r) => r[0])).toEqual(['2025-01-01', '2025-02-01']);
+    expect(rows[1]).toEqual(['2025-01-02', 0, 0, rows[1]![3]]);
+    expect(spend.structured.summary!.days).toBe(32);
+  });
+
+  it('refuses a value column that is not a number, naming the ones that are', async () => {
+    const error = await callError('analyze_trends', { ...ANALYZE_ORDERS, value_column: 'status' });
+    expect(error.message).toBe('value_column: orders.status is varchar(20), not a number column.');
+    expect(error.hint).toBe('The number columns of orders: order_id, customer_id, total_amount.');
+    const date = await callError('analyze_trends', { ...ANALYZE_ORDERS, date_column: 'status' });
+    expect(date.message).toBe('date_column: orders.status is varchar(20), not a date column.');
   });
 
   it('accepts names in another case, as the catalog has them', async () => {

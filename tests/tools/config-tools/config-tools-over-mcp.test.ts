@@ -96,9 +96,9 @@ describe('configured tools over MCP', () => {
     expect(result.isError).toBeFalsy();
     const structured = result.structuredContent as { rows: [string, number][]; summary: { days: number; first_day: string; last_day: string; total: number } };
     expect(structured.rows).toHaveLength(30);
-    expect(structured.summary).toMatchObject({ days: 30, first_day: '2026-11-08', last_day: '2026-12-07' });
+    expect(structured.summary).toMatchObject({ days: 30, first_day: '2026-11-07', last_day: '2026-12-06' });
     expect(Math.round(structured.summary.total * 100)).toBe(structured.rows.reduce((s, r) => s + Math.round(r[1] * 100), 0));
-    expect(textOf(result)).toMatch(/^Summary of total over 30 days \(2026-11-08 to 2026-12-07\)/);
+    expect(textOf(result)).toMatch(/^Summary of total over 30 days \(2026-11-07 to 2026-12-06\)/);
   });
 
   it('answers a table that does not exist as a tool error naming the closest tables', async () => {

@@ -108,6 +108,16 @@ describe('environments.<env>.tools', () => {
     ]);
   });
 
+  it('refuses an identifier that may be left out, and column_type off a column', () => {
+    const tool = (p: Record<string, unknown>) => ({ t1: { description: 'x', parameters: { col: { type: 'identifier', description: 'C', ...p } }, sql: 'SELECT :col' } });
+    expect(problems(tool({ catalog: 'table', required: false }))).toEqual([
+      '- environments.e.tools.t1.parameters.col.required: cannot be false for an identifier: the SQL needs a name (give values: and a default instead) (got false)',
+    ]);
+    expect(problems(tool({ catalog: 'table', column_type: 'number' }))).toEqual([
+      '- environments.e.tools.t1.parameters.col.column_type: only goes with catalog: column (got "number")',
+    ]);
+  });
+
   it('names the key of each mistake inside a definition', () => {
     expect(problems({
       t1: { parameters: { From: { type: 'date', description: 'x' } }, sql: 'SELECT 1' },

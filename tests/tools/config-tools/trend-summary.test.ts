@@ -68,6 +68,22 @@ describe('summarizeTrend', () => {
     expect(zero).toMatchObject({ mean: 0, trend_per_day: 6, trend_pct_per_30_days: null, coefficient_of_variation_pct: null });
   });
 
+  it('orders the days by date and adds up the rows of one day, whatever the rows\' order', () => {
+    const summary = summarizeTrend(COLUMNS, [
+      ['2025-03-03', 5, 1],
+      ['2025-03-01', 1, 1],
+      ['2025-03-03', 1, 1],
+      ['2025-03-02', 3, 1],
+    ], TREND)!;
+    // Days 1, 3, 6: slope 2.5 per day; first and last are the oldest and newest days.
+    expect(summary).toMatchObject({ days: 3, first_day: '2025-03-01', last_day: '2025-03-03', total: 10, trend_per_day: 2.5, max: { day: '2025-03-03', value: 6 } });
+  });
+
+  it('takes the rows in their order, a day apart, when a date cannot be read', () => {
+    const summary = summarizeTrend(COLUMNS, [['week 1', 10, 1], ['2025-01-09', 20, 1], ['week 3', 30, 1]], TREND)!;
+    expect(summary).toMatchObject({ days: 3, first_day: 'week 1', last_day: 'week 3', trend_per_day: 10 });
+  });
+
   it('returns null when fewer than two days have a number', () => {
     expect(summarizeTrend(COLUMNS, [], TREND)).toBeNull();
     expect(summarizeTrend(COLUMNS, [['2025-01-01', 10, 1]], TREND)).toBeNull();
