@@ -199,10 +199,13 @@ export function generateDemoData({ seed = DEMO_SEED, nowMs }: DemoDataOptions): 
   for (let m = 0; m < months; m++) {
     const month = `${2024 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}-01`;
     const seasonal = m % 12 >= 10 ? 1.5 : 1;
+    // The current month is spent so far only as far as the data goes, like its orders.
+    const monthStartMs = Date.UTC(2024, m, 1);
+    const elapsed = Math.min(1, (endMs - monthStartMs) / (Date.UTC(2024, m + 1, 1) - monthStartMs));
     REGIONS.forEach((_, r) => {
       for (const channel of SPEND_CHANNELS) {
         const base = { paid_search: 9_000, social: 6_000, email: 1_200, display: 3_500 }[channel]!;
-        spend.push([spend.length + 1, r + 1, month, channel, cents(base * regionScale[r]! * seasonal * (0.8 + random.next() * 0.4))]);
+        spend.push([spend.length + 1, r + 1, month, channel, cents(base * regionScale[r]! * seasonal * elapsed * (0.8 + random.next() * 0.4))]);
       }
     });
   }

@@ -50,6 +50,11 @@ describe('demo database', () => {
     expect(await rows('SELECT MIN(ordered_at), MAX(ordered_at) FROM orders')).toEqual([['2024-01-01 01:28:26', '2026-12-07 11:13:26']]);
     expect(await rows('SELECT MAX(created_at) FROM payment_transactions')).toEqual([['2026-12-07 11:16:35']]);
     expect(await rows('SELECT MIN(month), MAX(month) FROM marketing_spend')).toEqual([['2024-01-01', '2026-12-01']]);
+    // December 2026 is spent only so far (6.5 of 31 days), like its orders; November in full.
+    const [[december, november]] = (await rows(`SELECT (SELECT SUM(amount) FROM marketing_spend WHERE month = '2026-12-01'),
+      (SELECT SUM(amount) FROM marketing_spend WHERE month = '2026-11-01')`)) as [[number, number]];
+    expect(december / november).toBeGreaterThan(0.15);
+    expect(december / november).toBeLessThan(0.27);
   });
 
   it('describes its data window to the model, read from the data', async () => {
@@ -99,7 +104,7 @@ describe('demo database', () => {
         JOIN (SELECT region_id, SUM(amount) AS spend FROM marketing_spend GROUP BY region_id) s ON s.region_id = r.region_id
         JOIN (SELECT region_id, COUNT(*) AS new_customers FROM customers GROUP BY region_id) n
           ON n.region_id = r.region_id ORDER BY r.region_id`),
-    ).toEqual([['West', 929.52], ['Midwest', 858.69], ['South', 717.97], ['Northeast', 1088]]);
+    ).toEqual([['West', 898.06], ['Midwest', 833.71], ['South', 696.1], ['Northeast', 1053.59]]);
   });
 
   it('answers: top 10 customers by revenue', async () => {

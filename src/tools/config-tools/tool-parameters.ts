@@ -93,15 +93,16 @@ function describeParameter(parameter: ToolParameterConfig): string {
 }
 
 /**
- * ISO 8601 as the engines compare it: UTC `YYYY-MM-DD HH:MM:SS[.fff]`. A time with an offset is moved to UTC;
- * one without is taken as UTC already.
+ * ISO 8601 as the engines compare it: UTC `YYYY-MM-DD HH:MM:SS[.ffffff]`. A time with an offset is moved to UTC;
+ * one without is taken as UTC already. The fraction is kept as written (offsets are whole minutes, so it never
+ * changes), since Date would cut microseconds to milliseconds.
  */
 export function toUtcTimestamp(iso: string): string {
   const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/i.test(iso);
-  const normalized = iso.replace(' ', 'T');
+  const fraction = /T?\d{2}:\d{2}:\d{2}(\.\d+)/i.exec(iso)?.[1] ?? '';
+  const normalized = iso.replace(' ', 'T').replace(fraction, '');
   const date = new Date(hasOffset ? normalized : `${normalized}Z`);
-  const text = date.toISOString().replace('T', ' ').replace('Z', '');
-  return text.endsWith('.000') ? text.slice(0, -4) : text;
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')}${fraction}`;
 }
 
 /**
