@@ -6,7 +6,7 @@ import type { McpServerFactory } from '@modelcontextprotocol/server';
 import type { Config, EnvironmentConfig } from './config/schema.js';
 import type { ConnectionStatus } from './db/dialect.js';
 import { createDialect } from './db/registry.js';
-import { describeDemoWindow } from './demo/describe-demo.js';
+import { describeDemo } from './demo/describe-demo.js';
 import { ensureDemoDatabase } from './demo/ensure-demo.js';
 import { checkPrivileges, reasonOf, type PrivilegeCheck } from './environments/check-privileges.js';
 import { EnvironmentRegistry, type Environment } from './environments/environment.js';
@@ -51,7 +51,7 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
     for (const environmentConfig of config.environments) {
       const dialect = createDialect(environmentConfig);
       await dialect.open();
-      const description = environmentConfig.isDemo ? joinSentences(environmentConfig.description, await describeDemoWindow(dialect)) : environmentConfig.description;
+      const description = environmentConfig.isDemo ? await describeDemo(environmentConfig.description, dialect) : environmentConfig.description;
       built.push({ name: environmentConfig.name, config: environmentConfig, dialect, rules: await rulesCache.rulesFor(environmentConfig.target), description });
     }
     await checkDatabasesAtStart(built, logger);
@@ -165,11 +165,6 @@ function warnUnreachable(log: Logger, name: string, status: ConnectionStatus, th
   const advice = UNREACHABLE_ADVICE[status.failure ?? 'unreachable'];
   log.warn({ reason: status.error, failure: status.failure ?? 'unreachable', ...fields },
     `database of environment "${name}" unreachable at start: ${status.error ?? 'no reason given'} (${advice}). Its tools answer "unavailable" until then; ${then}`);
-}
-
-function joinSentences(...parts: (string | undefined)[]): string | undefined {
-  const present = parts.filter((p): p is string => p !== undefined && p.trim() !== '').map((p) => p.trim().replace(/(?<![.!?])$/, '.'));
-  return present.length > 0 ? present.join(' ') : undefined;
 }
 
 /**

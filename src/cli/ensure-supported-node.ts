@@ -30,6 +30,7 @@ export const EXIT_UNSUPPORTED_NODE = 78;
 /** Signals we pass on to the Node we handed over to, so that a client that stops "node" stops sqlgate. */
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
 
+/** A Node.js version, as `process.versions.node` or `node --version` gives it. */
 export interface NodeVersion {
   readonly major: number;
   readonly minor: number;

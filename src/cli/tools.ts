@@ -11,6 +11,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { ToolDefinition } from '../tools/tool.js';
 import { withConfigOptions } from './users.js';
 
+/** What `sqlgate tools` needs from the command line: output, configuration loading, logging and the error guard. */
 export interface ToolsCommandDeps {
   readonly stdout: (text: string) => void;
   /** Loads the configuration opening only the named environment (or every one), with auth off. */

@@ -274,6 +274,15 @@ export function adviseOnFunction(target: AdviceTarget, shown: string): string | 
   return advice === undefined ? undefined : `${target.displayName} has no function ${shown}(): ${advice}.`;
 }
 
+/**
+ * "ISNULL(): …" for a function this dialect has but that was called another dialect's way (the server said the
+ * argument count is wrong), or undefined when the table has nothing to say about it.
+ */
+export function adviseOnMiscountedCall(target: AdviceTarget, name: string): string | undefined {
+  const advice = functionEquivalent(target.name, name);
+  return advice === undefined ? undefined : `${name.toUpperCase()}(): ${advice}.`;
+}
+
 /** "SQLite has no ILIKE: use LIKE …." for syntax of another dialect, or undefined where the dialect has it. */
 export function adviseOnConstruct(target: AdviceTarget, construct: ForeignConstruct): string | undefined {
   const advice = EQUIVALENTS[target.name].constructs[construct];

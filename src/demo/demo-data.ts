@@ -90,6 +90,7 @@ const MIN_SPAN_MS = 456 * DAY_MS;
 /** Orders grow by this fraction per year. */
 const GROWTH_PER_YEAR = 0.15;
 
+/** What the generated data depends on: the seed and the clock, so tests get the same rows every time. */
 export interface DemoDataOptions {
   readonly seed?: number;
   /** The end of the data window, in epoch ms: when the demo database is created. Tests pass a fixed clock. */

@@ -19,3 +19,11 @@ export async function describeDemoWindow(dialect: Dialect): Promise<string | und
     return undefined; // a demo file someone changed by hand: serve it without the window rather than not at all
   }
 }
+
+/** The demo environment's description for the model: the configured one, then the data's window. */
+export async function describeDemo(configured: string | undefined, dialect: Dialect): Promise<string | undefined> {
+  const sentences = [configured, await describeDemoWindow(dialect)]
+    .filter((p): p is string => p !== undefined && p.trim() !== '')
+    .map((p) => p.trim().replace(/(?<![.!?])$/, '.'));
+  return sentences.length > 0 ? sentences.join(' ') : undefined;
+}

@@ -14,6 +14,7 @@ import { DEMO_SCHEMA } from './demo-schema.js';
 /** SQLite's default limit on bound parameters per statement is 32,766; stay well below it. */
 const MAX_PARAMS_PER_INSERT = 30_000;
 
+/** How a missing demo database is made. */
 export interface EnsureDemoOptions {
   /** The end of the data window (epoch ms); default: now, so "the last hour" has data when the demo is new. */
   readonly nowMs?: number;

@@ -27,7 +27,9 @@ export interface GateOptions {
 /**
  * A dialect's rules. `classify` parses `sql` and either returns the verdict or throws:
  * - ReadOnlyError naming what was refused and why (a write, a function with side effects, several statements …)
- * - InvalidInputError when the text cannot be parsed ("could not parse …; only single statements … are accepted")
+ * - InvalidInputError when the text cannot be parsed ("could not parse …; only single statements … are accepted"),
+ *   or when it calls a function this dialect does not have (another dialect's, or any unknown one on SQLite): the
+ *   message names the dialect and what to write instead (guard/dialect-advice.ts). Either way nothing runs.
  * It never executes anything and never consults the database.
  */
 export interface StatementRules {

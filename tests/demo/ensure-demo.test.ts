@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoData } from '../../src/demo/demo-data.js';
-import { describeDemoWindow } from '../../src/demo/describe-demo.js';
+import { describeDemo, describeDemoWindow } from '../../src/demo/describe-demo.js';
 import { ensureDemoDatabase } from '../../src/demo/ensure-demo.js';
 import type { Environment } from '../../src/environments/environment.js';
 import { executeSqlTool } from '../../src/tools/execute-sql.js';
@@ -61,6 +61,8 @@ describe('demo database', () => {
     const description = await describeDemoWindow(env.dialect);
     expect(description).toContain('orders and payments from 2024-01-01 01:28:26 to 2026-12-07 11:16:35 UTC');
     expect(description).toContain('"the last hour" of the data is the hour before 2026-12-07 11:16:35');
+    expect(await describeDemo('Demo sales database (SQLite)', env.dialect)).toBe(`Demo sales database (SQLite). ${description}`);
+    expect(await describeDemo(undefined, env.dialect)).toBe(description);
   });
 
   it('leaves an existing file alone and leaves no temporary file behind', async () => {

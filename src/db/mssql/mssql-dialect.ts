@@ -69,11 +69,12 @@ export class MssqlDialect implements Dialect {
     return this.catalog;
   }
 
-  /** [name] with `]` doubled: the one quoting that works whatever QUOTED_IDENTIFIER says. */
+  /** @p1 … @pN: the names the cursor declares its parameters under (mssql-cursor.ts). */
   placeholder(position: number): string {
     return `@p${position}`;
   }
 
+  /** [name] with `]` doubled: the one quoting that works whatever QUOTED_IDENTIFIER says. */
   quoteIdentifier(name: string): string {
     return `[${name.replaceAll(']', ']]')}]`;
   }

@@ -21,7 +21,7 @@ import {
   UnavailableError,
 } from '../../errors.js';
 import { PoolClosedError } from '../../util/resource-pool.js';
-import { adviseOnConstruct, adviseOnFunction, functionEquivalent, type AdviceTarget } from '../sql-equivalents.js';
+import { adviseOnConstruct, adviseOnFunction, adviseOnMiscountedCall, type AdviceTarget } from '../sql-equivalents.js';
 
 /** What the mapping needs to know about the environment. */
 export interface MssqlErrorContext {
@@ -128,8 +128,8 @@ function otherDialectAdvice(number: number, message: string): string | undefined
   const missing = number === 195 ? /^'([\w$]+)' is not a recognized built-in function name/.exec(message)?.[1] : undefined;
   if (missing !== undefined) return adviseOnFunction(SQL_SERVER, missing);
   const miscounted = number === 174 ? /^The ([\w$]+) function requires/.exec(message)?.[1] : undefined;
-  const equivalent = miscounted === undefined ? undefined : functionEquivalent('mssql', miscounted);
-  if (equivalent !== undefined) return `${miscounted!.toUpperCase()}(): ${equivalent}.`;
+  const callAdvice = miscounted === undefined ? undefined : adviseOnMiscountedCall(SQL_SERVER, miscounted);
+  if (callAdvice !== undefined) return callAdvice;
   if (number !== 102) return undefined;
   if (message.startsWith("Incorrect syntax near '::'")) return adviseOnConstruct(SQL_SERVER, 'cast-operator');
   if (/^Incorrect syntax near 'LIMIT'/i.test(message)) return adviseOnConstruct(SQL_SERVER, 'limit');

@@ -14,7 +14,7 @@ import {
   UnavailableError,
 } from '../../errors.js';
 import { PoolClosedError } from '../../util/resource-pool.js';
-import { adviseOnConstruct, adviseOnFunction, functionEquivalent } from '../sql-equivalents.js';
+import { adviseOnConstruct, adviseOnFunction, adviseOnMiscountedCall } from '../sql-equivalents.js';
 import { MysqlConnectError } from './mysql-connection.js';
 
 /** Server error numbers we treat specially (see the MySQL and MariaDB error references). */
@@ -109,8 +109,8 @@ function otherDialectAdvice(errno: number, message: string, serverName: string):
   const missing = errno === 1305 ? /^FUNCTION (?:\S+\.)?([\w$]+) does not exist/.exec(message)?.[1] : undefined;
   if (missing !== undefined) return adviseOnFunction(target, missing);
   const miscounted = errno === 1582 ? /native function '([\w$]+)'/.exec(message)?.[1] : undefined;
-  const equivalent = miscounted === undefined ? undefined : functionEquivalent('mysql', miscounted);
-  if (equivalent !== undefined) return `${miscounted!.toUpperCase()}(): ${equivalent}.`;
+  const callAdvice = miscounted === undefined ? undefined : adviseOnMiscountedCall(target, miscounted);
+  if (callAdvice !== undefined) return callAdvice;
   return errno === 1064 && /near '::/.test(message) ? adviseOnConstruct(target, 'cast-operator') : undefined;
 }
 

@@ -9,10 +9,12 @@
  * placeholders: whatever it produces still goes through the statement gate before it runs.
  */
 import type { DialectName } from '../../db/dialect.js';
+import { InternalError } from '../../errors.js';
 
 /** Literal SQL text, or a placeholder. */
 export type TemplatePart = string | { readonly parameter: string };
 
+/** A tool's SQL as scanned once at start: its text between placeholders, and the placeholders it names. */
 export interface SqlTemplate {
   readonly parts: readonly TemplatePart[];
   /** The parameters the SQL names, each once, in order of first use. */
@@ -98,7 +100,8 @@ export function renderSqlTemplate(
     .map((part) => {
       if (typeof part === 'string') return part;
       const value = bound.get(part.parameter);
-      if (value === undefined) throw new Error(`no value bound for :${part.parameter}`);
+      // buildConfigTool checked that every placeholder is a declared parameter, and each is bound on every call.
+      if (value === undefined) throw new InternalError(`no value bound for :${part.parameter}`);
       if (value.kind === 'identifier') return value.sql;
       if (value.kind === 'list') return value.values.map(marker).join(', ');
       return marker(value.value);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { JsonValue } from '../../db/serialize-value.js';
 import { ConfigError } from '../../errors.js';
 
+/** Which result columns hold the day and the value (a tool's `trend:` setting). */
 export interface TrendColumns {
   readonly dateColumn: string;
   readonly valueColumn: string;
