@@ -37,13 +37,15 @@ interface Quoting {
   readonly nestedComments: boolean;
   /** PostgreSQL's E'…' strings take backslash escapes. */
   readonly escapeStrings: boolean;
+  /** MySQL: `--` starts a comment only before white space (`5--1` is arithmetic). */
+  readonly dashCommentNeedsSpace: boolean;
 }
 
 const QUOTING: Record<DialectName, Quoting> = {
-  postgres: { backticks: false, brackets: false, hashComments: false, backslashEscapes: false, dollarQuotes: true, nestedComments: true, escapeStrings: true },
-  mysql: { backticks: true, brackets: false, hashComments: true, backslashEscapes: true, dollarQuotes: false, nestedComments: false, escapeStrings: false },
-  sqlite: { backticks: true, brackets: true, hashComments: false, backslashEscapes: false, dollarQuotes: false, nestedComments: false, escapeStrings: false },
-  mssql: { backticks: false, brackets: true, hashComments: false, backslashEscapes: false, dollarQuotes: false, nestedComments: true, escapeStrings: false },
+  postgres: { backticks: false, brackets: false, hashComments: false, backslashEscapes: false, dollarQuotes: true, nestedComments: true, escapeStrings: true, dashCommentNeedsSpace: false },
+  mysql: { backticks: true, brackets: false, hashComments: true, backslashEscapes: true, dollarQuotes: false, nestedComments: false, escapeStrings: false, dashCommentNeedsSpace: true },
+  sqlite: { backticks: true, brackets: true, hashComments: false, backslashEscapes: false, dollarQuotes: false, nestedComments: false, escapeStrings: false, dashCommentNeedsSpace: false },
+  mssql: { backticks: false, brackets: true, hashComments: false, backslashEscapes: false, dollarQuotes: false, nestedComments: true, escapeStrings: false, dashCommentNeedsSpace: false },
 };
 
 const NAME = /[a-z][a-z0-9_]*/iy;
@@ -62,7 +64,7 @@ export function parseSqlTemplate(sql: string, dialect: DialectName): SqlTemplate
     else if (ch === '"') i = skipQuoted(sql, i, '"', quoting.backslashEscapes);
     else if (ch === '`' && quoting.backticks) i = skipQuoted(sql, i, '`', false);
     else if (ch === '[' && quoting.brackets) i = skipQuoted(sql, i, ']', false);
-    else if ((ch === '-' && next === '-') || (ch === '#' && quoting.hashComments)) i = endOfLine(sql, i);
+    else if ((ch === '-' && next === '-' && (!quoting.dashCommentNeedsSpace || /^\s?$/.test(sql[i + 2] ?? ''))) || (ch === '#' && quoting.hashComments)) i = endOfLine(sql, i);
     else if (ch === '/' && next === '*') i = skipBlockComment(sql, i, quoting.nestedComments);
     else if (ch === '$' && quoting.dollarQuotes && !/\w/.test(sql[i - 1] ?? '')) i = skipDollarQuoted(sql, i);
     else if (ch === ':' && next === ':') i += 2;

@@ -57,6 +57,12 @@ describe('parseSqlTemplate', () => {
     expect(found(sql, 'sqlite')).toEqual(['in_comment', 'yes']);
   });
 
+  it('reads -- as a comment on MySQL only before white space, as MySQL does', () => {
+    expect(found('SELECT 5--:a', 'mysql')).toEqual(['a']);
+    expect(found('SELECT 5 -- :no\nFROM t WHERE a = :yes', 'mysql')).toEqual(['yes']);
+    expect(found('SELECT 5--:no\nFROM t WHERE a = :yes', 'postgres')).toEqual(['yes']);
+  });
+
   it('skips # comments on MySQL only', () => {
     expect(found('SELECT 1 # :no\nFROM t WHERE a = :yes', 'mysql')).toEqual(['yes']);
     expect(found('SELECT :a #:b', 'postgres')).toEqual(['a', 'b']);
