@@ -44,17 +44,20 @@ export function createMcpServerFactory(
           const identity = context.http?.authInfo?.extra?.identity as Identity | undefined;
           const started = performance.now();
           const logContext = { tool: tool.name, ...auditSubject(identity) }; // the logger already names the environment
+          let statement: string | undefined;
+          const recordStatement = (sql: string) => void (statement = sql);
+          const audited = () => ({ ...logContext, audit: true, input: auditedInput(input), ...(statement === undefined ? {} : { sql: auditedText(statement) }), ms: Math.round(performance.now() - started) });
           try {
             const confirm = confirmThrough(server, context);
-            const output = await tool.run(input, { environment, signal: context.mcpReq.signal, confirm, identity });
-            logger.info({ ...logContext, audit: true, input: auditedInput(input), outcome: 'ok', ms: Math.round(performance.now() - started) }, 'tool call');
+            const output = await tool.run(input, { environment, signal: context.mcpReq.signal, confirm, identity, recordStatement });
+            logger.info({ ...audited(), outcome: 'ok' }, 'tool call');
             return {
               content: [{ type: 'text' as const, text: output.text }],
               structuredContent: output.structured as Record<string, unknown>,
             };
           } catch (err) {
             // One audit line for a failed call too: toToolErrorResult logs it with the error code.
-            return toToolErrorResult(err, logger, { ...logContext, audit: true, input: auditedInput(input), outcome: 'error', ms: Math.round(performance.now() - started) });
+            return toToolErrorResult(err, logger, { ...audited(), outcome: 'error' });
           }
         },
       );
@@ -73,8 +76,11 @@ function auditSubject(identity: Identity | undefined): Record<string, string> {
 
 /** A tool's arguments as logged: SQL text is kept (it is what an auditor needs), cut at 4,000 characters. */
 function auditedInput(input: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(input).map(([key, value]) =>
-    [key, typeof value === 'string' && value.length > 4_000 ? `${value.slice(0, 4_000)}…` : value]));
+  return Object.fromEntries(Object.entries(input).map(([key, value]) => [key, typeof value === 'string' ? auditedText(value) : value]));
+}
+
+function auditedText(text: string): string {
+  return text.length > 4_000 ? `${text.slice(0, 4_000)}…` : text;
 }
 
 /**

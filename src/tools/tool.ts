@@ -21,6 +21,11 @@ export interface ToolContext {
   readonly confirm?: ConfirmWithUser;
   /** The authenticated caller; absent on servers without authentication (stdio, auth.mode none). */
   readonly identity?: Identity;
+  /**
+   * Told the statement a tool built before it is checked and run (a configured tool's SQL with its markers), so the
+   * audit line says what ran and not only the arguments. Absent where nobody audits (the CLI's tools test).
+   */
+  readonly recordStatement?: (sql: string) => void;
 }
 
 export interface ToolOutput<T> {

@@ -5,7 +5,10 @@ import type { Environment } from '../../src/environments/environment.js';
 import type { Identity } from '../../src/environments/identity.js';
 import { createMcpServerFactory } from '../../src/mcp/create-mcp-server.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { parseEnvironmentConfig } from '../../src/config/load.js';
 import { ALL_TOOLS } from '../../src/tools/all-tools.js';
+import { toolsForEnvironment } from '../../src/tools/environment-tools.js';
+import type { ToolDefinition } from '../../src/tools/tool.js';
 import { createTestDatabase, openEnvironment, type TestDatabase } from '../support/test-databases.js';
 
 let database: TestDatabase;
@@ -22,9 +25,13 @@ afterAll(async () => {
 });
 
 async function callAndCapture(identity: Identity | undefined, query: string): Promise<Record<string, unknown>[]> {
+  return callToolAndCapture(identity, ALL_TOOLS, 'execute_sql', { query });
+}
+
+async function callToolAndCapture(identity: Identity | undefined, tools: readonly ToolDefinition[], name: string, args: Record<string, unknown>): Promise<Record<string, unknown>[]> {
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
-  const factory = createMcpServerFactory(environment, ALL_TOOLS, logger.child({ environment: 'audit' }));
+  const factory = createMcpServerFactory(environment, tools, logger.child({ environment: 'audit' }));
   const authInfo = identity ? { token: 't', clientId: identity.clientId ?? identity.user, scopes: [...identity.scopes], extra: { identity } } : undefined;
   const server = await factory({ era: 'legacy' });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -34,7 +41,7 @@ async function callAndCapture(identity: Identity | undefined, query: string): Pr
   await server.connect(serverSide);
   const client = new Client({ name: 'audit-test', version: '1.0.0' });
   await client.connect(clientSide);
-  await client.callTool({ name: 'execute_sql', arguments: { query } });
+  await client.callTool({ name, arguments: args });
   await client.close();
   return lines.filter((l) => l.audit === true);
 }
@@ -46,6 +53,21 @@ describe('audit', () => {
     expect(ok).toMatchObject({ environment: 'audit', tool: 'execute_sql', user: 'alice', client: 'claude-client', via: 'oauth', outcome: 'ok', input: { query: 'SELECT count(*) FROM t' } });
     const [failed] = await callAndCapture(identity, 'DELETE FROM t');
     expect(failed).toMatchObject({ user: 'alice', outcome: 'error', code: 'SG_READ_ONLY', input: { query: 'DELETE FROM t' } });
+  });
+
+  it('records the statement a configured tool ran, with its markers, besides its arguments', async () => {
+    const config = parseEnvironmentConfig('audit', {
+      database: database.url,
+      tools: {
+        above: { description: 'Rows above a number', parameters: { n: { type: 'integer', description: 'N' } }, sql: 'SELECT x FROM t WHERE x > :n' },
+        broken: { description: 'Names a column t lacks', parameters: { n: { type: 'integer', description: 'N' } }, sql: 'SELECT nope FROM t WHERE x > :n' },
+      },
+    }, process.cwd());
+    const tools = toolsForEnvironment({ ...environment, config });
+    const [ok] = await callToolAndCapture(undefined, tools, 'above', { n: 1 });
+    expect(ok).toMatchObject({ tool: 'above', outcome: 'ok', input: { n: 1 }, sql: 'SELECT x FROM t WHERE x > ?' });
+    const [failed] = await callToolAndCapture(undefined, tools, 'broken', { n: 1 });
+    expect(failed).toMatchObject({ tool: 'broken', outcome: 'error', code: 'SG_QUERY_FAILED', sql: 'SELECT nope FROM t WHERE x > ?' });
   });
 
   it('says anonymous where nobody signs in', async () => {

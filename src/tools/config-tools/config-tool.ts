@@ -59,9 +59,10 @@ export function buildConfigTool(tool: ToolConfig, environment: Environment): Too
     inputSchema,
     outputSchema: tool.trend ? trendOutputSchema : queryOutputSchema,
     hints: () => hints,
-    async run(input, { signal, confirm, identity }) {
+    async run(input, { signal, confirm, identity, recordStatement }) {
       const bound = await bindParameters(tool.parameters, input, dialect, key);
       const statement = renderSqlTemplate(template, bound, (position) => dialect.placeholder(position));
+      recordStatement?.(statement.sql);
       // The same gate and policy as execute_sql: the identifiers chosen for this call are in the text it sees.
       const checked = await authorizeStatement(environment, statement.sql, confirm, identity);
       const result = await runQuery(dialect, {
