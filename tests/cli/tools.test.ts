@@ -160,7 +160,7 @@ describe('sqlgate tools test', () => {
   it('reads an integer parameter, and prints the trend summary first', async () => {
     const { code, stdout } = await sqlgate(['test', 'analyze_trends', '--dir', demoDir, ...TRENDS, '--param', 'days=30']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Summary of total over 30 days \(2026-11-08 to 2026-12-07\), computed by sqlgate from these rows:\n/);
+    expect(stdout).toMatch(/^Summary of total over 30 days \(2026-11-07 to 2026-12-06\), computed by sqlgate from these rows:\n/);
     const json = JSON.parse((await sqlgate(['test', 'analyze_trends', '--dir', demoDir, ...TRENDS, '--param', 'days=7', '--json'])).stdout) as { rows: unknown[]; summary: { days: number } };
     expect(json.rows).toHaveLength(7);
     expect(json.summary.days).toBe(7);
