@@ -65,6 +65,9 @@ describe('sqlgate CLI', () => {
     const config = loadConfig({ env: {}, cwd });
     expect(config.environments.map((e) => e.name)).toEqual(['demo']);
     expect(config.environments[0]!.isDemo).toBe(true);
+    // The demo's own tools, as the configuration-less demo serves them: one text for both.
+    expect(config.environments[0]!.tools.defined.map((t) => t.name)).toEqual(['revenue_by_category', 'analyze_trends']);
+    expect(config.environments[0]!.tools).toEqual(loadConfig({ env: {}, cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-nocfg-')) }).environments[0]!.tools);
   });
 
   it('init refuses to overwrite without --force', async () => {
