@@ -5,13 +5,13 @@
  */
 import { z } from 'zod';
 import type { ToolParameterConfig } from '../../config/tool-schema.js';
-
-type IdentifierParameter = Extract<ToolParameterConfig, { type: 'identifier' }>;
 import type { Dialect, Introspector, TableDetail, TableRef } from '../../db/dialect.js';
 import { ConfigError, InvalidInputError, TableNotFoundError } from '../../errors.js';
 import { closestMatches } from '../../util/closest-matches.js';
 import { resolveTable } from '../resolve-table.js';
 import type { BoundPart } from './sql-template.js';
+
+type IdentifierParameter = Extract<ToolParameterConfig, { type: 'identifier' }>;
 
 /** The zod schema of one parameter's value, with its bounds and description. Throws on a bad `pattern`. */
 export function valueSchemaOf(parameter: ToolParameterConfig): z.ZodType {
