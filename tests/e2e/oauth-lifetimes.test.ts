@@ -9,7 +9,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   app = await startApp({
-    auth: { mode: 'oauth', access_token_ttl: 2, refresh_token_ttl: 3 },
+    auth: { mode: 'oauth', access_token_ttl: 2, refresh_token_ttl: 5 },
     environments: { demo: { database: 'sqlite:./demo.sqlite', demo: true } },
   });
   await app.sqlgate.store!.users.add({ name: 'alice', passwordHash: await hashPassword(TEST_PASSWORD), roles: [{ environment: 'demo', canWrite: false }] });
@@ -29,16 +29,17 @@ describe('token lifetimes', () => {
     expect(expired.status).toBe(401);
     expect(expired.body.message).toBe('The access token is unknown, expired or revoked.');
 
-    // Refresh at ~2 s, then again at ~4 s: past the first refresh token's 3 s, but within the second one's.
+    // Refresh at ~2 s, then again at ~5 s: past the first refresh token's 5 s, but within the second one's. (The
+    // margins are seconds, not fractions of one: CI runs this beside other suites on two cores.)
     const first = await postForm(`${base}/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: tokens.clientId });
     expect(first.status, JSON.stringify(first.body)).toBe(200);
-    await sleep(2_000);
+    await sleep(3_000);
     const second = await postForm(`${base}/token`, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, client_id: tokens.clientId });
     expect(second.status, JSON.stringify(second.body)).toBe(200);
     expect((await mcpCall(`${base}/demo/mcp`, second.body.access_token, 'tools/list')).status).toBe(200);
 
     // Unused for longer than its lifetime, a refresh token is gone.
-    await sleep(3_100);
+    await sleep(5_100);
     const late = await postForm(`${base}/token`, { grant_type: 'refresh_token', refresh_token: second.body.refresh_token, client_id: tokens.clientId });
     expect(late.body.error).toBe('invalid_grant');
   }, 30_000);
