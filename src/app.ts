@@ -3,6 +3,7 @@
  * HTTP app from a Config, and passes each its dependencies. No module-level singletons anywhere else.
  */
 import type { McpServerFactory } from '@modelcontextprotocol/server';
+import { AuditTrail } from './audit/audit-trail.js';
 import type { Config, EnvironmentConfig } from './config/schema.js';
 import type { ConnectionStatus } from './db/dialect.js';
 import { createDialect } from './db/registry.js';
@@ -23,7 +24,7 @@ import { InteractionHandler } from './auth/interactions.js';
 import { UpstreamSignIn } from './auth/upstream-sign-in.js';
 import { publicBaseResolver } from './http/public-base.js';
 import type { AuthorizationRoutes } from './http/authorization-routes.js';
-import { openStateStore } from './store/open-state-store.js';
+import { openAuditLog, openStateStore } from './store/open-state-store.js';
 import type { StateStore } from './store/state-store.js';
 
 export interface Sqlgate {
@@ -67,8 +68,15 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
     await environments.close();
     throw err;
   }
+  let audit: AuditTrail;
+  try {
+    audit = new AuditTrail(openAuditLog(config.audit), config.audit.recordParameters);
+  } catch (err) {
+    await environments.close();
+    throw err;
+  }
   const factories = new Map(
-    environments.list().map((e) => [e.name, createMcpServerFactory(e, toolsByEnvironment.get(e.name)!, logger.child({ environment: e.name }))]),
+    environments.list().map((e) => [e.name, createMcpServerFactory(e, toolsByEnvironment.get(e.name)!, logger.child({ environment: e.name }), audit)]),
   );
   // resolve() throws the NotFoundError for an unknown name; every known name has a factory.
   const serverFactory = (name: string): McpServerFactory => factories.get(environments.resolve(name).name)!;
@@ -81,6 +89,7 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
     }
   } catch (err) {
     await store?.close();
+    await audit.close();
     await environments.close();
     throw err;
   }
@@ -100,6 +109,7 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
       authorization?.authorizationServer.close();
       await environments.close();
       await store?.close();
+      await audit.close();
     },
   };
 }

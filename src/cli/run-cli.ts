@@ -14,6 +14,7 @@ import { listen } from '../http/listen.js';
 import { isLoopbackHost } from '../http/request-guards.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { SQLGATE_VERSION } from '../version.js';
+import { addAuditCommand } from './audit.js';
 import { startBanner } from './banner.js';
 import { isEnvironmentName, publicUrlProblem } from './connector-doctor/connector-context.js';
 import { runConnectorDoctor } from './connector-doctor/run-connector-doctor.js';
@@ -215,6 +216,7 @@ export async function runCli(io: CliIo): Promise<number> {
   addTokensCommand(program, { stdout: io.stdout, stderr: io.stderr, guard, loadConfig: loadForCommand });
   addGrantsCommand(program, { stdout: io.stdout, guard, loadConfig: loadForCommand });
   addKeysCommand(program, { stdout: io.stdout, guard, loadConfig: loadForCommand });
+  addAuditCommand(program, { stdout: io.stdout, guard, loadConfig: loadForCommand });
   addToolsCommand(program, {
     stdout: io.stdout,
     guard,

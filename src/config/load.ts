@@ -18,6 +18,7 @@ import {
   configSchema,
   environmentSchema,
   STORE_SSL_MODES,
+  type AuditConfig,
   type Config,
   type ConfigSource,
   type ConfiguredEnvironment,
@@ -87,7 +88,8 @@ export function loadConfig(options: LoadConfigOptions): Config {
     .filter(([name]) => isOpened(name))
     .map(([name, env]) => toEnvironmentConfig(name, env, options.cwd, source));
   const store = toStoreConfig(parsed.data.store.url, options.cwd, source);
-  return deepFreeze({ server: parsed.data.server, auth: parsed.data.auth, log: parsed.data.log, store, environments, configuredEnvironments, source });
+  const audit = toAuditConfig(parsed.data.audit, options.cwd, source);
+  return deepFreeze({ server: parsed.data.server, auth: parsed.data.auth, log: parsed.data.log, store, audit, environments, configuredEnvironments, source });
 }
 
 /**
@@ -119,6 +121,14 @@ function toEnvironmentConfig(name: string, env: z.output<typeof environmentSchem
   if (env.password !== undefined && target.dialect !== 'sqlite') target = { ...target, password: env.password };
   const { databaseUrl, password: _password, ...rest } = env;
   return deepFreeze({ ...rest, name, target, maskedUrl: maskDatabaseUrl(databaseUrl) });
+}
+
+function toAuditConfig(audit: { url: string; recordParameters: boolean }, cwd: string, source: ConfigSource): AuditConfig {
+  const result = parseDatabaseUrl(audit.url, cwd);
+  if (!result.ok || result.target.dialect !== 'sqlite') {
+    throw new ConfigError(`audit.url ("${maskDatabaseUrl(audit.url)}") ${result.ok ? 'must be a sqlite: URL' : result.problem}.`, { hint: describeSource(source) });
+  }
+  return { file: result.target.file, recordParameters: audit.recordParameters };
 }
 
 function toStoreConfig(url: string, cwd: string, source: ConfigSource): StoreConfig {

@@ -195,6 +195,18 @@ const storeSchema = z.strictObject({
     .default('sqlite:./data/sqlgate-state.sqlite'),
 });
 
+/**
+ * The audit trail: one record per tool call, hash-chained and committed before the result goes back. Its own SQLite
+ * file by default, apart from the state store: it grows without bound until pruned, and is read by other people.
+ */
+const auditSchema = z
+  .strictObject({
+    url: z.string().regex(/^sqlite:/i, 'must be a sqlite: URL such as "sqlite:./data/sqlgate-audit.sqlite"').default('sqlite:./data/sqlgate-audit.sqlite'),
+    /** Record the arguments a tool was called with (the SQL text is always recorded). */
+    record_parameters: z.boolean().default(true),
+  })
+  .transform((a) => ({ url: a.url, recordParameters: a.record_parameters }));
+
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export const configSchema = z.strictObject({
@@ -204,6 +216,7 @@ export const configSchema = z.strictObject({
     z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }),
   ),
   store: z.preprocess((v) => v ?? {}, storeSchema),
+  audit: z.preprocess((v) => v ?? {}, auditSchema),
   auth: z.preprocess((v) => v ?? {}, authSchema),
   environments: z
     .record(environmentName, environmentSchema)
@@ -251,6 +264,12 @@ export type PostgresTarget = NetworkTarget & { readonly dialect: 'postgres' };
  * The state store, its URL resolved: a SQLite file (absolute path; relative ones are taken from the working
  * directory), or a PostgreSQL database (`maskedUrl` is the URL with its password masked, for messages).
  */
+/** The audit trail's SQLite file (absolute) and whether tool arguments are recorded. */
+export interface AuditConfig {
+  readonly file: string;
+  readonly recordParameters: boolean;
+}
+
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly file: string }
   | { readonly kind: 'postgres'; readonly target: PostgresTarget; readonly maskedUrl: string };
@@ -264,6 +283,7 @@ export type ConfiguredEnvironment = Pick<EnvironmentConfig, 'name' | 'readOnly'>
 export interface Config {
   readonly server: ServerConfig;
   readonly store: StoreConfig;
+  readonly audit: AuditConfig;
   readonly auth: AuthConfig;
   readonly log: { readonly level: (typeof LOG_LEVELS)[number] };
   /**

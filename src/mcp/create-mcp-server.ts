@@ -3,7 +3,10 @@
  * stateless) or per connection (stdio, legacy SSE) by the SDK's serving entries; construction only registers
  * closures and reuses the output schemas' JSON Schema, so it is cheap.
  */
+import { randomUUID } from 'node:crypto';
 import { McpServer, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { toolCallEvent } from '../audit/tool-call-event.js';
 import type { Environment } from '../environments/environment.js';
 import type { Identity } from '../environments/identity.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -15,6 +18,8 @@ export function createMcpServerFactory(
   environment: Environment,
   tools: readonly ToolDefinition[],
   logger: Logger,
+  /** Where every call is recorded before its result goes back; absent in tests that only need the log line. */
+  audit?: AuditTrail,
 ): McpServerFactory {
   const instructions = describeEnvironment(environment);
   // The SDK converts a tool's output schema to JSON Schema on its first tools/call and memoises it on the
@@ -47,18 +52,29 @@ export function createMcpServerFactory(
           let statement: string | undefined;
           const recordStatement = (sql: string) => void (statement = sql);
           const audited = () => ({ ...logContext, audit: true, input: auditedInput(input), ...(statement === undefined ? {} : { sql: auditedText(statement) }), ms: Math.round(performance.now() - started) });
+          let result: { structured: unknown; text: string } | { error: unknown };
           try {
             const confirm = confirmThrough(server, context);
-            const output = await tool.run(input, { environment, signal: context.mcpReq.signal, confirm, identity, recordStatement });
-            logger.info({ ...audited(), outcome: 'ok' }, 'tool call');
-            return {
-              content: [{ type: 'text' as const, text: output.text }],
-              structuredContent: output.structured as Record<string, unknown>,
-            };
+            result = await tool.run(input, { environment, signal: context.mcpReq.signal, confirm, identity, recordStatement });
           } catch (err) {
-            // One audit line for a failed call too: toToolErrorResult logs it with the error code.
+            result = { error: err };
+          }
+          try {
+            // Committed before anything goes back: a process killed after answering cannot lose the record.
+            await audit?.record(toolCallEvent({
+              requestId: randomUUID(), environment: environment.name, identity, tool: tool.name, input, statement,
+              recordsParameters: audit.recordsParameters, ms: Math.round(performance.now() - started), result,
+            }));
+          } catch (err) {
             return toToolErrorResult(err, logger, { ...audited(), outcome: 'error' });
           }
+          // One audit line for a failed call too: toToolErrorResult logs it with the error code.
+          if ('error' in result) return toToolErrorResult(result.error, logger, { ...audited(), outcome: 'error' });
+          logger.info({ ...audited(), outcome: 'ok' }, 'tool call');
+          return {
+            content: [{ type: 'text' as const, text: result.text }],
+            structuredContent: result.structured as Record<string, unknown>,
+          };
         },
       );
       if (outputSchemaJson.has(tool.name)) registered.outputSchemaJson = outputSchemaJson.get(tool.name);

@@ -1,8 +1,11 @@
 /**
- * Opens the configured state store. The only importer of a store backend folder, as db/registry.ts is for dialects.
+ * Opens the configured state store and audit log. The only importer of a store backend folder, as db/registry.ts is
+ * for dialects.
  */
-import type { StoreConfig } from '../config/schema.js';
+import type { AuditConfig, StoreConfig } from '../config/schema.js';
+import type { AuditLogStore } from './audit-log-store.js';
 import { openPostgresStateStore } from './postgres/postgres-state-store.js';
+import { openSqliteAuditLog } from './sqlite/sqlite-audit-log.js';
 import { openSqliteStateStore } from './sqlite/sqlite-state-store.js';
 import type { StateStore } from './state-store.js';
 
@@ -14,4 +17,9 @@ export async function openStateStore(config: StoreConfig): Promise<StateStore> {
     case 'postgres':
       return openPostgresStateStore(config.target, config.maskedUrl);
   }
+}
+
+/** The audit trail's store (a SQLite file). Throws ConfigError when it cannot be opened. */
+export function openAuditLog(config: AuditConfig): AuditLogStore {
+  return openSqliteAuditLog(config.file);
 }

@@ -19,12 +19,14 @@ export const getTableSampleTool = defineTool({
   inputSchema,
   outputSchema,
   hints: () => readOnlyHints('Sample table rows'),
-  async run(input, { environment, signal }) {
+  async run(input, { environment, signal, recordStatement }) {
     const { config, dialect } = environment;
     const table = await resolveTable(dialect.introspector(), input.table);
     const limit = Math.min(input.limit, config.maxRows);
+    const sql = dialect.sampleSql(table, limit);
+    recordStatement?.(sql);
     const result = await runQuery(dialect, {
-      sql: dialect.sampleSql(table, limit),
+      sql,
       params: [],
       readOnly: true,
       maxRows: limit,

@@ -21,7 +21,7 @@ import { SqliteUserStore } from './sqlite-user-store.js';
 const OWNER_ONLY = 0o600;
 
 export function openSqliteStateStore(file: string): StateStore {
-  const db = openDatabase(file);
+  const db = openOwnerOnlyDatabase(file, 'the state store', 'store.url');
   try {
     db.pragma('journal_mode = WAL'); // the CLI may add a user while the server reads
     db.pragma('busy_timeout = 5000');
@@ -45,7 +45,11 @@ export function openSqliteStateStore(file: string): StateStore {
   };
 }
 
-function openDatabase(file: string): Database.Database {
+/**
+ * Opens (creating when missing) a SQLite file that only its owner may read: `what` and `key` name it in errors
+ * ("the state store", "store.url").
+ */
+export function openOwnerOnlyDatabase(file: string, what: string, key: string): Database.Database {
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     // Create the file ourselves so that it never exists with the umask's wider mode, not even for a moment.
@@ -54,8 +58,8 @@ function openDatabase(file: string): Database.Database {
     return new Database(file, { fileMustExist: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError(`Cannot open the state store ${file} (${code}).`, {
-      hint: 'Check that its folder is writable by this user, or set store.url in the configuration.',
+    throw new ConfigError(`Cannot open ${what} ${file} (${code}).`, {
+      hint: `Check that its folder is writable by this user, or set ${key} in the configuration.`,
       cause: err,
     });
   }

@@ -1,0 +1,71 @@
+/**
+ * The audit record of one tool call, from what mcp/ knows when the call ends: who, which tool with which
+ * arguments, the statement it checked, and how it ended. Error messages here are SqlgateError messages, written to
+ * be shown; anything else is recorded as an internal error without its text (which may name hosts or files).
+ */
+import type { Identity } from '../environments/identity.js';
+import { SqlgateError, type ErrorCode } from '../errors.js';
+import { sha256Hex, type ToolCallEvent } from './audit-record.js';
+
+/** Codes of calls that a rule stopped before anything ran: the request was refused, not attempted. */
+const REFUSALS: ReadonlySet<ErrorCode> = new Set([
+  'SG_READ_ONLY', 'SG_FORBIDDEN', 'SG_INSUFFICIENT_SCOPE', 'SG_UNAUTHORIZED', 'SG_INVALID_INPUT', 'SG_ROW_LIMIT',
+  'SG_TABLE_NOT_FOUND', 'SG_NOT_FOUND',
+]);
+
+export interface ToolCallOutcome {
+  readonly requestId: string;
+  readonly environment: string;
+  readonly identity: Identity | undefined;
+  readonly tool: string;
+  readonly input: Readonly<Record<string, unknown>>;
+  /** The statement the tool built and checked, when it reported one; else execute_sql's `query`. */
+  readonly statement: string | undefined;
+  readonly recordsParameters: boolean;
+  readonly ms: number;
+  /** What the call returned, or the error it ended with. */
+  readonly result: { readonly structured: unknown; readonly text: string } | { readonly error: unknown };
+}
+
+export function toolCallEvent(outcome: ToolCallOutcome, now = new Date()): ToolCallEvent {
+  const { input, identity } = outcome;
+  const sql = outcome.statement ?? (typeof input.query === 'string' ? input.query : null);
+  const { query: _query, ...parameters } = input;
+  const base = {
+    kind: 'tool_call' as const,
+    time: now.toISOString(),
+    request_id: outcome.requestId,
+    environment: outcome.environment,
+    user: identity?.user ?? 'anonymous',
+    via: identity ? identity.via : null,
+    client_id: identity?.clientId ?? null,
+    tool: outcome.tool,
+    sql,
+    sql_sha256: sql === null ? null : sha256Hex(sql),
+    parameters: outcome.recordsParameters ? parameters : null,
+    ms: outcome.ms,
+  };
+  if ('error' in outcome.result) {
+    const { error } = outcome.result;
+    const known = error instanceof SqlgateError ? error : undefined;
+    return {
+      ...base,
+      verdict: known && REFUSALS.has(known.code) ? 'refused' : 'failed',
+      code: known?.code ?? 'SG_INTERNAL',
+      reason: known?.message ?? 'internal error',
+      rows: null,
+      result_chars: null,
+      truncated: null,
+    };
+  }
+  const structured = (outcome.result.structured ?? {}) as { row_count?: unknown; truncated?: unknown };
+  return {
+    ...base,
+    verdict: 'allowed',
+    code: null,
+    reason: null,
+    rows: typeof structured.row_count === 'number' ? structured.row_count : null,
+    result_chars: outcome.result.text.length + JSON.stringify(outcome.result.structured ?? null).length,
+    truncated: typeof structured.truncated === 'boolean' ? structured.truncated : null,
+  };
+}

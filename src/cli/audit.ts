@@ -1,0 +1,146 @@
+/**
+ * `sqlgate audit list|verify`: the audit trail for a reviewer. `list` filters and prints records as a table, JSON
+ * Lines or CSV; `verify` walks the hash chain and exits 1 at the first record that was changed, removed or moved.
+ */
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { verifyAudit } from '../audit/verify-audit.js';
+import type { Config } from '../config/schema.js';
+import type { AuditFilter, AuditRow } from '../store/audit-log-store.js';
+import { openAuditLog } from '../store/open-state-store.js';
+import { EXIT_FAILURE } from './exit.js';
+import { withConfigOptions } from './users.js';
+
+/** What `sqlgate audit` needs from the command line. */
+export interface AuditCommandDeps {
+  readonly stdout: (text: string) => void;
+  readonly loadConfig: (options: { config?: string; dir?: string }) => Config;
+  readonly guard: (action: (...args: any[]) => Promise<number | void>) => (...args: any[]) => Promise<void>;
+  /** The clock `--since 2h` counts back from. */
+  readonly now?: () => Date;
+}
+
+interface ListOptions {
+  config?: string;
+  dir?: string;
+  env?: string;
+  user?: string;
+  tool?: string;
+  verdict?: string;
+  kind?: string;
+  since?: string;
+  until?: string;
+  limit: number;
+  format: 'table' | 'jsonl' | 'csv';
+}
+
+const CSV_COLUMNS = ['seq', 'time', 'kind', 'environment', 'user', 'via', 'client_id', 'tool', 'verdict', 'code', 'reason', 'rows', 'result_chars', 'truncated', 'ms', 'sql', 'sql_sha256', 'parameters', 'request_id', 'hash'];
+
+export function addAuditCommand(program: Command, deps: AuditCommandDeps): void {
+  const now = deps.now ?? (() => new Date());
+  const audit = program.command('audit').description('Read and check the audit trail (every tool call, with who ran it).');
+
+  withConfigOptions(audit.command('list'))
+    .description('Print audit records, oldest first: the newest --limit that match the filters.')
+    .option('-e, --env <name>', 'only this environment')
+    .option('-u, --user <name>', 'only this user')
+    .option('-t, --tool <name>', 'only this tool')
+    .option('--verdict <verdict>', 'allowed, refused or failed', parseVerdict)
+    .option('--kind <kind>', 'only this kind of event (tool_call)')
+    .option('--since <when>', 'from this time: an ISO time, or back from now: 30m, 2h, 7d')
+    .option('--until <when>', 'before this time: an ISO time, or back from now')
+    .option('-n, --limit <count>', 'at most this many records (the newest)', parseLimit, 100)
+    .option('-f, --format <format>', 'table, jsonl or csv', parseFormat, 'table')
+    .action(deps.guard(async (options: ListOptions) => {
+      const filter: AuditFilter = {
+        environment: options.env, user: options.user, tool: options.tool, verdict: options.verdict, kind: options.kind,
+        since: options.since === undefined ? undefined : parseWhen(options.since, now(), '--since'),
+        until: options.until === undefined ? undefined : parseWhen(options.until, now(), '--until'),
+      };
+      const store = openAuditLog(deps.loadConfig(options).audit);
+      try {
+        const rows = await store.list(filter, options.limit);
+        deps.stdout(format(rows, options.format));
+      } finally {
+        await store.close();
+      }
+    }));
+
+  withConfigOptions(audit.command('verify'))
+    .description('Check the hash chain from the first record to the newest; exit 1 at the first record that was changed, deleted or reordered.')
+    .action(deps.guard(async (options: { config?: string; dir?: string }) => {
+      const store = openAuditLog(deps.loadConfig(options).audit);
+      try {
+        const result = await verifyAudit(store);
+        if (result.problem) {
+          deps.stdout(`The audit trail ${store.location} is broken at record ${result.problem.seq}: ${result.problem.reason}.\n`
+            + `${result.records} record${result.records === 1 ? '' : 's'} before it hold.\n`);
+          return EXIT_FAILURE;
+        }
+        deps.stdout(result.newest
+          ? `The audit trail ${store.location} holds: ${result.records} records, each unchanged and in place.\n`
+            + `Newest: record ${result.newest.seq}, hash ${result.newest.hash} (keep it elsewhere: a chain cannot show records cut off its end).\n`
+          : `The audit trail ${store.location} is empty.\n`);
+        return 0;
+      } finally {
+        await store.close();
+      }
+    }));
+}
+
+/** `2h` → two hours before now; an ISO time as itself; both as ISO UTC for comparison with the stored times. */
+export function parseWhen(text: string, now: Date, option: string): string {
+  const relative = /^(\d+)\s*([smhd])$/.exec(text.trim());
+  if (relative) {
+    const seconds = Number(relative[1]) * { s: 1, m: 60, h: 3_600, d: 86_400 }[relative[2] as 's'];
+    return new Date(now.getTime() - seconds * 1_000).toISOString();
+  }
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`${option} ${text}: expected an ISO time (2026-12-07T10:00:00Z) or a span back from now (30m, 2h, 7d).`);
+  return new Date(ms).toISOString();
+}
+
+function parseVerdict(value: string): string {
+  if (!['allowed', 'refused', 'failed'].includes(value)) throw new InvalidArgumentError('use allowed, refused or failed.');
+  return value;
+}
+
+function parseLimit(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1_000_000) throw new InvalidArgumentError('expected a whole number from 1 to 1000000.');
+  return Number(value);
+}
+
+function parseFormat(value: string): ListOptions['format'] {
+  if (value !== 'table' && value !== 'jsonl' && value !== 'csv') throw new InvalidArgumentError('use table, jsonl or csv.');
+  return value;
+}
+
+function format(rows: readonly AuditRow[], as: ListOptions['format']): string {
+  const records: Record<string, unknown>[] = rows.map((row) => ({ seq: row.seq, ...(JSON.parse(row.payload) as Record<string, unknown>), hash: row.hash }));
+  if (as === 'jsonl') return records.map((r) => `${JSON.stringify(r)}\n`).join('');
+  if (as === 'csv') return [CSV_COLUMNS.join(','), ...records.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','))].map((l) => `${l}\n`).join('');
+  if (records.length === 0) return 'No audit records match.\n';
+  const lines = records.map((r) => [
+    String(r.seq), String(r.time).replace('T', ' ').slice(0, 19), String(r.environment ?? ''), String(r.user ?? ''), String(r.tool ?? ''),
+    r.verdict === 'allowed' ? `allowed${typeof r.rows === 'number' ? ` ${r.rows} row${r.rows === 1 ? '' : 's'}` : ''}` : `${String(r.verdict)} ${String(r.code ?? '')}`,
+    oneLine(String(r.sql ?? ''), 80),
+  ]);
+  const header = ['SEQ', 'TIME (UTC)', 'ENV', 'USER', 'TOOL', 'OUTCOME', 'SQL'];
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const pad = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return `${[pad(header), ...lines.map(pad)].join('\n')}\n`;
+}
+
+/** RFC 4180 quoting; a cell a spreadsheet would run as a formula (=, +, -, @) is prefixed with '. */
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Control characters and line breaks as spaces (a record must not forge lines in a terminal), cut to `max`. */
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\p{Cc}+/gu, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
