@@ -74,7 +74,7 @@ export function addAuditCommand(program: Command, deps: AuditCommandDeps): void 
         const result = await verifyAudit(store);
         if (result.problem) {
           deps.stdout(`The audit trail ${store.location} is broken at record ${result.problem.seq}: ${result.problem.reason}.\n`
-            + `${result.records} record${result.records === 1 ? '' : 's'} before it hold.\n`);
+            + `${result.records} record${result.records === 1 ? ' before it holds' : 's before it hold'}.\n`);
           return EXIT_FAILURE;
         }
         deps.stdout(result.newest

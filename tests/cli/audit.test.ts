@@ -1,0 +1,93 @@
+/**
+ * `sqlgate audit list|verify` on a real audit file: filters, the three formats (CSV safe to open in a spreadsheet),
+ * relative times, and verify's exit code when the chain is broken.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ToolCallEvent } from '../../src/audit/audit-record.js';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { parseWhen } from '../../src/cli/audit.js';
+import { runCli } from '../../src/cli/run-cli.js';
+import { openAuditLog } from '../../src/store/open-state-store.js';
+
+let dir: string;
+const file = () => path.join(dir, 'data', 'sqlgate-audit.sqlite');
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-audit-cli-'));
+  const trail = new AuditTrail(openAuditLog({ file: file(), recordParameters: true }), true);
+  const base: ToolCallEvent = {
+    kind: 'tool_call', time: '2026-12-07T10:00:00.000Z', request_id: 'r1', environment: 'demo', user: 'alice', via: 'oauth',
+    client_id: 'claude', tool: 'execute_sql', sql: 'SELECT 1', sql_sha256: null, parameters: {}, verdict: 'allowed', code: null,
+    reason: null, rows: 1, result_chars: 12, truncated: false, ms: 3,
+  };
+  await trail.record(base);
+  await trail.record({ ...base, time: '2026-12-07T11:00:00.000Z', request_id: 'r2', user: 'bob', sql: 'DELETE FROM t', verdict: 'refused', code: 'SG_READ_ONLY', reason: 'read-only', rows: null });
+  await trail.record({ ...base, time: '2026-12-07T12:00:00.000Z', request_id: 'r3', sql: '=HYPERLINK("http://x")', rows: 1 });
+  await trail.close();
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function cli(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli({ argv: ['node', 'sqlgate', ...args, '--dir', dir], env: {}, cwd: dir, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+describe('sqlgate audit list', () => {
+  it('prints a table, oldest first', async () => {
+    const { code, stdout } = await cli(['audit', 'list']);
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toMatch(/^SEQ +TIME \(UTC\) +ENV +USER +TOOL +OUTCOME +SQL$/);
+    expect(stdout).toContain('2    2026-12-07 11:00:00  demo  bob    execute_sql  refused SG_READ_ONLY  DELETE FROM t');
+    expect(stdout).toContain('allowed 1 row ');
+  });
+
+  it('filters by user and verdict, and prints JSON Lines', async () => {
+    const { stdout } = await cli(['audit', 'list', '--user', 'alice', '--format', 'jsonl']);
+    const records = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.map((r) => [r.seq, r.user, r.request_id])).toEqual([[1, 'alice', 'r1'], [3, 'alice', 'r3']]);
+    expect(records[0]!.hash).toMatch(/^[0-9a-f]{64}$/);
+    const refused = await cli(['audit', 'list', '--verdict', 'refused', '--format', 'jsonl']);
+    expect(refused.stdout.trim().split('\n').map((l) => JSON.parse(l).request_id)).toEqual(['r2']);
+  });
+
+  it('prints CSV that a spreadsheet will not run as a formula', async () => {
+    const { stdout } = await cli(['audit', 'list', '--format', 'csv']);
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toBe('seq,time,kind,environment,user,via,client_id,tool,verdict,code,reason,rows,result_chars,truncated,ms,sql,sql_sha256,parameters,request_id,hash');
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toContain(`,"'=HYPERLINK(""http://x"")",`);
+  });
+
+  it('takes --since as an ISO time or a span back from now', async () => {
+    const { stdout } = await cli(['audit', 'list', '--since', '2026-12-07T10:30:00Z', '--format', 'jsonl']);
+    expect(stdout.trim().split('\n').map((l) => JSON.parse(l).request_id)).toEqual(['r2', 'r3']);
+    expect(parseWhen('2h', new Date('2026-12-07T12:00:00Z'), '--since')).toBe('2026-12-07T10:00:00.000Z');
+    const bad = await cli(['audit', 'list', '--since', 'yesterday']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--since yesterday: expected an ISO time (2026-12-07T10:00:00Z) or a span back from now (30m, 2h, 7d).');
+  });
+});
+
+describe('sqlgate audit verify', () => {
+  it('says the chain holds and gives the newest hash', async () => {
+    const { code, stdout } = await cli(['audit', 'verify']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('holds: 3 records, each unchanged and in place.');
+    expect(stdout).toMatch(/Newest: record 3, hash [0-9a-f]{64}/);
+  });
+
+  it('exits 1 and names the first broken record', async () => {
+    const db = new Database(file());
+    db.prepare('DELETE FROM audit_records WHERE seq = 2').run();
+    db.close();
+    const { code, stdout } = await cli(['audit', 'verify']);
+    expect(code).toBe(1);
+    expect(stdout).toContain('is broken at record 3: record 2 is missing (deleted).\n1 record before it holds.');
+  });
+});
