@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, ReadOnlyError } from '../../src/errors.js';
 import { createMysqlRules } from '../../src/guard/rules/mysql-rules.js';
+import { ORDERED_SET_ATTACKS, ORDERED_SET_READS } from './mariadb-window-corpus.js';
 import { refusal } from './refusal.js';
 
 const mysql = await createMysqlRules();
@@ -246,6 +247,12 @@ describe('MySQL statement gate', () => {
     expect(() => mysql.classify('SELECT SUBSTRING(a FROM my_udf(2)) FROM t', NONE)).toThrow('my_udf');
     expect(() => mysql.classify('SELECT a FROM t WHERE a <=> my_udf(1)', NONE)).toThrow('my_udf');
     expect(() => mysql.classify('SELECT * FROM t USE INDEX (my_udf(1))', NONE)).toThrow(InvalidInputError);
+    // WITHIN GROUP is rewritten only after PERCENTILE_CONT/DISC(…), and what it holds stays in the tree.
+    expect(() => mariadb.classify('SELECT my_udf(0.5) WITHIN GROUP (ORDER BY a) OVER () FROM t', NONE)).toThrow(InvalidInputError);
+    expect(() => mariadb.classify('SELECT SUM(a) WITHIN GROUP (ORDER BY a) OVER () FROM t', NONE)).toThrow(InvalidInputError);
+    expect(() => mariadb.classify('SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY my_udf(a)) OVER () FROM t', NONE)).toThrow('my_udf');
+    expect(() => mariadb.classify('SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY @x := a) OVER () FROM t', NONE)).toThrow(InvalidInputError);
+    expect(() => mariadb.classify('SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY a NULLS FIRST, SLEEP(1)) OVER () FROM t', NONE)).toThrow('SLEEP');
   });
 
   it('does not let allowed_functions re-allow a refused function', () => {
@@ -281,6 +288,23 @@ describe('MariaDB statement gate', () => {
     ['ANALYZE TABLE t', 'ANALYZE TABLE'],
   ])('refuses %s', (sql, reason) => {
     expect(refusal(() => mariadb.classify(sql, NONE)).message).toContain(reason);
+  });
+
+  // MySQL 8 has none of these functions. With OVER it rejects them as a syntax error before anything runs (OVER
+  // follows only its built-in aggregates), so both flavors pass them: a mysql:// URL may point at MariaDB.
+  it.each(ORDERED_SET_READS)('accepts MEDIAN / PERCENTILE_CONT / PERCENTILE_DISC as window functions: %s', (sql) => {
+    expect(mariadb.classify(sql, NONE)).toEqual(READ);
+    expect(mysql.classify(sql, NONE)).toEqual(READ);
+  });
+
+  it.each(ORDERED_SET_ATTACKS)('refuses what hides in an ordered-set aggregate: %s', (sql, reason) => {
+    expect(refusal(() => mariadb.classify(sql, NONE)).message).toContain(reason);
+    expect(refusal(() => mysql.classify(sql, NONE)).message).toContain(reason);
+  });
+
+  it('takes MEDIAN without OVER only as a schema-qualified stored function the environment allows', () => {
+    expect(() => mysql.classify('SELECT median(a) FROM t', { allowedFunctions: ['median'] })).toThrow('only as a window function');
+    expect(mysql.classify('SELECT analytics.median(a) FROM t', { allowedFunctions: ['analytics.median'] })).toEqual(READ);
   });
 });
 

@@ -7,7 +7,7 @@ import type { FunctionCatalogue } from './sql-parser-ast.js';
 const AGGREGATE = [
   'any_value', 'avg', 'bit_and', 'bit_or', 'bit_xor', 'count', 'group_concat', 'grouping', 'json_arrayagg',
   'json_objectagg', 'max', 'min', 'std', 'stddev', 'stddev_pop', 'stddev_samp', 'sum', 'var_pop', 'var_samp', 'variance',
-  // MariaDB
+  // MariaDB, and only with OVER (…): mysql-rules.ts refuses the bare form
   'median', 'percentile_cont', 'percentile_disc',
 ];
 const WINDOW = [

@@ -1,8 +1,8 @@
 /**
  * Narrow rewrites of MySQL syntax that node-sql-parser 5 does not parse, so that ordinary analytics are not refused.
- * Each one only drops keywords or swaps a keyword for an equivalent: no expression disappears from the tree that
- * the gate walks. The rewritten text is only parsed, never run. Gaps without a rewrite are listed in
- * docs/guard/mysql.md.
+ * Each one only drops keywords, swaps a keyword for an equivalent, or turns a clause's expression into an argument
+ * (WITHIN GROUP): no expression disappears from the tree that the gate walks. The rewritten text is only parsed,
+ * never run. Gaps without a rewrite are listed in docs/guard/mysql.md.
  */
 import { blankWindowFrame, closingParen, rewriteAggregateDistinct, rewriteNamedWindows, type Edits, type Token } from './sql-parser-text.js';
 
@@ -15,6 +15,8 @@ const SELECT_MODIFIERS = new Set(['HIGH_PRIORITY', 'STRAIGHT_JOIN', 'SQL_SMALL_R
 /** The grammar parses ROWS frames but not RANGE ones. */
 const RANGE = new Set(['RANGE']);
 const SELECT_OPTIONS = new Set(['ALL', 'DISTINCT', 'DISTINCTROW', 'SQL_CACHE', 'SQL_NO_CACHE', 'SQL_CALC_FOUND_ROWS', ...SELECT_MODIFIERS]);
+/** MariaDB's ordered-set aggregates: `PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x) OVER (…)`. */
+const ORDERED_SET_AGGREGATES = new Set(['PERCENTILE_CONT', 'PERCENTILE_DISC']);
 
 export function rewriteForMysqlParser(tokens: readonly Token[], edits: Edits, isMariadb: boolean): void {
   rewriteAggregateDistinct(tokens, edits, DISTINCT_AGGREGATES);
@@ -35,6 +37,7 @@ export function rewriteForMysqlParser(tokens: readonly Token[], edits: Edits, is
     else if (token.value === 'NATURAL' && next && ['JOIN', 'INNER', 'LEFT', 'RIGHT'].includes(next.value)) edits.set(i, '');
     else if (['USE', 'FORCE', 'IGNORE'].includes(token.value)) blankIndexHint(tokens, i, edits);
     else if (token.value === 'OVER' && next?.text === '(') blankWindowFrame(tokens, i + 1, edits, RANGE);
+    else if (token.value === 'WITHIN') rewriteWithinGroup(tokens, i, edits);
     // a SOUNDS LIKE b compares like LIKE does, as far as the gate is concerned: two operands.
     else if (token.value === 'SOUNDS' && next?.value === 'LIKE') edits.set(i, '');
     // SUBSTRING(s FROM 2 FOR 3) is SUBSTRING(s, 2, 3).
@@ -42,6 +45,36 @@ export function rewriteForMysqlParser(tokens: readonly Token[], edits: Edits, is
     // _utf8mb4'x': a character set introducer, which the grammar misreads before COLLATE.
     else if (token.value.startsWith('_') && next?.kind === 'string' && next.start === token.end) edits.set(i, '');
   });
+}
+
+/**
+ * `PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x [ASC|DESC])` → `PERCENTILE_CONT(0.5 , x)`: the call's `)` becomes
+ * a comma, the keywords go, and the sort key becomes the call's last argument, closed by the clause's own `)`. So
+ * whatever the clause holds (a subquery, a call) is still in the tree the gate walks, as an argument.
+ */
+function rewriteWithinGroup(tokens: readonly Token[], at: number, edits: Edits): void {
+  const callClose = at - 1;
+  const open = at + 2;
+  if (tokens[callClose]?.text !== ')' || !isKeyword(tokens[at + 1], 'GROUP') || tokens[open]?.text !== '(') return;
+  if (!isKeyword(tokens[open + 1], 'ORDER') || !isKeyword(tokens[open + 2], 'BY')) return;
+  const name = tokens[openingParen(tokens, callClose) - 1];
+  const close = closingParen(tokens, open);
+  if (name?.kind !== 'word' || !ORDERED_SET_AGGREGATES.has(name.value) || close <= open + 3) return;
+  edits.set(callClose, ',');
+  for (let i = at; i <= open + 2; i++) edits.set(i, '');
+  const last = tokens[close - 1]!;
+  if (close - 1 > open + 3 && last.depth === tokens[open]!.depth + 1 && (isKeyword(last, 'ASC') || isKeyword(last, 'DESC'))) edits.set(close - 1, '');
+}
+
+function isKeyword(token: Token | undefined, word: string): boolean {
+  return token?.kind === 'word' && token.value === word;
+}
+
+/** Index of the `(` that the `)` at `close` closes, or -1. */
+function openingParen(tokens: readonly Token[], close: number): number {
+  const depth = tokens[close]!.depth;
+  for (let i = close - 1; i >= 0; i--) if (tokens[i]!.text === '(' && tokens[i]!.depth === depth) return i;
+  return -1;
 }
 
 function commaForFromFor(tokens: readonly Token[], open: number, edits: Edits): void {

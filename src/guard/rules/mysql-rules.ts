@@ -6,7 +6,7 @@ import type { StatementRules } from '../statement-gate.js';
 import { MYSQL_FUNCTIONS } from './mysql-functions.js';
 import { prepareMysql } from './mysql-prepare.js';
 import { rewriteForMysqlParser } from './mysql-rewrites.js';
-import { createParserGate } from './sql-parser-ast.js';
+import { createParserGate, functionName, type AstNode } from './sql-parser-ast.js';
 import { Refusal, type LexerRules, type Token } from './sql-parser-text.js';
 
 export interface MysqlRulesOptions {
@@ -101,8 +101,28 @@ export async function createMysqlRules(options: MysqlRulesOptions = {}): Promise
     readNodeTypes: READ_NODE_TYPES,
     prepare: prepareMysql,
     rewrite: (tokens, edits) => rewriteForMysqlParser(tokens, edits, isMariadb),
+    checkNode: checkWindowOnly,
     diagnose: diagnoseLockingRead,
   });
+}
+
+/** MariaDB's MEDIAN and ordered-set aggregates: window functions only. MySQL 8 has none of them. */
+const WINDOW_ONLY = new Set(['median', 'percentile_cont', 'percentile_disc']);
+
+/**
+ * MariaDB runs MEDIAN(x) and PERCENTILE_CONT/DISC(p) WITHIN GROUP (…) only with OVER (…). MySQL lacks them, and
+ * there an unqualified `median(x)` calls a loadable or stored function of that name, which may do anything; with
+ * OVER it is a syntax error instead, since MySQL accepts OVER only after its built-in aggregates and window
+ * functions. So the allow-list takes these names only in their window form.
+ */
+function checkWindowOnly(node: AstNode): void {
+  if ((node.type !== 'function' && node.type !== 'aggr_func') || node.over) return;
+  const parts = functionName(node);
+  if (parts.length !== 1 || !WINDOW_ONLY.has(parts[0]!.toLowerCase())) return;
+  throw new Refusal(
+    `${parts[0]}() is accepted only as a window function, with OVER (…): MariaDB has no other form of it, and MySQL, which has none, would call a stored function of that name`,
+    'Write MEDIAN(x) OVER (PARTITION BY …) or PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x) OVER (PARTITION BY …). A stored function of that name needs its schema (db.median(…)) and an allowed_functions entry.',
+  );
 }
 
 /** node-sql-parser lacks FOR SHARE and FOR UPDATE OF; name the locking read instead of a syntax error. */

@@ -54,7 +54,7 @@ function refusalReason(name: string, catalogue: FunctionCatalogue): string | und
 }
 
 /** The name parts of a function node: `{ name: { name: [{ value }], schema?: { value } } }`, or a plain string. */
-function functionName(node: AstNode): string[] {
+export function functionName(node: AstNode): string[] {
   const name = node.name;
   if (!isNode(name)) return [String(name)];
   const parts = Array.isArray(name.name) ? name.name.map((part) => String(isNode(part) ? part.value : part)) : [];
