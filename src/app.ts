@@ -3,7 +3,9 @@
  * HTTP app from a Config, and passes each its dependencies. No module-level singletons anywhere else.
  */
 import type { McpServerFactory } from '@modelcontextprotocol/server';
-import { AuditTrail } from './audit/audit-trail.js';
+import type { AuditTrail } from './audit/audit-trail.js';
+import { openAuditTrail } from './audit/open-audit-trail.js';
+import { securityRecorder } from './audit/security-recorder.js';
 import type { Config, EnvironmentConfig } from './config/schema.js';
 import type { ConnectionStatus } from './db/dialect.js';
 import { createDialect } from './db/registry.js';
@@ -21,10 +23,12 @@ import type { ToolDefinition } from './tools/tool.js';
 import { AuthorizationServer } from './auth/authorization-server.js';
 import { BearerVerifier } from './auth/bearer-verifier.js';
 import { InteractionHandler } from './auth/interactions.js';
+import { SignInThrottle } from './auth/sign-in-throttle.js';
+import { openLimits, type Limits } from './limits/open-limits.js';
 import { UpstreamSignIn } from './auth/upstream-sign-in.js';
 import { publicBaseResolver } from './http/public-base.js';
 import type { AuthorizationRoutes } from './http/authorization-routes.js';
-import { openAuditLog, openStateStore } from './store/open-state-store.js';
+import { openStateStore } from './store/open-state-store.js';
 import type { StateStore } from './store/state-store.js';
 
 export interface Sqlgate {
@@ -70,13 +74,15 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
   }
   let audit: AuditTrail;
   try {
-    audit = new AuditTrail(openAuditLog(config.audit), config.audit.recordParameters);
+    audit = openAuditTrail(config.audit, logger);
   } catch (err) {
     await environments.close();
     throw err;
   }
+  // Never throws for a Redis that is down (see limits.on_store_error).
+  const limits = await openLimits(config.limits, logger);
   const factories = new Map(
-    environments.list().map((e) => [e.name, createMcpServerFactory(e, toolsByEnvironment.get(e.name)!, logger.child({ environment: e.name }), audit)]),
+    environments.list().map((e) => [e.name, createMcpServerFactory(e, toolsByEnvironment.get(e.name)!, logger.child({ environment: e.name }), audit, limits.usage)]),
   );
   // resolve() throws the NotFoundError for an unknown name; every known name has a factory.
   const serverFactory = (name: string): McpServerFactory => factories.get(environments.resolve(name).name)!;
@@ -85,16 +91,17 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
   try {
     if (config.auth.mode === 'oauth') {
       store = await openStateStore(config.store);
-      authorization = await createAuthorization(config, environments, store, logger);
+      authorization = await createAuthorization(config, environments, store, audit, limits, logger);
     }
   } catch (err) {
     await store?.close();
+    await limits.close();
     await audit.close();
     await environments.close();
     throw err;
   }
   const toolNames = (name: string) => (toolsByEnvironment.get(name) ?? []).map((t) => t.name);
-  const http = createHttpApp({ server: config.server, environments, toolNames, serverFactory, logger, authorization });
+  const http = createHttpApp({ server: config.server, environments, toolNames, serverFactory, logger, authorization, limits: limits.usage });
   return {
     config,
     environments,
@@ -110,26 +117,29 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
       await environments.close();
       await store?.close();
       await audit.close();
+      await limits.close();
     },
   };
 }
 
-async function createAuthorization(config: Config, environments: EnvironmentRegistry, store: StateStore, logger: Logger): Promise<AuthorizationRoutes> {
+async function createAuthorization(config: Config, environments: EnvironmentRegistry, store: StateStore, audit: AuditTrail, limits: Limits, logger: Logger): Promise<AuthorizationRoutes> {
   const authLogger = logger.child({ component: 'auth' });
   const authorizationServer = await AuthorizationServer.create({
     auth: config.auth,
     store,
     environments: environments.list().map((e) => ({ name: e.name, readOnly: e.config.readOnly, externalAuth: e.config.externalAuth })),
     logger: authLogger,
+    recordEvent: securityRecorder(audit, authLogger),
   });
   await authorizationServer.collectGarbage();
   return {
     authorizationServer,
-    interactions: new InteractionHandler(authorizationServer, store.users, config.auth, authLogger,
+    interactions: new InteractionHandler(authorizationServer, store.users, new SignInThrottle(limits.signInCounter, config.auth), authLogger,
       config.auth.upstream && new UpstreamSignIn(config.auth.upstream, store.users, store.oauth)),
     verifier: new BearerVerifier(authorizationServer, store),
     auth: config.auth,
     publicBase: publicBaseResolver(config.auth),
+    registrations: limits.signInCounter('registrations', 3_600),
   };
 }
 

@@ -26,6 +26,8 @@ export const ERROR_CATALOGUE = {
   SG_BUSY: { status: 503, summary: 'Every connection of the environment is in use; retry shortly.' },
   SG_DB_UNAVAILABLE: { status: 503, summary: 'The environment\'s database cannot be reached.' },
   SG_QUERY_FAILED: { status: 400, summary: 'The database rejected the statement (syntax, missing column, type error …).' },
+  SG_RATE_LIMITED: { status: 429, summary: 'The caller is over one of the environment\'s limits (calls per minute, concurrent queries, rows per hour); the message says which and when to retry.' },
+  SG_LIMITS_UNAVAILABLE: { status: 503, summary: 'The shared limits store (Redis) cannot be reached and limits.on_store_error says to refuse rather than go uncounted.' },
   SG_PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body exceeds the configured limit.' },
   SG_INTERNAL: { status: 500, summary: 'An unexpected failure; details are in the server log under the request id.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
@@ -171,6 +173,31 @@ export class LoginRefusedError extends UnavailableError {
 export class QueryFailedError extends SqlgateError {
   constructor(message: string, options?: SqlgateErrorOptions) {
     super('SG_QUERY_FAILED', message, options);
+  }
+}
+
+/** The limits a caller can run into; each names the configuration key that sets it. */
+export type LimitName = 'calls_per_minute' | 'concurrent_queries' | 'rows_per_hour';
+
+/**
+ * Over a limit. `retryAfterSeconds` is when trying again can succeed (http/on-error.ts sends it as Retry-After);
+ * for concurrent_queries it is a guess, since nobody knows when a running call ends.
+ */
+export class RateLimitedError extends SqlgateError {
+  constructor(
+    readonly limit: LimitName,
+    readonly retryAfterSeconds: number,
+    message: string,
+    options?: SqlgateErrorOptions,
+  ) {
+    super('SG_RATE_LIMITED', message, options);
+  }
+}
+
+/** The limits store did not answer and its on_store_error setting says to refuse (fail closed). */
+export class LimitsUnavailableError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_LIMITS_UNAVAILABLE', message, options);
   }
 }
 

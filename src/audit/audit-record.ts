@@ -32,7 +32,41 @@ export interface ToolCallEvent {
   readonly ms: number;
 }
 
-export type AuditEvent = ToolCallEvent;
+/**
+ * What a reviewer needs besides tool calls: the authorization server's events (sign-ins, lockouts, consents,
+ * tokens issued, refused or revoked, client registrations) and the admin commands run against the state store. Never
+ * a secret: no password, token, code or client secret goes into `details`.
+ */
+export interface SecurityEvent {
+  readonly kind: 'auth' | 'admin';
+  readonly time: string;
+  /** What happened: sign_in, sign_in_failed, locked_out, consent_given, … or the admin command (users add …). */
+  readonly action: string;
+  /** allowed: it happened; refused: it was attempted and refused. */
+  readonly verdict: 'allowed' | 'refused';
+  /** The user it concerns (who signed in, whose tokens were revoked …), when there is one. */
+  readonly user: string | null;
+  readonly client_id: string | null;
+  readonly environment: string | null;
+  /** The client address (auth), or the operating-system account that ran the command (admin). */
+  readonly actor: string | null;
+  readonly reason: string | null;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export type AuditEvent = ToolCallEvent | SecurityEvent;
+
+/** The SecurityEvent fields a caller gives; the time is the recorder's. */
+export type SecurityEventInput = Omit<SecurityEvent, 'time' | 'user' | 'client_id' | 'environment' | 'actor' | 'reason' | 'details'>
+  & Partial<Pick<SecurityEvent, 'user' | 'client_id' | 'environment' | 'actor' | 'reason' | 'details'>>;
+
+export function securityEvent(input: SecurityEventInput, now = new Date()): SecurityEvent {
+  return {
+    kind: input.kind, time: now.toISOString(), action: input.action, verdict: input.verdict, user: input.user ?? null,
+    client_id: input.client_id ?? null, environment: input.environment ?? null, actor: input.actor ?? null,
+    reason: input.reason ?? null, details: input.details ?? {},
+  };
+}
 
 /** The previous hash of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);

@@ -1,37 +1,56 @@
 /**
  * The audit trail: appends records to the store, each chained to the one before, and resolves only once it is
- * committed, so a caller that waits for it never answers a call whose record could still be lost.
+ * committed, so a caller that waits for it never answers a call whose record could still be lost. Once committed,
+ * a record is also copied to the stream (audit.stream), if there is one.
  */
 import type { AuditLogStore, AuditRow } from '../store/audit-log-store.js';
+import { auditJsonLine } from './audit-json-line.js';
 import { canonicalJson, chainHash, GENESIS_HASH, type AuditEvent } from './audit-record.js';
+import type { AuditPruning } from './audit-retention.js';
+import type { AuditStream } from './audit-stream.js';
+
+/** What a running trail has besides its store; both optional (the CLI and tests append without them). */
+export interface AuditTrailOptions {
+  /** Where each committed record is copied as a JSON line. */
+  readonly stream?: AuditStream;
+  /** The retention schedule, stopped when the trail is closed. */
+  readonly pruning?: AuditPruning;
+}
 
 export class AuditTrail {
   constructor(
     private readonly store: AuditLogStore,
     /** audit.record_parameters: whether a call's arguments go into its record. */
     readonly recordsParameters: boolean,
+    private readonly options: AuditTrailOptions = {},
   ) {}
 
-  /** Appends the event; throws UnavailableError when it could not be committed. */
+  /**
+   * Appends the event; throws UnavailableError when it could not be committed. The stream gets it only after the
+   * commit (a SIEM never holds a record the trail lacks), and a stream that fails does not fail the call.
+   */
   async record(event: AuditEvent): Promise<AuditRow> {
     const payload = canonicalJson(event);
-    return this.store.append((previous) => {
+    const row = await this.store.append((previous) => {
       const prevHash = previous?.hash ?? GENESIS_HASH;
       return {
         time: event.time,
         kind: event.kind,
         environment: event.environment,
         user: event.user,
-        tool: event.tool,
+        tool: event.kind === 'tool_call' ? event.tool : null,
         verdict: event.verdict,
         payload,
         prevHash,
         hash: chainHash(prevHash, payload),
       };
     });
+    this.options.stream?.write(auditJsonLine(row), row.seq);
+    return row;
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  async close(): Promise<void> {
+    await this.options.pruning?.stop();
+    await this.store.close();
   }
 }

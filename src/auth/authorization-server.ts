@@ -8,7 +8,7 @@
  *   against the store on every request, so revoking its grant stops it at once.
  * - Refresh tokens rotate on every use and each new one lives `refresh_token_ttl` again (sliding); presenting a
  *   rotated one again revokes the whole grant (oidc-provider's reuse detection).
- * - Clients: Client ID Metadata Documents (fetched with oidc-provider's SSRF-protected fetch), Dynamic Client
+ * - Clients: Client ID Metadata Documents (fetched only from vetted public addresses: outbound-fetch.ts), Dynamic Client
  *   Registration (bounded; http/ limits it per source) and static clients from the configuration.
  * - DPoP, PAR, userinfo and logout are switched off: MCP clients do not use them, and less surface is safer.
  */
@@ -16,9 +16,12 @@ import { createHash } from 'node:crypto';
 import Provider, { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
 import type { AuthConfig, ExternalAuthConfig } from '../config/schema.js';
 import type { StateStore } from '../store/state-store.js';
+import { RECORD_NOTHING, type RecordSecurityEvent } from '../audit/security-recorder.js';
 import type { Logger } from '../telemetry/logger.js';
+import { isSpecialUseAddress } from '../util/special-use-address.js';
 import { hashSecret, matchesHash } from './hash-secret.js';
 import { createStoreAdapter, HASHED_SECRET_PREFIX } from './oidc-adapter.js';
+import { createOutboundFetch } from './outbound-fetch.js';
 import { redirectUriProblem } from './redirect-policy.js';
 import { environmentOfResource, resourceUrl } from './resource-urls.js';
 import { SCOPE_READ, SCOPE_WRITE } from './scopes.js';
@@ -37,6 +40,8 @@ export interface AuthorizationServerOptions {
   readonly store: StateStore;
   readonly environments: readonly ProtectedEnvironment[];
   readonly logger: Logger;
+  /** Where sign-ins, consents, tokens and registrations are recorded (the audit trail); nothing when absent. */
+  readonly recordEvent?: RecordSecurityEvent;
 }
 
 /** Distinct public bases served at once (each is an issuer); more means a misconfigured proxy or Host abuse. */
@@ -64,6 +69,11 @@ export class AuthorizationServer {
 
   static async create(options: AuthorizationServerOptions): Promise<AuthorizationServer> {
     return new AuthorizationServer(options, await loadServerKeys(options.store.secrets));
+  }
+
+  /** Records an authorization event in the audit trail (never rejects; a failure is logged). */
+  get recordEvent(): RecordSecurityEvent {
+    return this.options.recordEvent ?? RECORD_NOTHING;
   }
 
   get environments(): readonly ProtectedEnvironment[] {
@@ -117,11 +127,50 @@ export class AuthorizationServer {
       const stored = this.clientSecret ?? '';
       return matchesHash(actual, stored.startsWith(HASHED_SECRET_PREFIX) ? stored.slice(HASHED_SECRET_PREFIX.length) : hashSecret(stored));
     };
-    provider.on('grant.revoked', (_ctx, grantId) => logger.info({ grantId }, 'OAuth grant revoked'));
     provider.on('server_error', (_ctx, err) => logger.error({ err }, 'authorization server error'));
-    provider.on('grant.error', (ctx, err) => logger.info({ client: ctx.oidc.client?.clientId, error: err.message, detail: (err as { error_description?: string }).error_description }, 'token request refused'));
-    provider.on('grant.success', (ctx) => logger.info({ client: ctx.oidc.client?.clientId, user: ctx.oidc.entities.Grant?.accountId, grantType: ctx.oidc.params?.grant_type }, 'OAuth token issued'));
+    this.recordProviderEvents(provider);
     return provider;
+  }
+
+  /**
+   * The provider's events, as log lines and audit records: tokens issued, refreshed and refused (a replayed code
+   * and a reused refresh token are refusals whose grant the provider then revokes), grants and tokens revoked,
+   * clients registered. Only ids go in: never a token, code or secret.
+   */
+  private recordProviderEvents(provider: Provider): void {
+    const { logger } = this.options;
+    const clientOf = (ctx: { oidc?: { client?: { clientId: string } } }) => ctx.oidc?.client?.clientId ?? null;
+    const reasonOf = (err: Error) => [err.message, (err as { error_description?: string }).error_description, (err as { error_detail?: string }).error_detail]
+      .filter((part, i, all) => part && all.indexOf(part) === i).join(': ');
+    provider.on('grant.success', (ctx) => {
+      const grantType = String(ctx.oidc.params?.grant_type ?? '');
+      const user = ctx.oidc.entities.Grant?.accountId ?? null;
+      logger.info({ client: clientOf(ctx), user, grantType }, 'OAuth token issued');
+      void this.recordEvent({ kind: 'auth', action: grantType === 'refresh_token' ? 'token_refreshed' : 'token_issued', verdict: 'allowed', user, client_id: clientOf(ctx), details: { grant_type: grantType, grant_id: ctx.oidc.entities.Grant?.jti ?? null } });
+    });
+    provider.on('grant.error', (ctx, err) => {
+      logger.info({ client: clientOf(ctx), error: err.message, detail: (err as { error_description?: string }).error_description }, 'token request refused');
+      void this.recordEvent({ kind: 'auth', action: 'token_refused', verdict: 'refused', client_id: clientOf(ctx), reason: reasonOf(err), details: { grant_type: String(ctx.oidc?.params?.grant_type ?? '') } });
+    });
+    provider.on('grant.revoked', (ctx, grantId) => {
+      logger.info({ grantId }, 'OAuth grant revoked');
+      void this.recordEvent({ kind: 'auth', action: 'grant_revoked', verdict: 'allowed', client_id: clientOf(ctx), details: { grant_id: grantId } });
+    });
+    // Revoked through /revoke, or with its grant: the token is destroyed (a refresh token used up by rotation is
+    // consumed instead, and an expired one is collected, neither of which is a revocation).
+    const revoked = (kind: string) => (token: { clientId?: string; accountId?: string; grantId?: string }) => void this.recordEvent({
+      kind: 'auth', action: 'token_revoked', verdict: 'allowed', user: token.accountId ?? null, client_id: token.clientId ?? null,
+      details: { token_type: kind, grant_id: token.grantId ?? null },
+    });
+    provider.on('access_token.destroyed', revoked('access_token'));
+    provider.on('refresh_token.destroyed', revoked('refresh_token'));
+    provider.on('revocation.error', (ctx, err) => void this.recordEvent({ kind: 'auth', action: 'revocation_refused', verdict: 'refused', client_id: clientOf(ctx), reason: reasonOf(err) }));
+    provider.on('registration_create.success', (_ctx, client) => void this.recordEvent({
+      kind: 'auth', action: 'client_registered', verdict: 'allowed', client_id: client.clientId,
+      details: { client_name: client.clientName ?? null, redirect_uris: client.redirectUris ?? [] },
+    }));
+    provider.on('registration_create.error', (_ctx, err) => void this.recordEvent({ kind: 'auth', action: 'registration_refused', verdict: 'refused', reason: reasonOf(err) }));
+    provider.on('authorization.error', (ctx, err) => void this.recordEvent({ kind: 'auth', action: 'authorization_refused', verdict: 'refused', client_id: clientOf(ctx), reason: reasonOf(err) }));
   }
 
   private configuration(base: string): Configuration {
@@ -199,11 +248,13 @@ export class AuthorizationServer {
         },
       },
       clientBasedCORS: () => true,
-      // oidc-provider's fetch refuses loopback, private, link-local and metadata addresses (SSRF protection, via its
-      // own dispatcher). Development setups that serve a metadata document locally may switch that off.
-      ...(auth.allowPrivateMetadataFetch
-        ? { fetch: (url: string | URL | Request, init?: RequestInit) => globalThis.fetch(url, { ...init, dispatcher: undefined } as RequestInit) }
-        : {}),
+      // SSRF: whatever oidc-provider fetches for a client is refused before any connection when its host is (or
+      // resolves to) a loopback, private, link-local or other special-use address, and the connection is pinned to
+      // the vetted address. oidc-provider's own check runs only after the TLS handshake, which leaks open ports by
+      // timing. Development setups that serve a metadata document locally may allow private addresses.
+      fetch: createOutboundFetch({
+        isAllowedAddress: auth.allowPrivateMetadataFetch ? () => true : (address) => !isSpecialUseAddress(address),
+      }),
       features: {
         devInteractions: { enabled: false },
         dPoP: { enabled: false },

@@ -10,14 +10,14 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { AuthConfig } from '../config/schema.js';
-import type { UserStore } from '../store/user-store.js';
+import { LimitsUnavailableError } from '../errors.js';
+import { USER_NAME_PATTERN, type UserStore } from '../store/user-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { AuthorizationServer } from './authorization-server.js';
 import { errorPage, renderConsentPage, renderLoginPage, renderNotAllowedPage, type Page, type RequestSummary } from './pages.js';
 import { hashPassword, verifyPassword } from './password-hash.js';
 import { allowedScopes } from './scopes.js';
+import type { SignInThrottle, SignInVerdict } from './sign-in-throttle.js';
 import { UPSTREAM_CALLBACK_PATH, UpstreamSignInError, type UpstreamSignIn } from './upstream-sign-in.js';
 
 /** A page, or a redirect (with Set-Cookie values, when the next step needs the browser to keep something). */
@@ -44,22 +44,16 @@ export interface InteractionRequest {
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 export class InteractionHandler {
-  private readonly byUser: RateLimiterMemory;
-  private readonly byAddress: RateLimiterMemory;
   private dummyHash: Promise<string> | undefined;
 
   constructor(
     private readonly server: AuthorizationServer,
     private readonly users: UserStore,
-    auth: AuthConfig,
+    /** Failed sign-ins per name and per address, counted with every instance (auth/sign-in-throttle.ts). */
+    private readonly throttle: SignInThrottle,
     private readonly logger: Logger,
     private readonly upstream?: UpstreamSignIn,
-  ) {
-    // Counted per window of `lockout` seconds: after max_failed_logins failures the name waits out the window.
-    this.byUser = new RateLimiterMemory({ points: auth.maxFailedLogins, duration: auth.lockout });
-    // An address may try a few user names (a shared office NAT), not a dictionary of them.
-    this.byAddress = new RateLimiterMemory({ points: auth.maxFailedLogins * 4, duration: auth.lockout });
-  }
+  ) {}
 
   async show(request: InteractionRequest): Promise<InteractionOutcome> {
     const details = await this.details(request);
@@ -103,6 +97,7 @@ export class InteractionHandler {
     } catch (err) {
       if (!(err instanceof UpstreamSignInError)) throw err;
       this.logger.info({ reason: err.message }, 'single sign-on refused');
+      await this.server.recordEvent({ kind: 'auth', action: 'sign_in_failed', verdict: 'refused', reason: err.message, details: { via: 'upstream' } });
       return { page: errorPage('access_denied', err.message, 403) };
     }
   }
@@ -113,6 +108,7 @@ export class InteractionHandler {
     const details = await this.details(request);
     if (!details || !user) return { page: expired() };
     this.logger.info({ user, client: details.params.client_id, via: 'upstream' }, 'signed in');
+    await this.server.recordEvent({ kind: 'auth', action: 'sign_in', verdict: 'allowed', user, client_id: String(details.params.client_id), actor: request.clientAddress, details: { via: 'upstream' } });
     const provider = this.server.providerFor(request.base);
     return { redirect: await provider.interactionResult(request.req, request.res, { login: { accountId: user } }, { mergeWithLastSubmission: false }) };
   }
@@ -126,27 +122,43 @@ export class InteractionHandler {
     if ('page' in details) return details;
     const summary = await this.summarize(request, details);
     const name = (form.username ?? '').trim().slice(0, 64);
+    // What was typed is anyone's text (a password typed in the wrong field, newlines that would forge lines in
+    // `sqlgate audit list`): the log and the audit trail get it only when it could be a user name.
+    const attempted = USER_NAME_PATTERN.test(name) ? name : '(not a user name)';
     const password = (form.password ?? '').slice(0, 1_024);
     const relogin = (error: string, status: number) => ({ page: this.loginPage(details.uid, summary, error, status, name) });
 
     const userKey = name.toLowerCase();
-    // Every attempt is counted before the slow password check, so parallel guesses cannot all slip in before the
-    // first failure is recorded; a success gives its point back.
-    const [u, a] = await Promise.all([this.byUser.penalty(userKey), this.byAddress.penalty(request.rateLimitKey)]);
-    if (u.consumedPoints > this.byUser.points || a.consumedPoints > this.byAddress.points) {
-      const waitSeconds = Math.max(u.consumedPoints > this.byUser.points ? u.msBeforeNext : 0, a.consumedPoints > this.byAddress.points ? a.msBeforeNext : 0) / 1000;
-      this.logger.warn({ user: name, address: request.clientAddress }, 'sign-in refused: locked after failed attempts');
+    // Every attempt is counted before the slow password check (see SignInThrottle.attempt).
+    let verdict: SignInVerdict;
+    try {
+      verdict = await this.throttle.attempt(userKey, request.rateLimitKey);
+    } catch (err) {
+      if (!(err instanceof LimitsUnavailableError)) throw err;
+      // limits.on_store_error.sign_in: closed. Failures could not be counted, so no password is checked at all.
+      await this.server.recordEvent({ kind: 'auth', action: 'sign_in_failed', verdict: 'refused', user: attempted, client_id: String(details.params.client_id), actor: request.clientAddress, reason: 'limits store unreachable' });
+      return relogin('Sign-in is unavailable right now: the server cannot reach its limits store to count failed attempts. Try again in a minute.', 503);
+    }
+    if (verdict.isLocked) {
+      const { waitSeconds } = verdict;
+      this.logger.warn({ user: attempted, address: request.clientAddress }, 'sign-in refused: locked after failed attempts');
+      await this.server.recordEvent({ kind: 'auth', action: 'locked_out', verdict: 'refused', user: attempted, client_id: String(details.params.client_id), actor: request.clientAddress, reason: 'too many failed sign-ins' });
       return relogin(`Too many failed sign-ins. Try again in ${Math.max(1, Math.ceil(waitSeconds / 60))} minute(s).`, 429);
     }
     const user = name ? await this.users.get(name) : undefined;
     // Users from single sign-on have no password hash; checking them costs the same as anyone else.
     const isValid = user?.passwordHash.startsWith('$') ? await verifyPassword(user.passwordHash, password) : await this.spendTime(password);
     if (!user || !isValid) {
-      this.logger.info({ user: name, address: request.clientAddress }, 'sign-in failed');
+      this.logger.info({ user: attempted, address: request.clientAddress }, 'sign-in failed');
+      await this.server.recordEvent({
+        kind: 'auth', action: 'sign_in_failed', verdict: 'refused', user: attempted, client_id: String(details.params.client_id), actor: request.clientAddress,
+        reason: user ? 'wrong password' : 'no such user', details: { via: 'password' },
+      });
       return relogin('Wrong user name or password.', 401);
     }
-    await Promise.all([this.byUser.delete(userKey), this.byAddress.reward(request.rateLimitKey, 1)]);
+    await this.throttle.succeeded(userKey, request.rateLimitKey);
     this.logger.info({ user: user.name, client: details.params.client_id }, 'signed in');
+    await this.server.recordEvent({ kind: 'auth', action: 'sign_in', verdict: 'allowed', user: user.name, client_id: String(details.params.client_id), actor: request.clientAddress, details: { via: 'password' } });
     const provider = this.server.providerFor(request.base);
     const returnTo = await provider.interactionResult(request.req, request.res, { login: { accountId: user.name } }, { mergeWithLastSubmission: false });
     return { redirect: returnTo };
@@ -167,7 +179,10 @@ export class InteractionHandler {
       const environment = this.server.environmentOf(resource, request.base);
       const allowed = environment ? allowedScopes(user, environment.name, !environment.readOnly) : [];
       const granted = requested.filter((s) => allowed.includes(s));
-      if (granted.length === 0) return this.finish(request, { error: 'access_denied', error_description: `${user.name} may not use ${resource}` });
+      if (granted.length === 0) {
+        await this.server.recordEvent({ kind: 'auth', action: 'consent_refused', verdict: 'refused', user: user.name, client_id: String(details.params.client_id), actor: request.clientAddress, reason: `may not use ${resource}`, details: { resource } });
+        return this.finish(request, { error: 'access_denied', error_description: `${user.name} may not use ${resource}` });
+      }
       grant.addResourceScope(resource, granted.join(' '));
       // Record the scopes the user may not have as rejected: oidc-provider would otherwise still find them missing,
       // ask for consent again, and that second answer (nothing left to grant) would deny the whole request — a
@@ -177,12 +192,17 @@ export class InteractionHandler {
     }
     const grantId = await grant.save();
     this.logger.info({ user: user.name, client: details.params.client_id, grantId }, 'consent given');
+    await this.server.recordEvent({
+      kind: 'auth', action: 'consent_given', verdict: 'allowed', user: user.name, client_id: String(details.params.client_id), actor: request.clientAddress,
+      details: { grant_id: grantId, requested: promptDetails.missingResourceScopes ?? {} },
+    });
     return this.finish(request, { consent: { grantId } });
   }
 
   async abort(request: InteractionRequest, form: Record<string, string | undefined>): Promise<InteractionOutcome> {
     const details = await this.checkedDetails(request, form);
     if ('page' in details) return details;
+    await this.server.recordEvent({ kind: 'auth', action: 'consent_denied', verdict: 'refused', user: details.session?.accountId ?? null, client_id: String(details.params.client_id), actor: request.clientAddress, reason: 'the user declined' });
     return this.finish(request, { error: 'access_denied', error_description: 'The user declined.' });
   }
 

@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import { NotFoundError } from '../errors.js';
 import type { OAuthRecord } from '../store/oauth-store.js';
 import type { StateStore } from '../store/state-store.js';
-import { withConfigOptions, withStore } from './users.js';
+import { withConfigOptions, withStore } from './with-store.js';
 
 export interface GrantsCommandDeps {
   readonly stdout: (text: string) => void;
@@ -50,11 +50,12 @@ export function addGrantsCommand(program: Command, deps: GrantsCommandDeps): voi
   withConfig(grants.command('revoke').argument('<id>', 'grant id (from "sqlgate grants list")'))
     .description('Revoke a grant: its tokens stop working at once and the client must ask for consent again.')
     .action(deps.guard(async (id: string, options: ConfigOptions) => {
-      return withStore(deps.loadConfig(options), async (store) => {
+      return withStore(deps.loadConfig(options), async (store, recordAdmin) => {
         if (!(await store.oauth.find('Grant', hashSecret(id)))) {
           throw new NotFoundError(`There is no grant "${id.slice(0, 80)}".`, { hint: 'Run "sqlgate grants list" to see them.' });
         }
         const removed = await store.oauth.revokeByGrantId(id);
+        await recordAdmin('grants revoke', { details: { grant_id: id, removed_records: removed } });
         deps.stdout(`Revoked grant ${id} (${removed} record(s): the grant and its tokens).\n`);
       });
     }));

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { rotateServerKeys } from '../auth/server-keys.js';
 import type { Config } from '../config/schema.js';
-import { withConfigOptions, withStore } from './users.js';
+import { withConfigOptions, withStore } from './with-store.js';
 
 export interface KeysCommandDeps {
   readonly stdout: (text: string) => void;
@@ -19,8 +19,9 @@ export function addKeysCommand(program: Command, deps: KeysCommandDeps): void {
   withConfigOptions(keys.command('rotate'))
     .description('Generate new signing and cookie keys; the previous ones stay valid for verification.')
     .action(deps.guard(async (options: { config?: string; dir?: string }) => {
-      return withStore(deps.loadConfig(options), async (store) => {
+      return withStore(deps.loadConfig(options), async (store, recordAdmin) => {
         const ids = await rotateServerKeys(store.secrets);
+        await recordAdmin('keys rotate', { details: { new_key_ids: ids } });
         deps.stdout(`New signing keys: ${ids.join(', ')}. Restart the sqlgate servers on this store to sign with them; the previous keys still verify.\n`);
       });
     }));

@@ -88,7 +88,8 @@ export async function runCli(io: CliIo): Promise<number> {
       const port = server.port;
       const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
       const userCount = sqlgate.store ? (await sqlgate.store.users.list()).length : undefined;
-      io.stdout(startBanner(sqlgate, `http://${host}:${port}`, SQLGATE_VERSION, path.resolve(io.argv[1] ?? 'sqlgate'), cwd, userCount));
+      // With audit.stream: stdout, standard output is the SIEM's: the banner goes beside the log, on stderr.
+      (config.audit.stream?.kind === 'stdout' ? io.stderr : io.stdout)(startBanner(sqlgate, `http://${host}:${port}`, SQLGATE_VERSION, path.resolve(io.argv[1] ?? 'sqlgate'), cwd, userCount));
       installShutdown(logger, async () => {
         await server.close();
         await sqlgate.close();
@@ -113,6 +114,11 @@ export async function runCli(io: CliIo): Promise<number> {
         overrides: { authMode: 'none' },
         environmentsToOpen: [options.env],
       });
+      if (config.audit.stream?.kind === 'stdout') {
+        throw new ConfigError('audit.stream: stdout cannot be used with stdio: standard output carries the MCP protocol, and audit lines in it would break the client\'s connection.', {
+          hint: 'Point audit.stream at a file (e.g. /var/log/sqlgate/audit.jsonl), or give stdio a configuration without it.',
+        });
+      }
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
       const sqlgate = await createSqlgate(config, logger);
       // stdio's log is quiet (warnings only), and the first start may take a second to make the demo: say so.

@@ -10,7 +10,7 @@ import type { Config, ConfiguredEnvironment } from '../config/schema.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
 import type { StoredPersonalToken } from '../store/personal-token-store.js';
 import { ALL_ENVIRONMENTS, type StoredUser } from '../store/user-store.js';
-import { requireUser, withConfigOptions, withStore } from './users.js';
+import { requireUser, withConfigOptions, withStore } from './with-store.js';
 
 export interface TokensCommandDeps {
   readonly stdout: (text: string) => void;
@@ -57,7 +57,7 @@ export function addTokensCommand(program: Command, deps: TokensCommandDeps): voi
       const description = checkDescription(options.description);
       const config = deps.loadConfig(options);
       const environment = requireEnvironment(config, options.env);
-      return withStore(config, async (store) => {
+      return withStore(config, async (store, recordAdmin) => {
         const user = await requireUser(store, options.user);
         const canWrite = options.write === true;
         assertMayUse(user, environment, canWrite);
@@ -67,6 +67,8 @@ export function addTokensCommand(program: Command, deps: TokensCommandDeps): voi
           id, tokenHash, userName: user.name, environment: environment.name, canWrite, description,
           expiresAt: ttlSeconds === undefined ? undefined : new Date(created.getTime() + ttlSeconds * 1_000),
         });
+        // The token itself is printed once, here, and recorded nowhere: the record names it by its id.
+        await recordAdmin('tokens create', { user: user.name, environment: environment.name, details: { token_id: stored.id, can_write: canWrite, expires_at: stored.expiresAt?.toISOString() ?? null } });
         deps.stdout(`${token}\n`);
         deps.stderr(createdNotice(stored, mcpUrl(config, environment.name)));
       });
@@ -88,8 +90,9 @@ export function addTokensCommand(program: Command, deps: TokensCommandDeps): voi
   withConfig(tokens.command('revoke').argument('<id>', 'token id, as "sqlgate tokens list" shows it (pat_…)'))
     .description('Revoke a token. It stays listed, as revoked; revoking it again is harmless.')
     .action(deps.guard(async (id: string, options: ConfigOptions) => {
-      return withStore(deps.loadConfig(options), async (store) => {
+      return withStore(deps.loadConfig(options), async (store, recordAdmin) => {
         await store.personalTokens.revoke(id);
+        await recordAdmin('tokens revoke', { details: { token_id: id } });
         deps.stdout(`Revoked personal access token ${id}.\n`);
       });
     }));

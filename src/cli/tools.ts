@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.js';
 import { InvalidInputError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ToolDefinition } from '../tools/tool.js';
-import { withConfigOptions } from './users.js';
+import { withConfigOptions } from './with-store.js';
 
 /** What `sqlgate tools` needs from the command line: output, configuration loading, logging and the error guard. */
 export interface ToolsCommandDeps {

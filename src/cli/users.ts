@@ -5,11 +5,10 @@
 import type { Command } from 'commander';
 import { assertPasswordPolicy, hashPassword } from '../auth/password-hash.js';
 import type { Config } from '../config/schema.js';
-import { ConfigError, InvalidInputError, NotFoundError } from '../errors.js';
-import { openStateStore } from '../store/open-state-store.js';
-import type { StateStore } from '../store/state-store.js';
+import { ConfigError, InvalidInputError } from '../errors.js';
 import { ALL_ENVIRONMENTS, assertUserName, type StoredUser, type UserRole } from '../store/user-store.js';
 import { readNewPassword, type CliStdin } from './read-password.js';
+import { requireUser, withConfigOptions, withStore } from './with-store.js';
 
 export interface UsersCommandDeps {
   readonly stdin: CliStdin | undefined;
@@ -41,13 +40,14 @@ export function addUsersCommand(program: Command, deps: UsersCommandDeps): void 
       assertUserName(name);
       const config = deps.loadConfig(options);
       const roles = rolesFromOptions(config, options);
-      return withStore(config, async (store) => {
+      return withStore(config, async (store, recordAdmin) => {
         if (await store.users.get(name)) {
           throw new InvalidInputError(`A user named "${name}" already exists.`, { hint: 'Use "sqlgate users passwd" to change a password.' });
         }
         const passwordHash = await newPasswordHash(deps, name, options.passwordStdin === true);
         const user = await store.users.add({ name, passwordHash, roles });
         deps.stdout(`Added user ${user.name}: ${describeRoles(user.roles)}.\n`);
+        await recordAdmin('users add', { user: user.name, details: { roles: user.roles } });
       });
     }));
 
@@ -64,10 +64,11 @@ export function addUsersCommand(program: Command, deps: UsersCommandDeps): void 
   withConfig(users.command('remove').argument('<name>', 'user name'))
     .description('Remove a user.')
     .action(deps.guard(async (name: string, options: ConfigOptions) => {
-      return withStore(deps.loadConfig(options), async (store) => {
+      return withStore(deps.loadConfig(options), async (store, recordAdmin) => {
         const user = await requireUser(store, name);
         const revoked = await store.oauth.revokeByAccount(user.name);
         await store.users.remove(user.name);
+        await recordAdmin('users remove', { user: user.name, details: { revoked_oauth_records: revoked } });
         deps.stdout(`Removed user ${user.name}${revoked ? `; revoked ${revoked} OAuth record(s) (their clients are signed out)` : ''}.\n`);
       });
     }));
@@ -76,11 +77,12 @@ export function addUsersCommand(program: Command, deps: UsersCommandDeps): void 
     .description("Change a user's password, asking for it (twice, hidden) unless --password-stdin is given.")
     .option('--password-stdin', 'read the password from standard input (for scripts)')
     .action(deps.guard(async (name: string, options: ConfigOptions & { passwordStdin?: boolean }) => {
-      return withStore(deps.loadConfig(options), async (store) => {
+      return withStore(deps.loadConfig(options), async (store, recordAdmin) => {
         const user = await requireUser(store, name);
         await store.users.setPasswordHash(user.name, await newPasswordHash(deps, user.name, options.passwordStdin === true));
         // A new password is usually a response to a leak: every client signed in as this user signs in again.
-        await store.oauth.revokeByAccount(user.name);
+        const revoked = await store.oauth.revokeByAccount(user.name);
+        await recordAdmin('users passwd', { user: user.name, details: { revoked_oauth_records: revoked } });
         deps.stdout(`Changed the password of ${user.name}; their OAuth clients must sign in again.\n`);
       });
     }));
@@ -93,9 +95,10 @@ export function addUsersCommand(program: Command, deps: UsersCommandDeps): void 
     .action(deps.guard(async (name: string, options: ConfigOptions & { env?: string; allEnvs?: boolean; write?: boolean }) => {
       const config = deps.loadConfig(options);
       const roles = rolesFromOptions(config, options);
-      return withStore(config, async (store) => {
+      return withStore(config, async (store, recordAdmin) => {
         const user = await requireUser(store, name);
         await store.users.setRoles(user.name, roles);
+        await recordAdmin('users roles', { user: user.name, details: { before: user.roles, after: roles } });
         deps.stdout(`${user.name} may now use: ${describeRoles(roles)}.\n`);
       });
     }));
@@ -103,35 +106,13 @@ export function addUsersCommand(program: Command, deps: UsersCommandDeps): void 
   withConfig(users.command('signout').argument('<name>', 'user name'))
     .description("Revoke every OAuth grant, token and browser session of a user (personal access tokens stay; see sqlgate tokens).")
     .action(deps.guard(async (name: string, options: ConfigOptions) => {
-      return withStore(deps.loadConfig(options), async (store) => {
+      return withStore(deps.loadConfig(options), async (store, recordAdmin) => {
         const user = await requireUser(store, name);
         const revoked = await store.oauth.revokeByAccount(user.name);
+        await recordAdmin('users signout', { user: user.name, details: { revoked_oauth_records: revoked } });
         deps.stdout(`Signed ${user.name} out everywhere (${revoked} OAuth record(s) revoked).\n`);
       });
     }));
-}
-
-/** --config and --dir, as `serve` takes them, so that a command finds the same state store and environments. */
-export function withConfigOptions(command: Command): Command {
-  return command
-    .option('-c, --config <file>', 'configuration file (default: as for serve)')
-    .option('-d, --dir <dir>', 'directory for relative paths (default: the current one)');
-}
-
-export async function withStore(config: Config, action: (store: StateStore) => Promise<void>): Promise<number> {
-  const store = await openStateStore(config.store);
-  try {
-    await action(store);
-    return 0;
-  } finally {
-    await store.close();
-  }
-}
-
-export async function requireUser(store: StateStore, name: string): Promise<StoredUser> {
-  const user = await store.users.get(name);
-  if (!user) throw new NotFoundError(`There is no user named "${name.slice(0, 80)}".`, { hint: 'Run "sqlgate users list" to see them.' });
-  return user;
 }
 
 async function newPasswordHash(deps: UsersCommandDeps, name: string, isFromStdin: boolean): Promise<string> {

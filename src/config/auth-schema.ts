@@ -4,14 +4,10 @@
  * the schema in schema.ts, kept apart to keep each file about one thing.
  */
 import { z } from 'zod';
+import { durationSchema } from './duration-schema.js';
 
 /** A duration: a number of seconds, or a string such as "90s", "15m", "1h", "30d". */
-const duration = z
-  .union([z.int().min(1), z.string().regex(/^\d+\s*[smhd]$/, 'must be a duration such as "90s", "15m", "1h" or "30d"')], {
-    error: 'must be a number of seconds or a duration such as "90s", "15m", "1h" or "30d"',
-  })
-  .transform((v) => (typeof v === 'number' ? v : Number(v.slice(0, -1).trim()) * { s: 1, m: 60, h: 3_600, d: 86_400 }[v.at(-1) as 's']))
-  .refine((seconds) => seconds <= 400 * 86_400, 'must be at most 400 days');
+const duration = durationSchema({ maxDays: 400 });
 
 /** Claude's OAuth callbacks: the redirect URIs allowed when auth.allowed_redirects is not set. */
 export const CLAUDE_REDIRECT_URIS = ['https://claude.ai/api/mcp/auth_callback', 'https://claude.com/api/mcp/auth_callback'];

@@ -52,8 +52,8 @@ export type EnvironmentsToOpen = 'all' | readonly string[];
 export const DEFAULT_CONFIG_FILE = 'sqlgate.yaml';
 export const DEMO_DATABASE_FILE = path.join('data', 'demo.sqlite');
 
-/** Keys whose values are secrets: masked in errors, and loadable from `<key>_file`. */
-const SECRET_KEYS = new Set(['database', 'password', 'url']);
+/** Keys whose values are secrets: masked in errors, and loadable from `<key>_file`. `store` is limits.store (a Redis URL). */
+const SECRET_KEYS = new Set(['database', 'password', 'url', 'store']);
 
 /** An environment's database secrets: what a command that does not open its database leaves alone. */
 const DATABASE_SECRET_KEYS = ['database', 'password', 'database_file', 'password_file'];
@@ -89,7 +89,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     .map(([name, env]) => toEnvironmentConfig(name, env, options.cwd, source));
   const store = toStoreConfig(parsed.data.store.url, options.cwd, source);
   const audit = toAuditConfig(parsed.data.audit, options.cwd, source);
-  return deepFreeze({ server: parsed.data.server, auth: parsed.data.auth, log: parsed.data.log, store, audit, environments, configuredEnvironments, source });
+  return deepFreeze({ server: parsed.data.server, auth: parsed.data.auth, log: parsed.data.log, store, audit, limits: parsed.data.limits, environments, configuredEnvironments, source });
 }
 
 /**
@@ -123,12 +123,18 @@ function toEnvironmentConfig(name: string, env: z.output<typeof environmentSchem
   return deepFreeze({ ...rest, name, target, maskedUrl: maskDatabaseUrl(databaseUrl) });
 }
 
-function toAuditConfig(audit: { url: string; recordParameters: boolean }, cwd: string, source: ConfigSource): AuditConfig {
+function toAuditConfig(audit: { url: string; recordParameters: boolean; retentionSeconds: number; stream?: string }, cwd: string, source: ConfigSource): AuditConfig {
   const result = parseDatabaseUrl(audit.url, cwd);
   if (!result.ok || result.target.dialect !== 'sqlite') {
     throw new ConfigError(`audit.url ("${maskDatabaseUrl(audit.url)}") ${result.ok ? 'must be a sqlite: URL' : result.problem}.`, { hint: describeSource(source) });
   }
-  return { file: result.target.file, recordParameters: audit.recordParameters };
+  const { stream } = audit;
+  return {
+    file: result.target.file,
+    recordParameters: audit.recordParameters,
+    retentionSeconds: audit.retentionSeconds,
+    ...(stream === undefined ? {} : { stream: stream === 'stdout' ? { kind: 'stdout' as const } : { kind: 'file' as const, file: path.resolve(cwd, stream) } }),
+  };
 }
 
 function toStoreConfig(url: string, cwd: string, source: ConfigSource): StoreConfig {

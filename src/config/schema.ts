@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import type { DatabaseTarget, NetworkTarget } from './database-url.js';
 import { authSchema, CLAUDE_REDIRECT_URIS, type StaticClientConfig, type UpstreamConfig } from './auth-schema.js';
+import { durationSchema } from './duration-schema.js';
+import { limitSetSchema, limitsSchema, type LimitsConfig } from './limits-schema.js';
 import { environmentToolsSchema } from './tool-schema.js';
 
 /** Path prefixes that an environment may not take, because the server itself answers them. */
@@ -136,6 +138,8 @@ export const environmentSchema = z
     external_auth: externalAuthSchema.optional(),
     /** Tools defined here (description, parameters, sql), and `<built-in>: false` to switch a built-in tool off. */
     tools: z.preprocess((v) => v ?? {}, environmentToolsSchema),
+    /** How much one user may do here: calls_per_minute, concurrent_queries, rows_per_hour (docs/limits.md). */
+    limits: z.preprocess((v) => v ?? {}, limitSetSchema),
   })
   .transform((e) => ({
     databaseUrl: e.database,
@@ -157,6 +161,7 @@ export const environmentSchema = z
     tls: e.tls,
     externalAuth: e.external_auth,
     tools: e.tools,
+    limits: e.limits,
   }));
 
 const serverSchema = z
@@ -204,8 +209,18 @@ const auditSchema = z
     url: z.string().regex(/^sqlite:/i, 'must be a sqlite: URL such as "sqlite:./data/sqlgate-audit.sqlite"').default('sqlite:./data/sqlgate-audit.sqlite'),
     /** Record the arguments a tool was called with (the SQL text is always recorded). */
     record_parameters: z.boolean().default(true),
+    /**
+     * How long records are kept: older ones are pruned at start and then hourly, and the chain is anchored at the
+     * last one pruned so the rest still verifies. At least a day, so that `retention: 365` (seconds) is caught.
+     */
+    retention: durationSchema({ maxDays: 36_500, minSeconds: 86_400, minMessage: 'must be at least 1 day (a bare number is seconds: write "365d")' })
+      .default(365 * 86_400),
+    /** Also write every record, once committed, as one JSON line: "stdout", or a file appended to (created 0600). */
+    stream: z.string().trim().min(1, 'must be "stdout" or a file path')
+      .refine((s) => s !== 'stderr', 'must be "stdout" or a file path (stderr carries the log)')
+      .optional(),
   })
-  .transform((a) => ({ url: a.url, recordParameters: a.record_parameters }));
+  .transform((a) => ({ url: a.url, recordParameters: a.record_parameters, retentionSeconds: a.retention, stream: a.stream }));
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -217,6 +232,7 @@ export const configSchema = z.strictObject({
   ),
   store: z.preprocess((v) => v ?? {}, storeSchema),
   audit: z.preprocess((v) => v ?? {}, auditSchema),
+  limits: z.preprocess((v) => v ?? {}, limitsSchema),
   auth: z.preprocess((v) => v ?? {}, authSchema),
   environments: z
     .record(environmentName, environmentSchema)
@@ -240,6 +256,7 @@ export { CLAUDE_REDIRECT_URIS };
 export type ExternalAuthConfig = z.output<typeof externalAuthSchema>;
 export type { StaticClientConfig, UpstreamConfig };
 export type TlsConfig = z.output<typeof tlsSchema>;
+export type { LimitSet, LimitsConfig, LimitsStoreConfig, StoreErrorPolicy } from './limits-schema.js';
 export type PoolConfig = z.output<typeof poolSchema>;
 
 /** One environment's configuration, with its database URL parsed. */
@@ -264,11 +281,18 @@ export type PostgresTarget = NetworkTarget & { readonly dialect: 'postgres' };
  * The state store, its URL resolved: a SQLite file (absolute path; relative ones are taken from the working
  * directory), or a PostgreSQL database (`maskedUrl` is the URL with its password masked, for messages).
  */
-/** The audit trail's SQLite file (absolute) and whether tool arguments are recorded. */
+/** The audit trail's SQLite file (absolute), whether tool arguments are recorded, its retention and its stream. */
 export interface AuditConfig {
   readonly file: string;
   readonly recordParameters: boolean;
+  /** Records older than this are pruned (audit.retention). */
+  readonly retentionSeconds: number;
+  /** Where every committed record is also written as a JSON line (audit.stream); absent: nowhere. */
+  readonly stream?: AuditStreamTarget;
 }
+
+/** audit.stream: standard output, or a file (absolute path) appended to. */
+export type AuditStreamTarget = { readonly kind: 'stdout' } | { readonly kind: 'file'; readonly file: string };
 
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly file: string }
@@ -284,6 +308,8 @@ export interface Config {
   readonly server: ServerConfig;
   readonly store: StoreConfig;
   readonly audit: AuditConfig;
+  /** Where the limit counters live and what happens when that store does not answer (each environment has its own limits). */
+  readonly limits: LimitsConfig;
   readonly auth: AuthConfig;
   readonly log: { readonly level: (typeof LOG_LEVELS)[number] };
   /**

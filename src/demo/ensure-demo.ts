@@ -93,6 +93,7 @@ function writableSqliteEnvironment(file: string): EnvironmentConfig {
     maxCellChars: 4_000,
     pool: { max: 1, acquireTimeoutMs: 10_000, idleTimeoutMs: 60_000 },
     tls: undefined,
+    limits: { callsPerMinute: undefined, concurrentQueries: undefined, rowsPerHour: undefined },
     externalAuth: undefined,
     tools: DEFAULT_ENVIRONMENT_TOOLS,
   };

@@ -7,12 +7,12 @@
  * - each environment's protected resource metadata (RFC 9728);
  * - `bearerGuard`, which every MCP endpoint passes: 401 + WWW-Authenticate without a valid token.
  */
+import type { IncomingMessage } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type Provider from 'oidc-provider';
 import { getCookie } from 'hono/cookie';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { AuthorizationServer, ProtectedEnvironment } from '../auth/authorization-server.js';
 import type { BearerVerifier } from '../auth/bearer-verifier.js';
 import { UPSTREAM_BINDING_COOKIE, type InteractionHandler, type InteractionOutcome } from '../auth/interactions.js';
@@ -21,8 +21,11 @@ import { resourceUrl, type McpTransportPath } from '../auth/resource-urls.js';
 import { SCOPE_READ, SCOPE_WRITE, SQL_SCOPES } from '../auth/scopes.js';
 import { UPSTREAM_CALLBACK_PATH } from '../auth/upstream-sign-in.js';
 import type { AuthConfig } from '../config/schema.js';
-import { UnauthorizedError } from '../errors.js';
+import { LimitsUnavailableError, UnauthorizedError } from '../errors.js';
+import type { GuardedCounter } from '../limits/guarded-counter.js';
 import type { Identity } from '../environments/identity.js';
+import { jsonDepthLimit } from './json-depth-limit.js';
+import { nodeRequestWithBody } from './node-request-with-body.js';
 import type { PublicBaseResolver } from './public-base.js';
 
 export type AuthEnv = { Bindings: HttpBindings; Variables: { identity: Identity; bearerToken: string } };
@@ -33,6 +36,8 @@ export interface AuthorizationRoutes {
   readonly verifier: BearerVerifier;
   readonly auth: AuthConfig;
   readonly publicBase: PublicBaseResolver;
+  /** Registrations per source address in windows of an hour, in the limits store (shared by every instance). */
+  readonly registrations: GuardedCounter;
 }
 
 /** The sign-in and consent forms: a user name, a password of at most 1,024 characters and a CSRF token. */
@@ -40,6 +45,9 @@ export const MAX_FORM_BYTES = 8 * 1024;
 
 /** A registration larger than this is refused before it is parsed (Claude's is under 1 KB). */
 const MAX_REGISTRATION_BYTES = 16 * 1024;
+
+/** oidc-provider reads at most 56 KB of a body (lib/shared/selective_body.js): the JSON depth check reads no more. */
+const MAX_AUTHORIZATION_SERVER_BODY_BYTES = 56 * 1024;
 
 /** Paths the authorization server answers; the server-wide body limit does not apply to them (oidc-provider has its own). */
 export function isAuthorizationServerPath(path: string): boolean {
@@ -51,7 +59,13 @@ export function isAuthorizationServerPath(path: string): boolean {
 export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: AuthorizationRoutes): void {
   const { authorizationServer, publicBase, auth } = routes;
   const environments = authorizationServer.environments;
-  const registrations = new RateLimiterMemory({ points: auth.registrationsPerHour, duration: 3_600 });
+  // oidc-provider parses JSON bodies (registrations) itself: every route to it that takes a body checks a JSON one
+  // first. Forms (token, revocation, authorization) are parsed without JSON.parse and go to the provider unread.
+  const limitJsonDepth = jsonDepthLimit({
+    maxBytes: MAX_AUTHORIZATION_SERVER_BODY_BYTES,
+    isJsonTypeOnly: true,
+    refuse: (c, problem) => c.json({ error: 'invalid_request', error_description: problem.description }, problem.status),
+  });
 
   const toProvider = async (c: Context<AuthEnv>, path?: string): Promise<Response> => {
     const base = publicBase.base(c);
@@ -64,28 +78,28 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
     incoming.headers['x-forwarded-proto'] = url.protocol.slice(0, -1);
     incoming.headers['x-forwarded-for'] = publicBase.clientAddress(c);
     if (path !== undefined) incoming.url = path;
-    await callbackOf(provider)(incoming, outgoing);
+    await callbackOf(provider)(await providerRequest(c, incoming), outgoing);
     return RESPONSE_ALREADY_SENT;
   };
 
   const metadata = (c: Context<AuthEnv>) => toProvider(c, '/.well-known/openid-configuration');
   app.get('/.well-known/openid-configuration', metadata);
   app.get('/.well-known/oauth-authorization-server', metadata);
-  app.on(['GET', 'POST'], '/authorize', (c) => authorize(c, undefined));
-  app.all('/authorize/*', (c) => toProvider(c));
-  app.all('/token', (c) => toProvider(c));
-  app.all('/revoke', (c) => toProvider(c));
+  app.on(['GET', 'POST'], '/authorize', limitJsonDepth, (c) => authorize(c, undefined));
+  app.all('/authorize/*', limitJsonDepth, (c) => toProvider(c));
+  app.all('/token', limitJsonDepth, (c) => toProvider(c));
+  app.all('/revoke', limitJsonDepth, (c) => toProvider(c));
   app.all('/jwks', (c) => toProvider(c));
-  app.all('/register', (c) => register(c));
+  app.all('/register', admitRegistration, limitJsonDepth, (c) => toProvider(c));
 
   for (const environment of environments) {
     const prefix = `/${environment.name}`;
     app.get(`${prefix}/.well-known/openid-configuration`, metadata);
     app.get(`${prefix}/.well-known/oauth-authorization-server`, metadata);
-    app.on(['GET', 'POST'], `${prefix}/authorize`, (c) => authorize(c, environment));
-    app.all(`${prefix}/token`, (c) => toProvider(c, `/token${search(c)}`));
-    app.all(`${prefix}/revoke`, (c) => toProvider(c, `/revoke${search(c)}`));
-    app.all(`${prefix}/register`, (c) => register(c, `/register${search(c)}`));
+    app.on(['GET', 'POST'], `${prefix}/authorize`, limitJsonDepth, (c) => authorize(c, environment));
+    app.all(`${prefix}/token`, limitJsonDepth, (c) => toProvider(c, `/token${search(c)}`));
+    app.all(`${prefix}/revoke`, limitJsonDepth, (c) => toProvider(c, `/revoke${search(c)}`));
+    app.all(`${prefix}/register`, admitRegistration, limitJsonDepth, (c) => toProvider(c, `/register${search(c)}`));
     for (const transport of ['mcp', 'sse'] as const) {
       const document = (c: Context<AuthEnv>) => protectedResourceMetadata(c, environment, transport);
       app.get(`/.well-known/oauth-protected-resource${prefix}/${transport}`, document);
@@ -139,8 +153,11 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
     return toProvider(c, `/authorize?${params.toString()}`);
   }
 
-  /** Dynamic registration, bounded: size, count per source address, and the redirect policy (in the provider). */
-  async function register(c: Context<AuthEnv>, path?: string): Promise<Response> {
+  /**
+   * Dynamic registration, bounded: size and count per source address here, before the body is read; then the
+   * depth check, and the redirect policy (in the provider).
+   */
+  async function admitRegistration(c: Context<AuthEnv>, next: () => Promise<void>): Promise<Response | void> {
     if (c.req.method === 'POST') {
       const declared = c.req.header('content-length');
       // A body without Content-Length (chunked) would slip past the size check below and be read by oidc-provider
@@ -154,13 +171,20 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
         c.header('Connection', 'close');
         return c.json({ error: 'invalid_client_metadata', error_description: `the registration is larger than ${MAX_REGISTRATION_BYTES} bytes` }, 413);
       }
+      let counted;
       try {
-        await registrations.consume(publicBase.rateLimitKey(c));
-      } catch {
-        return c.json({ error: 'too_many_requests', error_description: `more than ${auth.registrationsPerHour} registrations from this address in an hour; retry later` }, 429, { 'Retry-After': '3600' });
+        counted = await routes.registrations.add(publicBase.rateLimitKey(c));
+      } catch (err) {
+        // limits.on_store_error.sign_in: closed. Registrations that cannot be counted could be sent without end.
+        if (!(err instanceof LimitsUnavailableError)) throw err;
+        return c.json({ error: 'temporarily_unavailable', error_description: 'registration is unavailable right now (the server cannot reach its limits store); retry in a minute' }, 503, { 'Retry-After': '60' });
+      }
+      if (counted && counted.count > auth.registrationsPerHour) {
+        const retryAfter = String(Math.max(1, Math.ceil(counted.msBeforeReset / 1000)));
+        return c.json({ error: 'too_many_requests', error_description: `more than ${auth.registrationsPerHour} registrations from this address in an hour; retry later` }, 429, { 'Retry-After': retryAfter });
       }
     }
-    return toProvider(c, path);
+    await next();
   }
 
   function protectedResourceMetadata(c: Context<AuthEnv>, environment: ProtectedEnvironment, transport: McpTransportPath): Response {
@@ -208,6 +232,17 @@ export function bearerGuard(routes: AuthorizationRoutes, environment: ProtectedE
     c.set('bearerToken', authorization?.replace(/^Bearer\s+/i, '') ?? '');
     await next();
   };
+}
+
+/**
+ * The Node request oidc-provider reads. A body that Hono has read already (the JSON depth check) is gone from the
+ * Node stream: the provider then gets a copy that replays it.
+ */
+async function providerRequest(c: Context<AuthEnv>, incoming: IncomingMessage): Promise<IncomingMessage> {
+  if (!incoming.readableDidRead) return incoming;
+  // Unreadable now means the client went away; an empty body then fails the provider's Content-Length check.
+  const body = await c.req.raw.arrayBuffer().then((bytes) => new Uint8Array(bytes), () => new Uint8Array(0));
+  return nodeRequestWithBody(incoming, body);
 }
 
 const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();

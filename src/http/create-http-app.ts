@@ -10,6 +10,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { ServerConfig } from '../config/schema.js';
 import type { EnvironmentRegistry } from '../environments/environment.js';
 import { NotFoundError, PayloadTooLargeError } from '../errors.js';
+import { limitScope } from '../limits/limit-scope.js';
+import type { UsageLimiter } from '../limits/usage-limiter.js';
 import { SERVED_PROTOCOL_VERSIONS } from '../mcp/protocol-versions.js';
 import { LegacySseEndpoint } from '../mcp/transports/legacy-sse.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -18,6 +20,7 @@ import { errorResponse } from './on-error.js';
 import { withEnvironmentPathHeader, type FetchHandler } from './environment-path-header.js';
 import { hostGuard, isLoopbackHost, requestGuards } from './request-guards.js';
 import { bearerGuard, isAuthorizationServerPath, MAX_FORM_BYTES, mountAuthorizationRoutes, type AuthEnv, type AuthorizationRoutes } from './authorization-routes.js';
+import { jsonDepthLimit } from './json-depth-limit.js';
 import { cancelledIds, executeSqlTexts, toolCallIds } from './json-rpc-body.js';
 import { StatelessCancellation } from './stateless-cancellation.js';
 
@@ -31,6 +34,8 @@ export interface HttpAppOptions {
   logger: Logger;
   /** Present when auth.mode is oauth: the authorization server's routes and the bearer check of every MCP endpoint. */
   authorization?: AuthorizationRoutes;
+  /** The per-user limits: a tools/call from a caller already over one is answered 429 before any work. */
+  limits?: UsageLimiter;
 }
 
 export interface HttpApp {
@@ -108,6 +113,15 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   });
 
   const guards = requestGuards(server);
+  // Every body of an MCP POST is parsed as JSON (legacy SSE parses it whatever its Content-Type): check its depth
+  // after the caller is known and before anything parses it, answering as the SDK answers malformed JSON.
+  const limitJsonDepth = jsonDepthLimit({
+    maxBytes: server.maxBodyBytes,
+    refuse: (c, problem) => {
+      const error = problem.status === 413 ? { code: -32000, message: problem.description } : { code: -32700, message: `Parse error: ${problem.description}` };
+      return c.json({ jsonrpc: '2.0', id: null, error }, problem.status);
+    },
+  });
   for (const environment of environments.list()) {
     const base = `/${environment.name}`;
     const factory = options.serverFactory(environment.name);
@@ -125,6 +139,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       const authInfo = authInfoOf(c);
       if (body === undefined) return streamable.fetch(c.req.raw, { authInfo }); // the SDK answers the parse error
       refuseWritesWithoutScope(c, body);
+      // Over calls_per_minute or rows_per_hour already: 429 + Retry-After (http/on-error.ts), nothing counted. The
+      // tool call itself (mcp/) counts and checks again: this is only the early answer.
+      if (options.limits && toolCallIds(body).length > 0) await options.limits.refuseIfSpent(limitScope(environment, authInfo ? c.var.identity : undefined));
       // Cancellation is scoped to the caller: their identity when there is one, else their address and agent.
       const clientKey = authInfo ? `user:${c.var.identity.user}|${authInfo.clientId}` : `${getConnInfo(c).remote.address ?? ''}|${c.req.header('user-agent') ?? ''}`;
       for (const id of cancelledIds(body)) cancellation.cancel(clientKey, id);
@@ -163,12 +180,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       app.use(`${base}/sse`, bearerGuard(authorization, protectedEnvironment, 'sse'));
       app.use(`${base}/messages`, bearerGuard(authorization, protectedEnvironment, 'sse'));
     }
-    app.post(`${base}/mcp`, servePost);
+    app.post(`${base}/mcp`, limitJsonDepth, servePost);
     app.all(`${base}/mcp`, (c) => streamable.fetch(c.req.raw, { authInfo: authInfoOf(c) }));
     app.get(`${base}/sse`, (c) => legacySse.open(c.req.raw, authInfoOf(c)));
     // The seed's clients also POST JSON-RPC straight to /sse: serve it like Streamable HTTP.
-    app.post(`${base}/sse`, servePost);
-    app.post(`${base}/messages`, (c) => legacySse.post(c.req.raw, authInfoOf(c)));
+    app.post(`${base}/sse`, limitJsonDepth, servePost);
+    app.post(`${base}/messages`, limitJsonDepth, (c) => legacySse.post(c.req.raw, authInfoOf(c)));
   }
 
   app.notFound((c) => {

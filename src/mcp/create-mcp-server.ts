@@ -9,6 +9,8 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import { toolCallEvent } from '../audit/tool-call-event.js';
 import type { Environment } from '../environments/environment.js';
 import type { Identity } from '../environments/identity.js';
+import { limitScope } from '../limits/limit-scope.js';
+import type { UsageLimiter } from '../limits/usage-limiter.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ConfirmWithUser, ToolDefinition } from '../tools/tool.js';
 import { SQLGATE_VERSION } from '../version.js';
@@ -20,6 +22,8 @@ export function createMcpServerFactory(
   logger: Logger,
   /** Where every call is recorded before its result goes back; absent in tests that only need the log line. */
   audit?: AuditTrail,
+  /** The caller's limits, checked around every call (a refusal is audited like any other); absent: none. */
+  limits?: UsageLimiter,
 ): McpServerFactory {
   const instructions = describeEnvironment(environment);
   // The SDK converts a tool's output schema to JSON Schema on its first tools/call and memoises it on the
@@ -55,7 +59,8 @@ export function createMcpServerFactory(
           let result: { structured: unknown; text: string } | { error: unknown };
           try {
             const confirm = confirmThrough(server, context);
-            result = await tool.run(input, { environment, signal: context.mcpReq.signal, confirm, identity, recordStatement });
+            const run = () => tool.run(input, { environment, signal: context.mcpReq.signal, confirm, identity, recordStatement });
+            result = limits ? await limits.run(limitScope(environment, identity), run) : await run();
           } catch (err) {
             result = { error: err };
           }

@@ -28,16 +28,52 @@ export interface AuditFilter {
   readonly user?: string;
   readonly tool?: string;
   readonly verdict?: string;
+  /** The OAuth client (the record's client_id). */
+  readonly client?: string;
   readonly since?: string;
   readonly until?: string;
 }
 
+/**
+ * Where the chain picks up after retention pruned its oldest records: the last pruned record's place and hash (the
+ * next record's previous hash), and its time. Written in the same transaction as the deletion it stands for.
+ */
+/**
+ * Where the chain starts once retention pruned its oldest records: the last pruned record, kept whole (its payload
+ * and previous hash), so that verification can re-hash it and trust the time it holds — an anchor moved onto a
+ * recent record, to hide deleting it with its predecessors, then shows as pruned too young.
+ */
+export interface AuditAnchor {
+  readonly seq: number;
+  readonly hash: string;
+  /** ISO 8601, UTC: the last pruned record's time (a copy of its payload's). */
+  readonly time: string;
+  readonly prevHash: string;
+  readonly payload: string;
+}
+
+/** What one prune did: how many records went, and the anchor as it now stands (null: nothing was ever pruned). */
+export interface AuditPruneResult {
+  readonly pruned: number;
+  readonly anchor: AuditAnchor | null;
+}
+
 export interface AuditLogStore {
   /**
-   * Appends one record in a transaction that first reads the newest one: `next` gets it (undefined for the first)
-   * and returns the row to write, with its hash. Resolves once the record is committed to disk.
+   * Appends one record in a transaction that first reads the newest one: `next` gets it (or, when every record was
+   * pruned, the anchor; undefined for the very first) and returns the row to write, with its hash. Resolves once
+   * the record is committed to disk.
    */
   append(next: (previous: Pick<AuditRow, 'seq' | 'hash'> | undefined) => Omit<AuditRow, 'seq'>): Promise<AuditRow>;
+  /**
+   * Deletes the oldest records, in sequence order, up to the first one whose time is at or after `beforeTime`
+   * (ISO), so that what is left is always one unbroken chain; and moves the anchor to the last one deleted, in
+   * the same transaction. Works in batches so that appenders wait only briefly; stops between batches once
+   * `signal` is aborted. Throws UnavailableError when the store cannot be written.
+   */
+  prune(beforeTime: string, options?: { readonly signal?: AbortSignal }): Promise<AuditPruneResult>;
+  /** The anchor left by pruning; null when nothing was ever pruned (the chain starts at record 1). */
+  anchor(): Promise<AuditAnchor | null>;
   /** The records that match, oldest first, at most `limit` of the newest ones. */
   list(filter: AuditFilter, limit: number): Promise<AuditRow[]>;
   /** Every record from `afterSeq` on (exclusive), oldest first, at most `limit`: verification reads in pages. */

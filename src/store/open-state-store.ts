@@ -1,9 +1,11 @@
 /**
- * Opens the configured state store and audit log. The only importer of a store backend folder, as db/registry.ts is
+ * Opens the configured state store, audit log and limit counters. The only importer of a store backend folder, as db/registry.ts is
  * for dialects.
  */
-import type { AuditConfig, StoreConfig } from '../config/schema.js';
+import type { AuditConfig, LimitsConfig, StoreConfig } from '../config/schema.js';
 import type { AuditLogStore } from './audit-log-store.js';
+import { memoryLimitCounters, type LimitCounterStore } from './limit-counters.js';
+import { openRedisLimitCounters } from './redis/redis-limit-counters.js';
 import { openPostgresStateStore } from './postgres/postgres-state-store.js';
 import { openSqliteAuditLog } from './sqlite/sqlite-audit-log.js';
 import { openSqliteStateStore } from './sqlite/sqlite-state-store.js';
@@ -19,7 +21,15 @@ export async function openStateStore(config: StoreConfig): Promise<StateStore> {
   }
 }
 
-/** The audit trail's store (a SQLite file). Throws ConfigError when it cannot be opened. */
-export function openAuditLog(config: AuditConfig): AuditLogStore {
+/** The audit trail's store (a SQLite file; only `file` is read). Throws ConfigError when it cannot be opened. */
+export function openAuditLog(config: Pick<AuditConfig, 'file'> & Partial<AuditConfig>): AuditLogStore {
   return openSqliteAuditLog(config.file);
+}
+
+/**
+ * The limit counters: in memory without limits.store, else in Redis. Never rejects for a Redis that is down (the
+ * caller pings it and says so; each count then follows limits.on_store_error).
+ */
+export async function openLimitCounters(config: Pick<LimitsConfig, 'store' | 'keyPrefix'>): Promise<LimitCounterStore> {
+  return config.store ? openRedisLimitCounters(config.store, config.keyPrefix) : memoryLimitCounters(config.keyPrefix);
 }

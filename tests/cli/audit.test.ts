@@ -42,7 +42,7 @@ describe('sqlgate audit list', () => {
   it('prints a table, oldest first', async () => {
     const { code, stdout } = await cli(['audit', 'list']);
     expect(code).toBe(0);
-    expect(stdout.split('\n')[0]).toMatch(/^SEQ +TIME \(UTC\) +ENV +USER +TOOL +OUTCOME +SQL$/);
+    expect(stdout.split('\n')[0]).toMatch(/^SEQ +TIME \(UTC\) +ENV +USER +TOOL\/ACTION +OUTCOME +SQL$/);
     expect(stdout).toContain('2    2026-12-07 11:00:00  demo  bob    execute_sql  refused SG_READ_ONLY  DELETE FROM t');
     expect(stdout).toContain('allowed 1 row ');
   });
@@ -59,7 +59,7 @@ describe('sqlgate audit list', () => {
   it('prints CSV that a spreadsheet will not run as a formula', async () => {
     const { stdout } = await cli(['audit', 'list', '--format', 'csv']);
     const lines = stdout.trim().split('\n');
-    expect(lines[0]).toBe('seq,time,kind,environment,user,via,client_id,tool,verdict,code,reason,rows,result_chars,truncated,ms,sql,sql_sha256,parameters,request_id,hash');
+    expect(lines[0]).toBe('seq,time,kind,environment,user,via,client_id,tool,action,actor,verdict,code,reason,rows,result_chars,truncated,ms,sql,sql_sha256,parameters,details,request_id,hash');
     expect(lines).toHaveLength(4);
     expect(lines[3]).toContain(`,"'=HYPERLINK(""http://x"")",`);
   });
@@ -89,5 +89,69 @@ describe('sqlgate audit verify', () => {
     const { code, stdout } = await cli(['audit', 'verify']);
     expect(code).toBe(1);
     expect(stdout).toContain('is broken at record 3: record 2 is missing (deleted).\n1 record before it holds.');
+  });
+});
+
+describe('sqlgate audit prune', () => {
+  /** A trail of its own (audit.url in sqlgate.yaml): two records from 2020, then two from now. */
+  const pruneFile = () => path.join(dir, 'data', 'retained-audit.sqlite');
+  beforeEach(async () => {
+    fs.writeFileSync(path.join(dir, 'sqlgate.yaml'), 'audit:\n  url: "sqlite:./data/retained-audit.sqlite"\n  retention: 30d\nenvironments:\n  demo: { database: "sqlite:./x.db" }\n');
+    const trail = new AuditTrail(openAuditLog({ file: pruneFile() }), true);
+    const base: ToolCallEvent = {
+      kind: 'tool_call', time: '2020-01-01T00:00:00.000Z', request_id: 'old1', environment: 'demo', user: 'alice', via: 'oauth',
+      client_id: 'claude', tool: 'execute_sql', sql: 'SELECT 1', sql_sha256: null, parameters: {}, verdict: 'allowed', code: null,
+      reason: null, rows: 1, result_chars: 12, truncated: false, ms: 3,
+    };
+    await trail.record(base);
+    await trail.record({ ...base, time: '2020-01-02T00:00:00.000Z', request_id: 'old2' });
+    await trail.record({ ...base, time: new Date().toISOString(), request_id: 'new1' });
+    await trail.record({ ...base, time: new Date().toISOString(), request_id: 'new2' });
+    await trail.close();
+  });
+
+  it('deletes the records older than audit.retention, says how many, and exits 0', async () => {
+    const { code, stdout } = await cli(['audit', 'prune']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Pruned 2 records older than 30 days \(audit\.retention\) from .*retained-audit\.sqlite: every record up to 2 is gone\.\nVerification now starts after record 2 \(hash [0-9a-f]{64}\)\.\n$/);
+    const list = await cli(['audit', 'list', '--format', 'jsonl']);
+    const left = list.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    expect(left.map((r) => r.request_id ?? r.action)).toEqual(['new1', 'new2', 'audit prune']);
+    // Pruning is itself on the record: who pruned, how many, through which record.
+    expect(left[2]).toMatchObject({ kind: 'admin', action: 'audit prune', actor: os.userInfo().username, details: { pruned: 2, through_seq: 2, through_time: '2020-01-02T00:00:00.000Z' } });
+    const again = await cli(['audit', 'prune']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('No records older than 30 days (audit.retention) in ');
+    expect(again.stdout).toContain(': nothing was pruned.');
+  });
+
+  it('leaves a trail that verify says holds, and says up to which record retention pruned', async () => {
+    await cli(['audit', 'prune']);
+    const { code, stdout } = await cli(['audit', 'verify']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('holds: 3 records, each unchanged and in place.\n');
+    expect(stdout).toMatch(/Records up to 2 were pruned by retention \(the last of them from 2020-01-02T00:00:00\.000Z\); the chain is checked from the anchor they left \(hash [0-9a-f]{64}\)\.\n/);
+    expect(stdout).toMatch(/Newest: record 5, hash [0-9a-f]{64}/);
+  });
+
+  it('verify still exits 1 when the record after the anchor is deleted, and mentions the pruning', async () => {
+    await cli(['audit', 'prune']);
+    const db = new Database(pruneFile());
+    db.prepare('DELETE FROM audit_records WHERE seq = 3').run();
+    db.close();
+    const { code, stdout } = await cli(['audit', 'verify']);
+    expect(code).toBe(1);
+    expect(stdout).toContain('is broken at record 4: record 3 is missing (deleted).\n0 records before it hold.\nRecords up to 2 were pruned by retention');
+  });
+});
+
+describe('audit.stream: stdout', () => {
+  it('is refused for stdio, whose standard output is the MCP protocol', async () => {
+    fs.writeFileSync(path.join(dir, 'sqlgate.yaml'), 'audit:\n  stream: stdout\nenvironments:\n  demo: { database: "sqlite:./x.db" }\n');
+    const { code, stdout, stderr } = await cli(['stdio', '--env', 'demo']);
+    expect(code).not.toBe(0);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('audit.stream: stdout cannot be used with stdio: standard output carries the MCP protocol');
+    expect(stderr).toContain('Point audit.stream at a file');
   });
 });

@@ -12,7 +12,7 @@ import { verifyPassword } from '../../src/auth/password-hash.js';
 import { EXIT_CONFIG, EXIT_FAILURE } from '../../src/cli/exit.js';
 import type { CliStdin } from '../../src/cli/read-password.js';
 import { runCli } from '../../src/cli/run-cli.js';
-import { openStateStore } from '../../src/store/open-state-store.js';
+import { openAuditLog, openStateStore } from '../../src/store/open-state-store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -227,5 +227,26 @@ describe('sqlgate users', () => {
     expect(help).toBe(0);
     const add = await users(cwd, ['add', '--help']);
     for (const flag of ['--env', '--all-envs', '--write', '--password-stdin']) expect(add.stdout).toContain(flag);
+  });
+});
+
+describe('admin commands in the audit trail', () => {
+  it('records who added, changed and removed a user, and never the password', async () => {
+    const cwd = workspace();
+    expect((await users(cwd, ['add', 'carol', '--env', 'demo', '--password-stdin'], `${PASSWORD}\n`)).code).toBe(0);
+    expect((await users(cwd, ['roles', 'carol', '--env', 'demo,analytics'])).code).toBe(0);
+    expect((await users(cwd, ['passwd', 'carol', '--password-stdin'], `${PASSWORD} again\n`)).code).toBe(0);
+    expect((await users(cwd, ['remove', 'carol'])).code).toBe(0);
+    expect((await users(cwd, ['list'])).code).toBe(0);
+    const store = openAuditLog({ file: path.join(cwd, 'data', 'sqlgate-audit.sqlite') });
+    try {
+      const records = (await store.list({ kind: 'admin' }, 100)).map((r) => JSON.parse(r.payload) as Record<string, any>);
+      expect(records.map((r) => r.action)).toEqual(['users add', 'users roles', 'users passwd', 'users remove']);
+      expect(records[0]).toMatchObject({ kind: 'admin', verdict: 'allowed', user: 'carol', actor: os.userInfo().username, details: { roles: [{ environment: 'demo', canWrite: false }] } });
+      expect(records[1]!.details.after).toEqual([{ environment: 'demo', canWrite: false }, { environment: 'analytics', canWrite: false }]);
+      expect(JSON.stringify(records)).not.toContain(PASSWORD);
+    } finally {
+      await store.close();
+    }
   });
 });

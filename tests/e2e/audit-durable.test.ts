@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ToolCallEvent } from '../../src/audit/audit-record.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { verifyAudit } from '../../src/audit/verify-audit.js';
 import { openAuditLog } from '../../src/store/open-state-store.js';
@@ -49,7 +50,7 @@ describe('the audit trail and a killed server', () => {
       ]);
       expect(await verifyAudit(store)).toMatchObject({ records: 2, problem: null });
       // The chain goes on where the killed process left it.
-      await new AuditTrail(store, true).record({ ...(records[0] as never), request_id: 'after-restart' });
+      await new AuditTrail(store, true).record({ ...(records[0] as unknown as ToolCallEvent), request_id: 'after-restart' });
       expect(await verifyAudit(store)).toMatchObject({ records: 3, problem: null });
     } finally {
       await store.close();

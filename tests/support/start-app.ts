@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { createSqlgate, type Sqlgate } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { listen } from '../../src/http/listen.js';
-import { createLogger } from '../../src/telemetry/logger.js';
+import { createLogger, type Logger } from '../../src/telemetry/logger.js';
 
 export interface RunningApp {
   readonly baseUrl: string;
@@ -24,7 +24,7 @@ export interface RunningApp {
  * `config` is the YAML document as an object; omit it to serve the built-in demo from a fresh directory.
  * Authentication is off unless the config has an `auth` section (the OAuth tests give one).
  */
-export async function startApp(config?: Record<string, unknown>, options: { port?: number } = {}): Promise<RunningApp> {
+export async function startApp(config?: Record<string, unknown>, options: { port?: number; logger?: Logger } = {}): Promise<RunningApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-app-'));
   let configPath: string | undefined;
   if (config) {
@@ -33,7 +33,7 @@ export async function startApp(config?: Record<string, unknown>, options: { port
   }
   const authMode = config && 'auth' in config ? undefined : 'none';
   const loaded = loadConfig({ configPath, env: {}, cwd: dir, overrides: { port: 0, authMode } });
-  const sqlgate = await createSqlgate(loaded, createLogger(process.env.SQLGATE_TEST_LOG ?? 'silent'));
+  const sqlgate = await createSqlgate(loaded, options.logger ?? createLogger(process.env.SQLGATE_TEST_LOG ?? 'silent'));
   const server = await listen(sqlgate.http, '127.0.0.1', options.port ?? 0);
   return {
     baseUrl: `http://127.0.0.1:${server.port}`,

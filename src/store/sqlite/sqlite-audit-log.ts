@@ -4,9 +4,13 @@
  * processes on one file (a server and a stdio client) append one after the other and never fork the chain. WAL
  * with synchronous=FULL: a record the caller was told is committed survives the process being killed, and the
  * machine losing power.
+ *
+ * Retention deletes the oldest records and keeps, in a one-row table written in the same transaction, the anchor:
+ * the last deleted record's seq and hash, where verification (and, once every record is gone, the next append)
+ * picks the chain up.
  */
 import { ConfigError, SqlgateError, UnavailableError } from '../../errors.js';
-import type { AuditFilter, AuditLogStore, AuditRow } from '../audit-log-store.js';
+import type { AuditAnchor, AuditFilter, AuditLogStore, AuditRow } from '../audit-log-store.js';
 import { openOwnerOnlyDatabase } from './sqlite-state-store.js';
 
 const SCHEMA = `
@@ -23,7 +27,21 @@ const SCHEMA = `
     hash        TEXT NOT NULL
   ) STRICT;
   CREATE INDEX IF NOT EXISTS audit_records_time ON audit_records (time);
+  CREATE TABLE IF NOT EXISTS audit_anchor (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    seq       INTEGER NOT NULL,
+    hash      TEXT NOT NULL,
+    time      TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    payload   TEXT NOT NULL
+  ) STRICT;
 `;
+
+/**
+ * Records deleted per transaction when pruning: each batch holds the write lock for milliseconds, so a server and
+ * stdio clients appending to the same file wait far less than busy_timeout, and the event loop gets turns between.
+ */
+const PRUNE_BATCH = 5_000;
 
 interface Row {
   seq: number;
@@ -56,11 +74,35 @@ export function openSqliteAuditLog(file: string): AuditLogStore {
   const insert = db.prepare(`INSERT INTO audit_records (seq, time, kind, environment, user_name, tool, verdict, payload, prev_hash, hash)
     VALUES (@seq, @time, @kind, @environment, @user_name, @tool, @verdict, @payload, @prev_hash, @hash)`);
   const page = db.prepare<[number, number], Row>('SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?');
+  const anchor = db.prepare<[], AuditAnchor>('SELECT seq, hash, time, prev_hash AS prevHash, payload FROM audit_anchor WHERE id = 1');
+  const oldest = db.prepare<[number], Pick<Row, 'seq' | 'hash' | 'time' | 'prev_hash' | 'payload'>>('SELECT seq, hash, time, prev_hash, payload FROM audit_records ORDER BY seq LIMIT ?');
+  const deleteThrough = db.prepare<[number]>('DELETE FROM audit_records WHERE seq <= ?');
+  const moveAnchor = db.prepare<[AuditAnchor]>(`INSERT INTO audit_anchor (id, seq, hash, time, prev_hash, payload) VALUES (1, @seq, @hash, @time, @prevHash, @payload)
+    ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, time = excluded.time, prev_hash = excluded.prev_hash, payload = excluded.payload`);
   const appendInTransaction = db.transaction((next: Parameters<AuditLogStore['append']>[0]): AuditRow => {
-    const previous = newest.get();
+    // Once retention has pruned every record, the chain goes on from the anchor, not from a new first record.
+    const previous = newest.get() ?? anchor.get();
     const row: AuditRow = { ...next(previous), seq: (previous?.seq ?? 0) + 1 };
     insert.run(toColumns(row));
     return row;
+  });
+  /** One batch: the oldest records older than `beforeTime`, up to the first that is not; returns how many went. */
+  const pruneBatch = db.transaction((beforeTime: string): number => {
+    let last: Pick<Row, 'seq' | 'hash' | 'time' | 'prev_hash' | 'payload'> | undefined;
+    for (const row of oldest.iterate(PRUNE_BATCH)) {
+      // Stop at the first record that is kept: deleting a newer one past it would leave a gap verification reports.
+      if (row.time >= beforeTime) break;
+      last = row;
+    }
+    if (last === undefined) return 0;
+    const { changes } = deleteThrough.run(last.seq);
+    moveAnchor.run({ seq: last.seq, hash: last.hash, time: last.time, prevHash: last.prev_hash, payload: last.payload });
+    return changes;
+  });
+  const unavailable = (what: string, err: unknown) => new UnavailableError(`The audit trail could not ${what}.`, {
+    hint: 'Ask the operator to check the audit file (disk space, permissions).',
+    detail: `${file}: ${(err as Error).message}`,
+    cause: err,
   });
 
   return {
@@ -71,11 +113,7 @@ export function openSqliteAuditLog(file: string): AuditLogStore {
       } catch (err) {
         if (err instanceof SqlgateError) throw err;
         // Nothing may be answered without its record: the caller turns this into a failed call.
-        throw new UnavailableError('The audit trail could not record this call, so its result is withheld.', {
-          hint: 'Ask the operator to check the audit file (disk space, permissions).',
-          detail: `${file}: ${(err as Error).message}`,
-          cause: err,
-        });
+        throw unavailable('record this call, so its result is withheld', err);
       }
     },
     async list(filter, limit) {
@@ -85,6 +123,23 @@ export function openSqliteAuditLog(file: string): AuditLogStore {
     },
     async page(afterSeq, limit) {
       return page.all(afterSeq, limit).map(fromColumns);
+    },
+    async prune(beforeTime, options = {}) {
+      let pruned = 0;
+      try {
+        for (;;) {
+          const count = pruneBatch.immediate(beforeTime);
+          pruned += count;
+          if (count < PRUNE_BATCH || options.signal?.aborted) break;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        return { pruned, anchor: anchor.get() ?? null };
+      } catch (err) {
+        throw unavailable(`prune old records (${pruned} were pruned before it failed)`, err);
+      }
+    },
+    async anchor() {
+      return anchor.get() ?? null;
     },
     close: async () => void db.close(),
   };
@@ -103,6 +158,10 @@ function whereClause(filter: AuditFilter): { where: string; params: Record<strin
   equal('user_name', filter.user);
   equal('tool', filter.tool);
   equal('verdict', filter.verdict);
+  if (filter.client !== undefined) {
+    conditions.push("json_extract(payload, '$.client_id') = @client");
+    params.client = filter.client;
+  }
   if (filter.since !== undefined) {
     conditions.push('time >= @since');
     params.since = filter.since;

@@ -1,0 +1,75 @@
+/**
+ * Refuses a request body nested too deeply before anything parses it. JSON.parse copes with any depth, but much of
+ * what runs on its result recurses once per level (oidc-provider's client metadata checks, zod schemas,
+ * JSON.stringify in logs), so 10 KB of `[` (5,000 levels, far below every size limit) overflowed the stack: a 500
+ * from /register, "Maximum call stack size exceeded" echoed by the MCP SDK (issue 9). The check is one pass over
+ * the bytes of a clone of the body, at most maxBytes of them, and stops at the first level too many.
+ */
+import { JsonDepthScanner } from '../util/json-depth-scanner.js';
+import type { Context, MiddlewareHandler } from 'hono';
+
+/** Far deeper than any JSON-RPC message or client registration needs, far shallower than what overflows. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Why a body may not be parsed; `description` is safe to send to the client. */
+export interface JsonBodyProblem {
+  readonly status: 400 | 413;
+  readonly description: string;
+}
+
+export interface JsonDepthLimitOptions {
+  /** Answers a refused request in the shape of the endpoint's own errors. */
+  refuse: (c: Context, problem: JsonBodyProblem) => Response;
+  /** The most bytes the check reads: a longer body is refused with 413 (the endpoint would refuse it too). */
+  maxBytes: number;
+  /** Scan only bodies declared as JSON, for endpoints that read other types (forms) without JSON.parse. Default: every body. */
+  isJsonTypeOnly?: boolean;
+  maxDepth?: number;
+}
+
+/**
+ * Middleware for an endpoint that parses its body as JSON: passes a body nested at most `maxDepth` levels and
+ * leaves it unread for the handler (the check reads a clone), refuses any other with `refuse`.
+ */
+export function jsonDepthLimit(options: JsonDepthLimitOptions): MiddlewareHandler {
+  const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
+  return async (c, next) => {
+    const request = c.req.raw;
+    if (request.body && (!options.isJsonTypeOnly || isJsonMediaType(request.headers.get('content-type')))) {
+      const problem = await bodyProblem(request, maxDepth, options.maxBytes);
+      if (problem) {
+        // The rest of the body is left unread: close the connection rather than read it to its end.
+        c.header('Connection', 'close');
+        return options.refuse(c, problem);
+      }
+    }
+    await next();
+  };
+}
+
+async function bodyProblem(request: Request, maxDepth: number, maxBytes: number): Promise<JsonBodyProblem | undefined> {
+  const tooLarge: JsonBodyProblem = { status: 413, description: `the request body is larger than ${maxBytes} bytes` };
+  if (Number(request.headers.get('content-length') ?? 0) > maxBytes) return tooLarge;
+  const reader = request.clone().body!.getReader();
+  const scanner = new JsonDepthScanner(maxDepth);
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return undefined;
+      bytes += value.byteLength;
+      if (bytes > maxBytes) return tooLarge;
+      if (scanner.isTooDeepAfter(value)) return { status: 400, description: `the JSON body is nested too deeply (more than ${maxDepth} levels)` };
+    }
+  } catch {
+    return { status: 400, description: 'the request body could not be read' };
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+/** application/json or any +json type, as a Content-Type header declares it (parameters ignored). */
+function isJsonMediaType(header: string | null): boolean {
+  const essence = (header ?? '').split(';')[0]!.trim().toLowerCase();
+  return essence === 'application/json' || /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+\+json$/.test(essence);
+}
