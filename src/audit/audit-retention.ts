@@ -31,6 +31,7 @@ export interface AuditPruning {
   stop(): Promise<void>;
 }
 
+/** How often and how far back a server prunes: audit.retention, and a clock tests can set. */
 export interface AuditPruningOptions {
   readonly retentionSeconds: number;
   readonly logger: Logger;

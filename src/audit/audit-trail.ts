@@ -17,6 +17,7 @@ export interface AuditTrailOptions {
   readonly pruning?: AuditPruning;
 }
 
+/** Appends audit records in one chain, then copies each to the stream when there is one. */
 export class AuditTrail {
   constructor(
     private readonly store: AuditLogStore,

@@ -13,6 +13,7 @@ const REFUSALS: ReadonlySet<ErrorCode> = new Set([
   'SG_TABLE_NOT_FOUND', 'SG_NOT_FOUND', 'SG_RATE_LIMITED',
 ]);
 
+/** What mcp/ knows about a tool call when it ends: its caller, arguments, statement and result or error. */
 export interface ToolCallOutcome {
   readonly requestId: string;
   readonly environment: string;
@@ -29,8 +30,12 @@ export interface ToolCallOutcome {
 
 export function toolCallEvent(outcome: ToolCallOutcome, now = new Date()): ToolCallEvent {
   const { input, identity } = outcome;
-  const sql = outcome.statement ?? (typeof input.query === 'string' ? input.query : null);
-  const { query: _query, ...parameters } = input;
+  // execute_sql's query is the statement itself: recorded as sql, not again among the parameters. A configured
+  // tool's parameter that happens to be named query is a parameter like any other.
+  const isExecuteSql = outcome.tool === 'execute_sql';
+  const sql = outcome.statement ?? (isExecuteSql && typeof input.query === 'string' ? input.query : null);
+  const { query: _query, ...withoutQuery } = input;
+  const parameters = isExecuteSql ? withoutQuery : input;
   const base = {
     kind: 'tool_call' as const,
     time: now.toISOString(),

@@ -14,6 +14,7 @@
 import type { AuditAnchor, AuditLogStore, AuditRow } from '../store/audit-log-store.js';
 import { chainHash, GENESIS_HASH } from './audit-record.js';
 
+/** What verification found: how many records hold, the newest, where pruning left off, and the first problem. */
 export interface AuditVerification {
   /** How many records were checked (those left after pruning). */
   readonly records: number;

@@ -18,7 +18,7 @@ import type { AuthConfig, ExternalAuthConfig } from '../config/schema.js';
 import type { StateStore } from '../store/state-store.js';
 import { RECORD_NOTHING, type RecordSecurityEvent } from '../audit/security-recorder.js';
 import type { Logger } from '../telemetry/logger.js';
-import { isSpecialUseAddress } from '../util/special-use-address.js';
+import { isLinkLocalAddress, isSpecialUseAddress } from '../util/special-use-address.js';
 import { hashSecret, matchesHash } from './hash-secret.js';
 import { createStoreAdapter, HASHED_SECRET_PREFIX } from './oidc-adapter.js';
 import { createOutboundFetch } from './outbound-fetch.js';
@@ -68,6 +68,9 @@ export class AuthorizationServer {
   }
 
   static async create(options: AuthorizationServerOptions): Promise<AuthorizationServer> {
+    if (options.auth.allowPrivateMetadataFetch) {
+      options.logger.warn('!!! INSECURE: auth.allow_private_metadata_fetch is on: client metadata documents are fetched from loopback and private addresses (development only)');
+    }
     return new AuthorizationServer(options, await loadServerKeys(options.store.secrets));
   }
 
@@ -253,7 +256,9 @@ export class AuthorizationServer {
       // the vetted address. oidc-provider's own check runs only after the TLS handshake, which leaks open ports by
       // timing. Development setups that serve a metadata document locally may allow private addresses.
       fetch: createOutboundFetch({
-        isAllowedAddress: auth.allowPrivateMetadataFetch ? () => true : (address) => !isSpecialUseAddress(address),
+        // Development opens loopback and private networks (a local metadata server), never link-local: that is where
+        // cloud instance metadata (169.254.169.254, fe80::) answers with credentials.
+        isAllowedAddress: auth.allowPrivateMetadataFetch ? (address) => !isLinkLocalAddress(address) : (address) => !isSpecialUseAddress(address),
       }),
       features: {
         devInteractions: { enabled: false },

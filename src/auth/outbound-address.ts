@@ -17,6 +17,7 @@ export interface VettedAddress {
   readonly family: 4 | 6;
 }
 
+/** How a fetch's address is vetted: which addresses pass, how names are looked up, and when to give up. */
 export interface VetOptions {
   /** Whether a connection to this IP address is allowed (false for special-use addresses outside development). */
   readonly isAllowedAddress: (address: string) => boolean;

@@ -19,6 +19,7 @@ import { pinnedLookup, resolveAll, vetOutboundHost, type Resolver, type VettedAd
 /** The signature oidc-provider's `fetch` configuration expects (the WHATWG fetch). */
 export type OutboundFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+/** What the fetch may reach (a vetting rule for addresses) and how it looks names up. */
 export interface OutboundFetchOptions {
   /** Whether a connection to this IP address is allowed; asked for every address a host has, before connecting. */
   readonly isAllowedAddress: (address: string) => boolean;

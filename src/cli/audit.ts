@@ -8,6 +8,7 @@ import { InvalidArgumentError } from 'commander';
 import { auditJsonLine, auditJsonObject } from '../audit/audit-json-line.js';
 import { pruneExpiredRecords } from '../audit/audit-retention.js';
 import { verifyAudit, type AuditVerification } from '../audit/verify-audit.js';
+import { parseDurationSeconds } from '../config/duration-schema.js';
 import type { Config } from '../config/schema.js';
 import type { AuditFilter, AuditRow } from '../store/audit-log-store.js';
 import { openAuditLog } from '../store/open-state-store.js';
@@ -136,11 +137,8 @@ function describeSeconds(seconds: number): string {
 
 /** `2h` → two hours before now; an ISO time as itself; both as ISO UTC for comparison with the stored times. */
 export function parseWhen(text: string, now: Date, option: string): string {
-  const relative = /^(\d+)\s*([smhd])$/.exec(text.trim());
-  if (relative) {
-    const seconds = Number(relative[1]) * { s: 1, m: 60, h: 3_600, d: 86_400 }[relative[2] as 's'];
-    return new Date(now.getTime() - seconds * 1_000).toISOString();
-  }
+  const seconds = parseDurationSeconds(text);
+  if (seconds !== undefined) return new Date(now.getTime() - seconds * 1_000).toISOString();
   const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(ms)) throw new InvalidArgumentError(`${option} ${text}: expected an ISO time (2026-12-07T10:00:00Z) or a span back from now (30m, 2h, 7d).`);
   return new Date(ms).toISOString();

@@ -6,6 +6,12 @@ import { z } from 'zod';
 
 const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
 
+/** "90s", "15m", "2h", "7d" → seconds; undefined for anything else. The one reading of a duration's text. */
+export function parseDurationSeconds(text: string): number | undefined {
+  const match = /^(\d+)\s*([smhd])$/.exec(text.trim());
+  return match ? Number(match[1]) * SECONDS_PER_UNIT[match[2] as keyof typeof SECONDS_PER_UNIT] : undefined;
+}
+
 /** A duration schema whose output is seconds, between `minSeconds` (default 1) and `maxDays`. */
 export function durationSchema(bounds: { readonly maxDays: number; readonly minSeconds?: number; readonly minMessage?: string }) {
   const minSeconds = bounds.minSeconds ?? 1;
@@ -13,7 +19,7 @@ export function durationSchema(bounds: { readonly maxDays: number; readonly minS
     .union([z.int().min(1), z.string().regex(/^\d+\s*[smhd]$/, 'must be a duration such as "90s", "15m", "1h" or "30d"')], {
       error: 'must be a number of seconds or a duration such as "90s", "15m", "1h" or "30d"',
     })
-    .transform((v) => (typeof v === 'number' ? v : Number(v.slice(0, -1).trim()) * SECONDS_PER_UNIT[v.at(-1) as keyof typeof SECONDS_PER_UNIT]))
+    .transform((v) => (typeof v === 'number' ? v : parseDurationSeconds(v)!))
     .refine((seconds) => seconds >= minSeconds, bounds.minMessage ?? `must be at least ${minSeconds} seconds`)
     .refine((seconds) => seconds <= bounds.maxDays * 86_400, `must be at most ${bounds.maxDays} days`);
 }

@@ -52,7 +52,9 @@ export function createMcpServerFactory(
           // servers have none. Read per call, not per server: a legacy SSE session outlives its first request.
           const identity = context.http?.authInfo?.extra?.identity as Identity | undefined;
           const started = performance.now();
-          const logContext = { tool: tool.name, ...auditSubject(identity) }; // the logger already names the environment
+          // One id for the call: in its log line, its audit record, and an internal error's message to the user.
+          const requestId = randomUUID();
+          const logContext = { tool: tool.name, requestId, ...auditSubject(identity) }; // the logger already names the environment
           let statement: string | undefined;
           const recordStatement = (sql: string) => void (statement = sql);
           const audited = () => ({ ...logContext, audit: true, input: auditedInput(input), ...(statement === undefined ? {} : { sql: auditedText(statement) }), ms: Math.round(performance.now() - started) });
@@ -67,7 +69,7 @@ export function createMcpServerFactory(
           try {
             // Committed before anything goes back: a process killed after answering cannot lose the record.
             await audit?.record(toolCallEvent({
-              requestId: randomUUID(), environment: environment.name, identity, tool: tool.name, input, statement,
+              requestId, environment: environment.name, identity, tool: tool.name, input, statement,
               recordsParameters: audit.recordsParameters, ms: Math.round(performance.now() - started), result,
             }));
           } catch (err) {

@@ -16,7 +16,8 @@ export function toToolErrorResult(err: unknown, logger: Logger, context: Record<
       content: [{ type: 'text', text: `${err.code}: ${err.publicText}` }],
     };
   }
-  const requestId = randomUUID();
+  // The call's own id when the caller has one (the audit record carries it too), so the user's message finds both.
+  const requestId = typeof context.requestId === 'string' ? context.requestId : randomUUID();
   logger.error({ ...context, err, requestId }, 'tool call failed unexpectedly');
   return {
     isError: true,

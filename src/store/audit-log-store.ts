@@ -58,6 +58,7 @@ export interface AuditPruneResult {
   readonly anchor: AuditAnchor | null;
 }
 
+/** The audit trail's storage: append in a chain, read back by filter or in order, and prune by age. */
 export interface AuditLogStore {
   /**
    * Appends one record in a transaction that first reads the newest one: `next` gets it (or, when every record was

@@ -105,3 +105,26 @@ export function isSpecialUseAddress(address: string): boolean {
       return true;
   }
 }
+
+const LINK_LOCAL = new BlockList();
+LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
+LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
+
+/**
+ * Whether `address` is link-local (169.254.0.0/16, fe80::/10, or an IPv6 address with a zone id), including an
+ * IPv4 link-local address written inside IPv6. Cloud instance metadata answers there. Anything that is not an IP
+ * address counts as link-local: fail closed, as isSpecialUseAddress does.
+ */
+export function isLinkLocalAddress(address: string): boolean {
+  switch (isIP(address)) {
+    case 4:
+      return LINK_LOCAL.check(address, 'ipv4');
+    case 6: {
+      if (address.includes('%')) return true;
+      const ipv4 = embeddedIpv4(address);
+      return ipv4 === undefined ? LINK_LOCAL.check(address, 'ipv6') : LINK_LOCAL.check(ipv4, 'ipv4');
+    }
+    default:
+      return true;
+  }
+}

@@ -1,6 +1,11 @@
 /** Every tool call leaves one audit line naming who ran what: the user and client from the token, or anonymous. */
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { openAuditLog } from '../../src/store/open-state-store.js';
 import type { Environment } from '../../src/environments/environment.js';
 import type { Identity } from '../../src/environments/identity.js';
 import { createMcpServerFactory } from '../../src/mcp/create-mcp-server.js';
@@ -28,10 +33,10 @@ async function callAndCapture(identity: Identity | undefined, query: string): Pr
   return callToolAndCapture(identity, ALL_TOOLS, 'execute_sql', { query });
 }
 
-async function callToolAndCapture(identity: Identity | undefined, tools: readonly ToolDefinition[], name: string, args: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+async function callToolAndCapture(identity: Identity | undefined, tools: readonly ToolDefinition[], name: string, args: Record<string, unknown>, audit?: AuditTrail): Promise<Record<string, unknown>[]> {
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
-  const factory = createMcpServerFactory(environment, tools, logger.child({ environment: 'audit' }));
+  const factory = createMcpServerFactory(environment, tools, logger.child({ environment: 'audit' }), audit);
   const authInfo = identity ? { token: 't', clientId: identity.clientId ?? identity.user, scopes: [...identity.scopes], extra: { identity } } : undefined;
   const server = await factory({ era: 'legacy' });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -68,6 +73,27 @@ describe('audit', () => {
     expect(ok).toMatchObject({ tool: 'above', outcome: 'ok', input: { n: 1 }, sql: 'SELECT x FROM t WHERE x > ?' });
     const [failed] = await callToolAndCapture(undefined, tools, 'broken', { n: 1 });
     expect(failed).toMatchObject({ tool: 'broken', outcome: 'error', code: 'SG_QUERY_FAILED', sql: 'SELECT nope FROM t WHERE x > ?' });
+  });
+
+  it('gives the log line and the audit record one request id, and keeps a configured tool\'s query parameter', async () => {
+    const config = parseEnvironmentConfig('audit', {
+      database: database.url,
+      tools: { search: { description: 'Rows equal to a number', parameters: { query: { type: 'integer', description: 'Q' } }, sql: 'SELECT x FROM t WHERE x = :query' } },
+    }, process.cwd());
+    const tools = toolsForEnvironment({ ...environment, config });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-mcp-audit-'));
+    const trail = new AuditTrail(openAuditLog({ file: path.join(dir, 'audit.sqlite') }), true);
+    try {
+      const [line] = await callToolAndCapture(undefined, tools, 'search', { query: 2 }, trail);
+      const store = openAuditLog({ file: path.join(dir, 'audit.sqlite') });
+      const [record] = (await store.list({}, 10)).map((r) => JSON.parse(r.payload) as Record<string, unknown>);
+      await store.close();
+      expect(line!.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(record).toMatchObject({ request_id: line!.requestId, tool: 'search', sql: 'SELECT x FROM t WHERE x = ?', parameters: { query: 2 } });
+    } finally {
+      await trail.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says anonymous where nobody signs in', async () => {

@@ -3,7 +3,7 @@
  * prefix fails a test.
  */
 import { describe, expect, it } from 'vitest';
-import { isSpecialUseAddress } from '../../src/util/special-use-address.js';
+import { isLinkLocalAddress, isSpecialUseAddress } from '../../src/util/special-use-address.js';
 
 describe('isSpecialUseAddress', () => {
   const specialUse: [string, string[]][] = [
@@ -59,4 +59,15 @@ describe('isSpecialUseAddress', () => {
       for (const address of addresses) expect(isSpecialUseAddress(address), address).toBe(false);
     });
   }
+});
+
+describe('isLinkLocalAddress', () => {
+  it('finds link-local addresses in every spelling, and nothing else', () => {
+    for (const address of ['169.254.169.254', '169.254.0.1', 'fe80::1', 'fe80::1%eth0', '::ffff:169.254.169.254', 'febf::1', 'not an address']) {
+      expect(isLinkLocalAddress(address), address).toBe(true);
+    }
+    for (const address of ['127.0.0.1', '10.0.0.1', '192.168.1.1', '::1', 'fd00::1', '93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946']) {
+      expect(isLinkLocalAddress(address), address).toBe(false);
+    }
+  });
 });

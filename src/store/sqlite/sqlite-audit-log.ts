@@ -1,6 +1,6 @@
 /**
- * The audit trail in its own SQLite file. Appends are synchronous (better-sqlite3, a few microseconds each, as in
- * sqlite-state-store.ts) inside BEGIN IMMEDIATE, which takes the write lock before reading the newest record: two
+ * The audit trail in its own SQLite file. Appends are synchronous (better-sqlite3, as in sqlite-state-store.ts;
+ * with synchronous=FULL each one waits for an fsync, about half a millisecond on a local SSD) inside BEGIN IMMEDIATE, which takes the write lock before reading the newest record: two
  * processes on one file (a server and a stdio client) append one after the other and never fork the chain. WAL
  * with synchronous=FULL: a record the caller was told is committed survives the process being killed, and the
  * machine losing power.
