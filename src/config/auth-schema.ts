@@ -80,8 +80,8 @@ export const authSchema = z
     /** Client ID Metadata Documents: a client_id that is an https URL is fetched and validated. */
     client_id_metadata_documents: z.boolean().default(true),
     /**
-     * Development only: fetch client metadata documents from loopback, private and link-local addresses (normally
-     * refused to protect the network behind sqlgate).
+     * Development only: fetch client metadata documents from loopback and private addresses (normally refused to
+     * protect the network behind sqlgate). Link-local addresses, where cloud instance metadata answers, stay refused.
      */
     allow_private_metadata_fetch: z.boolean().default(false),
     /** Dynamic Client Registration (RFC 7591), which Claude uses when it does not send a metadata document URL. */
