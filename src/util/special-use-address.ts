@@ -93,17 +93,7 @@ function embeddedIpv4(address: string): string | undefined {
  * a caller that asks about a name has a bug, and failing closed keeps it from becoming a hole.
  */
 export function isSpecialUseAddress(address: string): boolean {
-  switch (isIP(address)) {
-    case 4:
-      return IPV4_BLOCKS.check(address, 'ipv4');
-    case 6: {
-      if (address.includes('%')) return true;
-      const ipv4 = embeddedIpv4(address);
-      return ipv4 === undefined ? IPV6_BLOCKS.check(address, 'ipv6') : IPV4_BLOCKS.check(ipv4, 'ipv4');
-    }
-    default:
-      return true;
-  }
+  return isInBlocks(address, IPV4_BLOCKS, IPV6_BLOCKS);
 }
 
 const LINK_LOCAL = new BlockList();
@@ -116,13 +106,21 @@ LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
  * address counts as link-local: fail closed, as isSpecialUseAddress does.
  */
 export function isLinkLocalAddress(address: string): boolean {
+  return isInBlocks(address, LINK_LOCAL, LINK_LOCAL);
+}
+
+/**
+ * Whether `address` falls in the blocks; an IPv4 address written inside IPv6 is judged as the IPv4 address, an IPv6
+ * address with a zone id is link-local, and anything that is not an IP address is in (fail closed).
+ */
+function isInBlocks(address: string, ipv4: BlockList, ipv6: BlockList): boolean {
   switch (isIP(address)) {
     case 4:
-      return LINK_LOCAL.check(address, 'ipv4');
+      return ipv4.check(address, 'ipv4');
     case 6: {
       if (address.includes('%')) return true;
-      const ipv4 = embeddedIpv4(address);
-      return ipv4 === undefined ? LINK_LOCAL.check(address, 'ipv6') : LINK_LOCAL.check(ipv4, 'ipv4');
+      const embedded = embeddedIpv4(address);
+      return embedded === undefined ? ipv6.check(address, 'ipv6') : ipv4.check(embedded, 'ipv4');
     }
     default:
       return true;
