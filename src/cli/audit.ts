@@ -3,14 +3,13 @@
  * JSON Lines or CSV; `verify` walks the hash chain and exits 1 at the first record that was changed, removed or
  * moved; `prune` deletes the records older than audit.retention now, as a server does at start and hourly.
  */
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { auditJsonLine, auditJsonObject } from '../audit/audit-json-line.js';
 import { pruneExpiredRecords } from '../audit/audit-retention.js';
 import { verifyAudit, type AuditVerification } from '../audit/verify-audit.js';
 import { parseDurationSeconds } from '../config/duration-schema.js';
-import type { Config } from '../config/schema.js';
-import type { AuditFilter, AuditRow } from '../store/audit-log-store.js';
+import type { AuditConfig, Config } from '../config/schema.js';
+import type { AuditFilter, AuditLogStore, AuditRow } from '../store/audit-log-store.js';
 import { openAuditLog } from '../store/open-state-store.js';
 import { EXIT_FAILURE } from './exit.js';
 import { operatingSystemUser, withConfigOptions } from './with-store.js';
@@ -66,21 +65,17 @@ export function addAuditCommand(program: Command, deps: AuditCommandDeps): void 
         since: options.since === undefined ? undefined : parseWhen(options.since, now(), '--since'),
         until: options.until === undefined ? undefined : parseWhen(options.until, now(), '--until'),
       };
-      const store = openAuditLog(deps.loadConfig(options).audit);
-      try {
-        const rows = await store.list(filter, options.limit);
-        deps.stdout(format(rows, options.format));
-      } finally {
-        await store.close();
-      }
+      return withAuditLog(deps.loadConfig(options).audit, async (store) => {
+        deps.stdout(format(await store.list(filter, options.limit), options.format));
+        return 0;
+      });
     }));
 
   withConfigOptions(audit.command('verify'))
     .description('Check the hash chain from the first record (or where retention pruned up to) to the newest; exit 1 at the first record that was changed, deleted or reordered.')
     .action(deps.guard(async (options: { config?: string; dir?: string }) => {
       const config = deps.loadConfig(options).audit;
-      const store = openAuditLog(config);
-      try {
+      return withAuditLog(config, async (store) => {
         const result = await verifyAudit(store, { retentionSeconds: config.retentionSeconds, now: now() });
         if (result.problem) {
           deps.stdout(`The audit trail ${store.location} is broken at record ${result.problem.seq}: ${result.problem.reason}.\n`
@@ -97,17 +92,14 @@ export function addAuditCommand(program: Command, deps: AuditCommandDeps): void 
             : `The audit trail ${store.location} is empty.\n`);
         }
         return 0;
-      } finally {
-        await store.close();
-      }
+      });
     }));
 
   withConfigOptions(audit.command('prune'))
     .description('Delete the records older than audit.retention now (a server also does this at start and hourly); the rest still verifies.')
     .action(deps.guard(async (options: { config?: string; dir?: string }) => {
       const config = deps.loadConfig(options).audit;
-      const store = openAuditLog(config);
-      try {
+      return withAuditLog(config, async (store) => {
         const { pruned, anchor } = await pruneExpiredRecords(store, config.retentionSeconds, now(), undefined, operatingSystemUser());
         const older = `older than ${describeSeconds(config.retentionSeconds)} (audit.retention)`;
         deps.stdout(pruned > 0 && anchor
@@ -115,10 +107,18 @@ export function addAuditCommand(program: Command, deps: AuditCommandDeps): void 
             + `Verification now starts after record ${anchor.seq} (hash ${anchor.hash}).\n`
           : `No records ${older} in ${store.location}: nothing was pruned.\n`);
         return 0;
-      } finally {
-        await store.close();
-      }
+      });
     }));
+}
+
+/** Opens the audit file for one command and closes it whatever happens. */
+async function withAuditLog(config: AuditConfig, action: (store: AuditLogStore) => Promise<number>): Promise<number> {
+  const store = openAuditLog(config);
+  try {
+    return await action(store);
+  } finally {
+    await store.close();
+  }
 }
 
 /** What `verify` says about records retention pruned: where the chain it checked starts. */
