@@ -24,6 +24,7 @@ import { AuthorizationServer } from './auth/authorization-server.js';
 import { BearerVerifier } from './auth/bearer-verifier.js';
 import { InteractionHandler } from './auth/interactions.js';
 import { SignInThrottle } from './auth/sign-in-throttle.js';
+import { namedRoleLimits } from './limits/limit-scope.js';
 import { openLimits, type Limits } from './limits/open-limits.js';
 import { UpstreamSignIn } from './auth/upstream-sign-in.js';
 import { publicBaseResolver } from './http/public-base.js';
@@ -57,7 +58,10 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
       const dialect = createDialect(environmentConfig);
       await dialect.open();
       const description = environmentConfig.isDemo ? await describeDemo(environmentConfig.description, dialect) : environmentConfig.description;
-      built.push({ name: environmentConfig.name, config: environmentConfig, dialect, rules: await rulesCache.rulesFor(environmentConfig.target), description });
+      built.push({
+        name: environmentConfig.name, config: environmentConfig, dialect, rules: await rulesCache.rulesFor(environmentConfig.target), description,
+        namedRoleLimits: namedRoleLimits(config.roles, environmentConfig.name),
+      });
     }
     await checkDatabasesAtStart(built, logger);
   } catch (err) {
@@ -128,6 +132,7 @@ async function createAuthorization(config: Config, environments: EnvironmentRegi
     auth: config.auth,
     store,
     environments: environments.list().map((e) => ({ name: e.name, readOnly: e.config.readOnly, externalAuth: e.config.externalAuth })),
+    roles: config.roles,
     logger: authLogger,
     recordEvent: securityRecorder(audit, authLogger),
   });

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import Provider, { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
-import type { AuthConfig, ExternalAuthConfig } from '../config/schema.js';
+import type { AuthConfig, ExternalAuthConfig, NamedRoles } from '../config/schema.js';
 import type { StateStore } from '../store/state-store.js';
 import { RECORD_NOTHING, type RecordSecurityEvent } from '../audit/security-recorder.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -39,6 +39,8 @@ export interface AuthorizationServerOptions {
   readonly auth: AuthConfig;
   readonly store: StateStore;
   readonly environments: readonly ProtectedEnvironment[];
+  /** The named roles (config `roles`): with the users' own roles, what each user may use (scopes.ts). */
+  readonly roles: NamedRoles;
   readonly logger: Logger;
   /** Where sign-ins, consents, tokens and registrations are recorded (the audit trail); nothing when absent. */
   readonly recordEvent?: RecordSecurityEvent;
@@ -81,6 +83,10 @@ export class AuthorizationServer {
 
   get environments(): readonly ProtectedEnvironment[] {
     return this.options.environments;
+  }
+
+  get roles(): NamedRoles {
+    return this.options.roles;
   }
 
   /** The environment a resource URL names on this base, or undefined. */

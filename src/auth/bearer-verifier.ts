@@ -4,7 +4,8 @@
  * - personal access tokens (`sqg_pat_…`), created with `sqlgate tokens create`.
  *
  * Every check happens on every request, against the store and the user as they are now: a revoked grant, a
- * removed user, a password changed since the token was issued or a role taken away stops the token at once.
+ * removed user, a password changed since the token was issued or a role taken away (from the user, or a named role
+ * from the configuration) stops the token at once.
  * A token is bound to one environment: its audience must be that environment's resource URL on this base.
  */
 import { InsufficientScopeError, UnauthorizedError } from '../errors.js';
@@ -15,7 +16,7 @@ import { hashSecret } from './hash-secret.js';
 import { isPersonalToken } from './personal-token.js';
 import { ExternalJwtVerifier, ExternalTokenError } from './external-jwt.js';
 import { resourceMetadataUrl, resourceUrl, type McpTransportPath } from './resource-urls.js';
-import { allowedScopes, SCOPE_READ, SCOPE_WRITE } from './scopes.js';
+import { environmentAccess, SCOPE_READ, SCOPE_WRITE } from './scopes.js';
 import type { AuthorizationServer, ProtectedEnvironment } from './authorization-server.js';
 
 export interface BearerCheck {
@@ -97,7 +98,8 @@ export class BearerVerifier {
     if (!(await this.clientExists(payload.clientId))) return refuse('The client this token was issued to no longer exists.', 'Connect again.');
     const user = await this.currentUser(payload.accountId, payload.iat, refuse);
     const tokenScopes = (payload.scope ?? '').split(' ').filter(Boolean);
-    const scopes = allowedScopes(user, check.environment.name, !check.environment.readOnly).filter((s) => tokenScopes.includes(s));
+    const access = environmentAccess(user, check.environment.name, !check.environment.readOnly, this.server.roles);
+    const scopes = access.scopes.filter((s) => tokenScopes.includes(s));
     return {
       user: user.name,
       clientId: payload.clientId,
@@ -105,6 +107,7 @@ export class BearerVerifier {
       environment: check.environment.name,
       canWrite: scopes.includes(SCOPE_WRITE),
       scopes,
+      roles: access.roles,
     };
   }
 
@@ -144,14 +147,14 @@ export class BearerVerifier {
       return refuse(`The personal access token was created for "${stored.environment}", not "${check.environment.name}".`);
     }
     const user = await this.currentUser(stored.userName, undefined, refuse);
-    const allowed = allowedScopes(user, check.environment.name, !check.environment.readOnly);
-    const scopes = stored.canWrite ? allowed : allowed.filter((s) => s !== SCOPE_WRITE);
+    const access = environmentAccess(user, check.environment.name, !check.environment.readOnly, this.server.roles);
+    const scopes = stored.canWrite ? access.scopes : access.scopes.filter((s) => s !== SCOPE_WRITE);
     const now = Date.now();
     if ((this.lastTouched.get(stored.id) ?? 0) < now - TOUCH_INTERVAL_MS) {
       this.lastTouched.set(stored.id, now);
       await this.store.personalTokens.touch(stored.id, new Date(now));
     }
-    return { user: user.name, via: 'personal-token', environment: check.environment.name, canWrite: scopes.includes(SCOPE_WRITE), scopes };
+    return { user: user.name, via: 'personal-token', environment: check.environment.name, canWrite: scopes.includes(SCOPE_WRITE), scopes, roles: access.roles };
   }
 
   private async currentUser(name: string | undefined, issuedAt: number | undefined, refuse: (message: string) => never): Promise<StoredUser> {

@@ -177,7 +177,7 @@ export class InteractionHandler {
     if (promptDetails.missingOIDCScope) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
     for (const [resource, requested] of Object.entries(promptDetails.missingResourceScopes ?? {})) {
       const environment = this.server.environmentOf(resource, request.base);
-      const allowed = environment ? allowedScopes(user, environment.name, !environment.readOnly) : [];
+      const allowed = environment ? allowedScopes(user, environment.name, !environment.readOnly, this.server.roles) : [];
       const granted = requested.filter((s) => allowed.includes(s));
       if (granted.length === 0) {
         await this.server.recordEvent({ kind: 'auth', action: 'consent_refused', verdict: 'refused', user: user.name, client_id: String(details.params.client_id), actor: request.clientAddress, reason: `may not use ${resource}`, details: { resource } });
@@ -215,7 +215,7 @@ export class InteractionHandler {
     const user = details.session?.accountId ? await this.users.get(details.session.accountId) : undefined;
     if (!user) return { page: expired() };
     const environment = summary.environment ? this.server.environments.find((e) => e.name === summary.environment) : undefined;
-    const scopes = environment ? allowedScopes(user, environment.name, !environment.readOnly).filter((s) => summary.scopes.includes(s)) : [];
+    const scopes = environment ? allowedScopes(user, environment.name, !environment.readOnly, this.server.roles).filter((s) => summary.scopes.includes(s)) : [];
     const csrf = this.csrf(details.uid);
     if (scopes.length === 0) return { page: renderNotAllowedPage({ uid: details.uid, csrf, request: summary, userName: user.name }) };
     return { page: renderConsentPage({ uid: details.uid, csrf, request: { ...summary, scopes }, userName: user.name }) };

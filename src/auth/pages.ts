@@ -95,7 +95,7 @@ export function renderNotAllowedPage(options: { uid: string; csrf: string; reque
   const body = `
     <h1>No access</h1>
     <p class="error" role="alert">${escapeHtml(options.userName)} may not use ${options.request.environment ? `the environment <strong>${escapeHtml(options.request.environment)}</strong>` : 'this'}.</p>
-    <p>Ask the sqlgate administrator to grant it (<code>sqlgate users add … --env ${escapeHtml(options.request.environment ?? '…')}</code>).</p>
+    <p>Ask the sqlgate administrator to grant it (<code>sqlgate users roles … --env ${escapeHtml(options.request.environment ?? '…')}</code>, or a named role that gives it: <code>--role …</code>).</p>
     ${cancelForm(options.uid, options.csrf, `Return to ${options.request.clientName}`)}`;
   return page('No access · sqlgate', body, 403, options.request.redirectOrigin);
 }

@@ -2,11 +2,11 @@
  * Sign-in with an upstream OpenID Connect provider (openid-client): the sign-in page offers "Sign in with …",
  * the browser goes to the provider with PKCE, state and nonce, and comes back to one fixed callback
  * (`/interaction/upstream/callback`, the URL to register at the provider). The ID token's claims name the user
- * and their groups; the configured mappings turn groups into roles.
+ * and their groups; the configured mappings turn groups into roles: environments of their own, named roles, or both.
  *
  * Upstream users are kept as users in the store (so grants, audit and revocation work the same) with an unusable
  * password hash that marks them: they never sign in with a password, and a local user of the same name is never
- * taken over by an upstream identity. Their roles are rewritten at every sign-in.
+ * taken over by an upstream identity. Their roles and named roles are rewritten at every sign-in.
  */
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
@@ -133,8 +133,8 @@ export class UpstreamSignIn {
     if (this.config.userClaim === 'email' && claims?.email_verified === false) {
       throw new UpstreamSignInError(`${this.config.displayName} has not verified the address ${name}.`);
     }
-    const roles = this.rolesFor(claims?.[this.config.groupsClaim]);
-    if (roles.length === 0) throw new UpstreamSignInError(`${name} is in none of the groups that may use sqlgate.`);
+    const { roles, namedRoles } = this.accessFor(claims?.[this.config.groupsClaim]);
+    if (roles.length === 0 && namedRoles.length === 0) throw new UpstreamSignInError(`${name} is in none of the groups that may use sqlgate.`);
     // The user is bound to the provider's subject: another account that later shows the same name (a changed
     // e-mail address) is refused instead of becoming this user.
     const mark = `${UPSTREAM_PASSWORD_MARK}${this.config.issuer}#${String(claims?.sub ?? '')}`;
@@ -145,21 +145,28 @@ export class UpstreamSignIn {
     if (existing && existing.passwordHash !== mark) {
       throw new UpstreamSignInError(`${name} is already taken by another ${this.config.displayName} account; ask the administrator.`);
     }
-    if (existing) await this.users.setRoles(existing.name, roles);
-    else await this.users.add({ name, passwordHash: mark, roles });
+    if (existing) await this.users.setRoles(existing.name, roles, namedRoles);
+    else await this.users.add({ name, passwordHash: mark, roles, namedRoles });
     return existing?.name ?? name;
   }
 
-  /** The union of the mapped roles of `groups` (write wins when two mappings name one environment). */
-  rolesFor(groups: unknown): UserRole[] {
+  /**
+   * The union of what the mappings of `groups` give: environments (write wins when two mappings name one) and
+   * named roles (in name order, as the store keeps them).
+   */
+  accessFor(groups: unknown): { roles: UserRole[]; namedRoles: string[] } {
     const memberOf = new Set(Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : typeof groups === 'string' ? groups.split(' ') : []);
-    const roles = new Map<string, boolean>();
+    const environments = new Map<string, boolean>();
+    const namedRoles = new Set<string>();
     for (const mapping of this.config.roleMappings) {
       if (!memberOf.has(mapping.group)) continue;
-      for (const environment of mapping.environments) roles.set(environment, (roles.get(environment) ?? false) || mapping.write);
+      for (const environment of mapping.environments) environments.set(environment, (environments.get(environment) ?? false) || mapping.write);
+      for (const role of mapping.roles) namedRoles.add(role);
     }
-    if (roles.has(ALL_ENVIRONMENTS)) return [{ environment: ALL_ENVIRONMENTS, canWrite: roles.get(ALL_ENVIRONMENTS)! }];
-    return [...roles].map(([environment, canWrite]) => ({ environment, canWrite }));
+    const roles = environments.has(ALL_ENVIRONMENTS)
+      ? [{ environment: ALL_ENVIRONMENTS, canWrite: environments.get(ALL_ENVIRONMENTS)! }]
+      : [...environments].map(([environment, canWrite]) => ({ environment, canWrite }));
+    return { roles, namedRoles: [...namedRoles].sort() };
   }
 
   private discover(): Promise<oidc.Configuration> {

@@ -32,7 +32,12 @@ auth:
   #   issuer: https://login.example.com
   #   client_id: sqlgate
   #   client_secret: \${SSO_CLIENT_SECRET}
-  #   role_mappings: [{ group: analysts, environments: [demo] }]
+  #   role_mappings: [{ group: analysts, environments: [demo] }]     # or roles: [analyst]
+
+# Named roles (docs/configuration.md#roles): "sqlgate users add bob --role analyst" gives bob what analyst gives.
+# roles:
+#   analyst: { environments: { demo: read } }
+#   ops:     { environments: { "*": write }, limits: { calls_per_minute: 600 } }
 
 # Each environment is served at /<name>/mcp (Streamable HTTP) and /<name>/sse (legacy SSE).
 environments:

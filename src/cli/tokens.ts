@@ -60,7 +60,7 @@ export function addTokensCommand(program: Command, deps: TokensCommandDeps): voi
       return withStore(config, async (store, recordAdmin) => {
         const user = await requireUser(store, options.user);
         const canWrite = options.write === true;
-        assertMayUse(user, environment, canWrite);
+        assertMayUse(user, environment, canWrite, config);
         const created = now();
         const { token, id, tokenHash } = generatePersonalToken();
         const stored = await store.personalTokens.add({
@@ -124,11 +124,11 @@ function checkDescription(description: string | undefined): string | undefined {
  * write token needs a write role there and an environment that is not read-only. The role is resolved by the rule
  * the server applies to every request (auth/scopes.ts), so a token is never created with rights it would not get.
  */
-function assertMayUse(user: StoredUser, environment: ConfiguredEnvironment, canWrite: boolean): void {
+function assertMayUse(user: StoredUser, environment: ConfiguredEnvironment, canWrite: boolean, config: Config): void {
   // The user's own rights, before the environment's read_only (which has its own message below).
-  const scopes = allowedScopes(user, environment.name, true);
+  const scopes = allowedScopes(user, environment.name, true, config.roles);
   if (scopes.length === 0) {
-    const allowed = user.roles.map((r) => r.environment);
+    const allowed = [...user.roles.map((r) => r.environment), ...user.namedRoles.map((r) => `role ${r}`)];
     throw new InvalidInputError(`${user.name} may not use the environment "${environment.name}", so no token of theirs can.`, {
       hint: `${user.name} may use: ${allowed.length > 0 ? allowed.join(', ') : 'no environment'}. To grant "${environment.name}", `
         + `${grantCommand(user, environment.name, user.roles.some((r) => r.canWrite))}.`,
@@ -147,11 +147,15 @@ function assertMayUse(user: StoredUser, environment: ConfiguredEnvironment, canW
   }
 }
 
-/** The `sqlgate users roles` command that grants `environment` on top of what the user has. */
+/**
+ * The `sqlgate users roles` command that grants `environment` on top of what the user has. It replaces the user's
+ * named roles too, so it names the ones they have.
+ */
 function grantCommand(user: StoredUser, environment: string, canWrite: boolean): string {
   const names = [...new Set([...user.roles.map((r) => r.environment), environment])];
   const access = names.includes(ALL_ENVIRONMENTS) ? '--all-envs' : `--env ${names.join(',')}`;
-  return `run: sqlgate users roles ${user.name} ${access}${canWrite ? ' --write' : ''}`;
+  const named = user.namedRoles.length > 0 ? ` --role ${user.namedRoles.join(',')}` : '';
+  return `run: sqlgate users roles ${user.name} ${access}${canWrite ? ' --write' : ''}${named}`;
 }
 
 /** The environment's MCP URL: auth.public_url when set, else the address serve binds (a wildcard as localhost). */

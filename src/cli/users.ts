@@ -1,13 +1,15 @@
 /**
- * `sqlgate users add|list|remove|passwd`: local users in the state store. Passwords come from a hidden prompt or
- * --password-stdin, are checked against the policy and stored as argon2id hashes; nothing here prints one.
+ * `sqlgate users add|list|remove|passwd|roles|signout`: local users in the state store. Passwords come from a hidden
+ * prompt or --password-stdin, are checked against the policy and stored as argon2id hashes; nothing here prints one.
+ * What a user may use (--env/--all-envs/--write, --role) is read in user-access.ts.
  */
 import type { Command } from 'commander';
 import { assertPasswordPolicy, hashPassword } from '../auth/password-hash.js';
-import type { Config } from '../config/schema.js';
-import { ConfigError, InvalidInputError } from '../errors.js';
-import { ALL_ENVIRONMENTS, assertUserName, type StoredUser, type UserRole } from '../store/user-store.js';
+import type { Config, NamedRoles } from '../config/schema.js';
+import { InvalidInputError } from '../errors.js';
+import { assertUserName, type StoredUser } from '../store/user-store.js';
 import { readNewPassword, type CliStdin } from './read-password.js';
+import { accessFromOptions, describeAccess, type AccessOptions } from './user-access.js';
 import { requireUser, withConfigOptions, withStore } from './with-store.js';
 
 export interface UsersCommandDeps {
@@ -35,19 +37,20 @@ export function addUsersCommand(program: Command, deps: UsersCommandDeps): void 
     .option('--env <names>', 'comma-separated environments the user may use')
     .option('--all-envs', 'the user may use every environment, including ones added later')
     .option('--write', 'the user may write where the environment allows writes (default: read only)')
+    .option('--role <names>', 'comma-separated named roles (the configuration\'s "roles"), besides or instead of --env')
     .option('--password-stdin', 'read the password from standard input (for scripts)')
-    .action(deps.guard(async (name: string, options: ConfigOptions & { env?: string; allEnvs?: boolean; write?: boolean; passwordStdin?: boolean }) => {
+    .action(deps.guard(async (name: string, options: ConfigOptions & AccessOptions & { passwordStdin?: boolean }) => {
       assertUserName(name);
       const config = deps.loadConfig(options);
-      const roles = rolesFromOptions(config, options);
+      const { roles, namedRoles } = accessFromOptions(config, options);
       return withStore(config, async (store, recordAdmin) => {
         if (await store.users.get(name)) {
           throw new InvalidInputError(`A user named "${name}" already exists.`, { hint: 'Use "sqlgate users passwd" to change a password.' });
         }
         const passwordHash = await newPasswordHash(deps, name, options.passwordStdin === true);
-        const user = await store.users.add({ name, passwordHash, roles });
-        deps.stdout(`Added user ${user.name}: ${describeRoles(user.roles)}.\n`);
-        await recordAdmin('users add', { user: user.name, details: { roles: user.roles } });
+        const user = await store.users.add({ name, passwordHash, roles, namedRoles });
+        deps.stdout(`Added user ${user.name}: ${describeAccess(user, config.roles)}.\n`);
+        await recordAdmin('users add', { user: user.name, details: { roles: user.roles, named_roles: user.namedRoles } });
       });
     }));
 
@@ -55,9 +58,10 @@ export function addUsersCommand(program: Command, deps: UsersCommandDeps): void 
     .description('List the users and what they may use (never their password hashes).')
     .option('--json', 'print the users as JSON')
     .action(deps.guard(async (options: ConfigOptions & { json?: boolean }) => {
-      return withStore(deps.loadConfig(options), async (store) => {
+      const config = deps.loadConfig(options);
+      return withStore(config, async (store) => {
         const all = await store.users.list();
-        deps.stdout(options.json ? `${JSON.stringify({ users: all.map(toJson) }, null, 2)}\n` : toText(all));
+        deps.stdout(options.json ? `${JSON.stringify({ users: all.map((u) => toJson(u, config.roles)) }, null, 2)}\n` : toText(all, config.roles));
       });
     }));
 
@@ -88,18 +92,22 @@ export function addUsersCommand(program: Command, deps: UsersCommandDeps): void 
     }));
 
   withConfig(users.command('roles').argument('<name>', 'user name'))
-    .description('Replace which environments a user may use (their existing tokens follow the new roles at once).')
+    .description('Replace what a user may use: environments and named roles (their existing tokens follow at once).')
     .option('--env <names>', 'comma-separated environments the user may use')
     .option('--all-envs', 'the user may use every environment, including ones added later')
     .option('--write', 'the user may write where the environment allows writes (default: read only)')
-    .action(deps.guard(async (name: string, options: ConfigOptions & { env?: string; allEnvs?: boolean; write?: boolean }) => {
+    .option('--role <names>', 'comma-separated named roles (the configuration\'s "roles"), besides or instead of --env')
+    .action(deps.guard(async (name: string, options: ConfigOptions & AccessOptions) => {
       const config = deps.loadConfig(options);
-      const roles = rolesFromOptions(config, options);
+      const access = accessFromOptions(config, options);
       return withStore(config, async (store, recordAdmin) => {
         const user = await requireUser(store, name);
-        await store.users.setRoles(user.name, roles);
-        await recordAdmin('users roles', { user: user.name, details: { before: user.roles, after: roles } });
-        deps.stdout(`${user.name} may now use: ${describeRoles(roles)}.\n`);
+        await store.users.setRoles(user.name, access.roles, access.namedRoles);
+        await recordAdmin('users roles', {
+          user: user.name,
+          details: { before: user.roles, after: access.roles, named_roles_before: user.namedRoles, named_roles_after: access.namedRoles },
+        });
+        deps.stdout(`${user.name} may now use: ${describeAccess(access, config.roles)}.\n`);
       });
     }));
 
@@ -121,47 +129,19 @@ async function newPasswordHash(deps: UsersCommandDeps, name: string, isFromStdin
   return hashPassword(password);
 }
 
-/** --env a,b or --all-envs (exactly one), with --write for every role; unknown environments are refused. */
-function rolesFromOptions(config: Config, options: { env?: string; allEnvs?: boolean; write?: boolean }): UserRole[] {
-  const canWrite = options.write === true;
-  const configured = config.configuredEnvironments.map((e) => e.name);
-  if (options.allEnvs && options.env !== undefined) throw new InvalidInputError('Give either --env or --all-envs, not both.');
-  if (options.allEnvs) return [{ environment: ALL_ENVIRONMENTS, canWrite }];
-  if (options.env === undefined) {
-    throw new InvalidInputError('Say which environments the user may use: --env NAME[,NAME…] or --all-envs.', {
-      hint: `Configured environments: ${configured.join(', ')}.`,
-    });
-  }
-  const names = [...new Set(options.env.split(',').map((n) => n.trim()).filter((n) => n !== ''))];
-  if (names.length === 0) throw new InvalidInputError('--env names no environment.', { hint: `Configured environments: ${configured.join(', ')}.` });
-  const unknown = names.filter((n) => !configured.includes(n));
-  if (unknown.length > 0) {
-    throw new ConfigError(`There is no environment named ${unknown.map((n) => `"${n}"`).join(', ')}.`, {
-      hint: `Configured environments: ${configured.join(', ')}.`,
-    });
-  }
-  return names.map((environment) => ({ environment, canWrite }));
-}
-
-function describeRoles(roles: readonly UserRole[]): string {
-  if (roles.length === 0) return 'no environments';
-  return roles
-    .map((r) => `${r.environment === ALL_ENVIRONMENTS ? 'every environment' : r.environment} (${r.canWrite ? 'read, write' : 'read'})`)
-    .join(', ');
-}
-
-function toJson(user: StoredUser) {
+function toJson(user: StoredUser, roles: NamedRoles) {
   return {
     name: user.name,
     roles: user.roles.map((r) => ({ environment: r.environment, canWrite: r.canWrite })),
+    namedRoles: user.namedRoles.map((name) => ({ name, isConfigured: roles.has(name) })),
     createdAt: user.createdAt.toISOString(),
     passwordChangedAt: user.passwordChangedAt.toISOString(),
   };
 }
 
-function toText(users: readonly StoredUser[]): string {
-  if (users.length === 0) return 'No users yet. Add one with: sqlgate users add NAME --env ENVIRONMENT\n';
+function toText(users: readonly StoredUser[], roles: NamedRoles): string {
+  if (users.length === 0) return 'No users yet. Add one with: sqlgate users add NAME --env ENVIRONMENT (or --role ROLE)\n';
   const width = Math.max(4, ...users.map((u) => u.name.length)) + 2;
-  const lines = users.map((u) => `${u.name.padEnd(width)}${describeRoles(u.roles)}`);
+  const lines = users.map((u) => `${u.name.padEnd(width)}${describeAccess(u, roles)}`);
   return `${'NAME'.padEnd(width)}ACCESS\n${lines.join('\n')}\n`;
 }

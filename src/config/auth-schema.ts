@@ -22,6 +22,23 @@ const staticClientSchema = z
   })
   .transform((c) => ({ clientId: c.client_id, clientSecret: c.client_secret, clientName: c.client_name, redirectUris: c.redirect_uris }));
 
+/** One upstream group and what it gives. */
+const roleMappingSchema = z
+  .strictObject({
+    group: z.string().min(1),
+    environments: z.array(z.string().min(1)).min(1).optional(),
+    /** Whether `environments` may be written; a named role says for itself whether it writes. */
+    write: z.boolean().default(false),
+    /** Named roles (the top-level `roles` section) the group's members get. */
+    roles: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .refine((m) => m.environments !== undefined || m.roles !== undefined, 'must give environments, roles or both')
+  .refine((m) => !m.write || m.environments !== undefined, {
+    message: 'applies to environments, and this mapping names none (a named role says itself whether it writes)',
+    path: ['write'],
+  })
+  .transform((m) => ({ group: m.group, environments: m.environments ?? [], write: m.write, roles: m.roles ?? [] }));
+
 /** Sign-in with an OpenID Connect provider (Entra ID, Okta, Google, Keycloak …), its groups mapped to roles. */
 const upstreamSchema = z
   .strictObject({
@@ -36,10 +53,13 @@ const upstreamSchema = z
     user_claim: z.string().min(1).default('email'),
     /** The claim holding the user's groups (an array or a space-separated string). */
     groups_claim: z.string().min(1).default('groups'),
-    /** Which environments a group may use, and whether it may write. A user gets the union over their groups. */
+    /**
+     * What a group gives: environments (with `write`), named roles (`roles`), or both. A user gets the union over
+     * their groups. schema.ts checks the role names against the `roles` section.
+     */
     role_mappings: z
-      .array(z.strictObject({ group: z.string().min(1), environments: z.array(z.string().min(1)).min(1), write: z.boolean().default(false) }))
-      .min(1, 'map at least one group to environments, or nobody could use sqlgate'),
+      .array(roleMappingSchema)
+      .min(1, 'map at least one group to environments or roles, or nobody could use sqlgate'),
     /** Development only: an issuer on plain http (a local test provider). */
     allow_insecure_http: z.boolean().default(false),
   })

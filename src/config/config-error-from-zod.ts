@@ -9,6 +9,7 @@ import { ConfigError } from '../errors.js';
 import { closestMatches } from '../util/closest-matches.js';
 import { maskDatabaseUrl } from './database-url.js';
 import { schemaAtPath, validatingSchema } from './schema-at-path.js';
+import { SHOWS_NO_VALUE } from './unknown-name-issue.js';
 
 /** What the parse sets as the message of an issue whose schema gave none; never shown (see PLAIN_MESSAGES). */
 const NO_SCHEMA_MESSAGE = '\u0000(no schema message)';
@@ -63,6 +64,7 @@ function describeIssue(issue: z.core.$ZodIssue, context: ConfigErrorContext): st
   // zod puts a discriminated union's failure at its key (`…n.type`): the alternatives are listed by the union above.
   const isDiscriminator = issue.code === 'invalid_union' && issue.discriminator !== undefined && keyPath.at(-1) === issue.discriminator;
   const expected = expectation(issue, schemaAtPath(context.schema, isDiscriminator ? issue.path.slice(0, -1) : issue.path));
+  if (issue.code === 'custom' && issue.params?.[SHOWS_NO_VALUE] === true) return [`${shown}: ${expected}`];
   const value = valueAt(context.input, keyPath);
   if (value === undefined) return [issue.code === 'invalid_type' ? `${shown}: is required; it ${expected}` : `${shown}: ${expected} (missing)`];
   return [`${shown}: ${expected} (got ${formatValue(value, context.isSecretKey(keyPath.at(-1) ?? ''))})`];

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { maskDatabaseUrl } from './database-url.js';
 
 /**
- * One set of limits; an unset limit does not apply. An environment has one today; named roles will add theirs,
- * and where several apply the stricter value of each wins (limits/applicable-limits.ts).
+ * One set of limits; an unset limit does not apply. An environment has one and a named role may have one
+ * (roles-schema.ts); where several apply the stricter value of each wins (limits/limit-scope.ts).
  */
 export const limitSetSchema = z
   .strictObject({

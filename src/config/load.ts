@@ -89,7 +89,10 @@ export function loadConfig(options: LoadConfigOptions): Config {
     .map(([name, env]) => toEnvironmentConfig(name, env, options.cwd, source));
   const store = toStoreConfig(parsed.data.store.url, options.cwd, source);
   const audit = toAuditConfig(parsed.data.audit, options.cwd, source);
-  return deepFreeze({ server: parsed.data.server, auth: parsed.data.auth, log: parsed.data.log, store, audit, limits: parsed.data.limits, environments, configuredEnvironments, source });
+  return deepFreeze({
+    server: parsed.data.server, auth: parsed.data.auth, log: parsed.data.log, store, audit, limits: parsed.data.limits, roles: parsed.data.roles,
+    environments, configuredEnvironments, source,
+  });
 }
 
 /**
@@ -358,7 +361,8 @@ function describeSource(source: ConfigSource): string {
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const item of Object.values(value)) deepFreeze(item);
+    // A Map's entries are not its properties (the named roles are Maps: their type is a ReadonlyMap).
+    for (const item of value instanceof Map ? value.values() : Object.values(value)) deepFreeze(item);
   }
   return value;
 }

@@ -7,6 +7,8 @@ import type { DatabaseTarget, NetworkTarget } from './database-url.js';
 import { authSchema, CLAUDE_REDIRECT_URIS, type StaticClientConfig, type UpstreamConfig } from './auth-schema.js';
 import { durationSchema } from './duration-schema.js';
 import { limitSetSchema, limitsSchema, type LimitsConfig } from './limits-schema.js';
+import { EVERY_ENVIRONMENT, rolesSchema, type NamedRoles } from './roles-schema.js';
+import { unknownNameIssue } from './unknown-name-issue.js';
 import { environmentToolsSchema } from './tool-schema.js';
 
 /** Path prefixes that an environment may not take, because the server itself answers them. */
@@ -118,6 +120,11 @@ export const environmentSchema = z
      * DROP, TRUNCATE). `confirm` asks the user through MCP elicitation when the client supports it, else refuses.
      */
     destructive_statements: z.enum(['confirm', 'refuse', 'allow']).default('confirm'),
+    /**
+     * Pass the caller (user, roles, OAuth client) into every statement's session, where row-level security can read
+     * it and the statement cannot change it: docs/session-context.md.
+     */
+    session_context: z.boolean().default(false),
     /** User-defined functions the statement gate allows in reads (lower-case, optionally schema-qualified). */
     allowed_functions: z.array(z.string().min(1).max(200).transform((f) => f.toLowerCase())).default([]),
     max_rows: z.int().min(1).max(100_000).default(1_000),
@@ -150,6 +157,7 @@ export const environmentSchema = z
     strictPrivileges: e.strict_privileges,
     allowDdl: e.allow_ddl,
     destructiveStatements: e.destructive_statements,
+    sessionContext: e.session_context,
     allowedFunctions: e.allowed_functions,
     maxRows: e.max_rows,
     statementTimeoutMs: e.statement_timeout_ms,
@@ -234,6 +242,8 @@ export const configSchema = z.strictObject({
   audit: z.preprocess((v) => v ?? {}, auditSchema),
   limits: z.preprocess((v) => v ?? {}, limitsSchema),
   auth: z.preprocess((v) => v ?? {}, authSchema),
+  /** Named roles: users (`users add --role`) and upstream groups get them by name. */
+  roles: z.preprocess((v) => v ?? {}, rolesSchema),
   environments: z
     .record(environmentName, environmentSchema)
     .refine((envs) => Object.keys(envs).length > 0, { message: 'must name at least one environment' }),
@@ -248,6 +258,22 @@ export const configSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', path: ['environments', name, 'external_auth', 'audience'], message: 'must be set, or auth.public_url must be (the default audience is <public_url>/<env>/mcp)' });
     }
   }
+  // The checks below read the sections as parsed: they run only when every section parsed (a section with an
+  // issue of its own is still in its raw form here).
+  if (ctx.issues.length > 0) return;
+  // A misspelt name would give nothing and say nothing: the role's users would find out at sign-in.
+  const environmentNames = Object.keys(config.environments);
+  for (const [name, role] of config.roles) {
+    for (const environment of role.environments.keys()) {
+      if (environment === EVERY_ENVIRONMENT || Object.hasOwn(config.environments, environment)) continue;
+      ctx.addIssue(unknownNameIssue(['roles', name, 'environments'], 'environment', environment, environmentNames));
+    }
+  }
+  for (const [i, mapping] of (config.auth.upstream?.roleMappings ?? []).entries()) {
+    for (const role of mapping.roles) {
+      if (!config.roles.has(role)) ctx.addIssue(unknownNameIssue(['auth', 'upstream', 'role_mappings', i, 'roles'], 'role', role, [...config.roles.keys()]));
+    }
+  }
 });
 
 export type ServerConfig = z.output<typeof serverSchema>;
@@ -257,6 +283,7 @@ export type ExternalAuthConfig = z.output<typeof externalAuthSchema>;
 export type { StaticClientConfig, UpstreamConfig };
 export type TlsConfig = z.output<typeof tlsSchema>;
 export type { LimitSet, LimitsConfig, LimitsStoreConfig, StoreErrorPolicy } from './limits-schema.js';
+export type { NamedRole, NamedRoles, RoleAccess } from './roles-schema.js';
 export type PoolConfig = z.output<typeof poolSchema>;
 
 /** One environment's configuration, with its database URL parsed. */
@@ -311,6 +338,8 @@ export interface Config {
   /** Where the limit counters live and what happens when that store does not answer (each environment has its own limits). */
   readonly limits: LimitsConfig;
   readonly auth: AuthConfig;
+  /** The named roles (`roles`), by name; empty when there are none. Each names only configured environments. */
+  readonly roles: NamedRoles;
   readonly log: { readonly level: (typeof LOG_LEVELS)[number] };
   /**
    * The environments whose databases the command opens (loadConfig's `environmentsToOpen`: every one for serve,

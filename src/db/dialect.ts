@@ -107,11 +107,32 @@ export interface Cursor {
   close(): Promise<void>;
 }
 
+/**
+ * The caller, handed to the database for row-level security (the environment's `session_context: true`). Every
+ * dialect makes these values readable by the statement and unchangeable by it (docs/session-context.md):
+ * PostgreSQL `current_setting('sqlgate.user', true)`, SQL Server `SESSION_CONTEXT(N'user')` (read-only keys),
+ * MySQL/MariaDB `@sqlgate_user`, SQLite `sqlgate_user()` — and likewise `roles` and `client`. Nothing of it
+ * outlives the session: the next caller on the same pooled connection never sees it.
+ *
+ * run-query.ts checks the values once (assertSessionContext in session-context.ts) before a dialect sees them:
+ * no NUL character, at most 4,000 characters each.
+ */
+export interface SessionContext {
+  /** The signed-in user's name; `anonymous` on a server without sign-in. */
+  readonly user: string;
+  /** Comma-separated role names: today the caller's role in the environment, `read` or `write`. */
+  readonly roles: string;
+  /** The OAuth client acting for the user; null when there is none (PostgreSQL shows it as ''). */
+  readonly client: string | null;
+}
+
 export interface SessionOptions {
   /** Open the session read-only in the engine itself (read-only transaction or connection). */
   readonly readOnly: boolean;
   /** Statement timeout enforced in the database. */
   readonly timeoutMs: number;
+  /** The caller, made visible to the session's statement; absent: nothing is set (catalog queries, no session_context). */
+  readonly sessionContext?: SessionContext;
 }
 
 /**

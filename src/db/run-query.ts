@@ -5,8 +5,9 @@
  * Dialects only stream; they never decide how many rows to keep or how a value looks in JSON.
  */
 import { CancelledError, SqlgateError, TimeoutError } from '../errors.js';
-import type { Cursor, Dialect, ResultColumn, Session } from './dialect.js';
+import type { Cursor, Dialect, ResultColumn, Session, SessionContext } from './dialect.js';
 import { serializeValue, type JsonValue } from './serialize-value.js';
+import { assertSessionContext } from './session-context.js';
 
 export interface QueryRequest {
   readonly sql: string;
@@ -18,6 +19,8 @@ export interface QueryRequest {
   readonly maxBinaryBytes: number;
   /** Aborted when the client cancels or goes away: the statement is cancelled in the database. */
   readonly signal?: AbortSignal;
+  /** The caller, made visible to the statement for row-level security (environments with session_context: true). */
+  readonly sessionContext?: SessionContext;
 }
 
 export interface QueryResult {
@@ -42,9 +45,11 @@ const BATCH_ROWS = 2_000;
 export async function runQuery(dialect: Dialect, request: QueryRequest): Promise<QueryResult> {
   const started = performance.now();
   throwIfCancelled(request.signal);
+  const { sessionContext } = request;
+  if (sessionContext) assertSessionContext(sessionContext);
   let session: Session;
   try {
-    session = await dialect.session({ readOnly: request.readOnly, timeoutMs: request.timeoutMs });
+    session = await dialect.session({ readOnly: request.readOnly, timeoutMs: request.timeoutMs, sessionContext });
   } catch (err) {
     throw err instanceof SqlgateError ? err : dialect.toError(err);
   }

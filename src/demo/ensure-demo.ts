@@ -84,6 +84,7 @@ function writableSqliteEnvironment(file: string): EnvironmentConfig {
     strictPrivileges: false,
     allowDdl: true,
     destructiveStatements: 'allow',
+    sessionContext: false,
     allowedFunctions: [],
     maxRows: 1,
     statementTimeoutMs: 120_000,

@@ -1,8 +1,9 @@
 /**
- * An environment: one configured database served at `/<name>/…`, with its mode and limits.
+ * An environment: one configured database served at `/<name>/…`, with its mode and limits (its own, and those of
+ * the named roles that give it).
  * Built by app.ts from the config; tools receive the Environment, never a driver.
  */
-import type { EnvironmentConfig } from '../config/schema.js';
+import type { EnvironmentConfig, LimitSet } from '../config/schema.js';
 import type { ConnectionStatus, Dialect } from '../db/dialect.js';
 import { NotFoundError } from '../errors.js';
 import type { StatementRules } from '../guard/statement-gate.js';
@@ -15,6 +16,11 @@ export interface Environment {
   readonly rules: StatementRules;
   /** What the data is, for the model: config.description, plus what was read from the data (the demo's window). */
   readonly description: string | undefined;
+  /**
+   * The limits of the named roles that give this environment, by role name (roles.<name>.limits; a role without
+   * limits is not here). A caller's roles (Identity.roles) add theirs to config.limits: see limits/limit-scope.ts.
+   */
+  readonly namedRoleLimits: ReadonlyMap<string, LimitSet>;
 }
 
 export interface EnvironmentStatus {

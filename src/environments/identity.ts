@@ -14,6 +14,8 @@ export interface Identity {
   /** May run statements that write: the token has sql:write, the user may write there, and the environment is writable. */
   readonly canWrite: boolean;
   readonly scopes: readonly string[];
+  /** The named roles (config `roles`) that give the user this environment: their limits apply too. Absent: none. */
+  readonly roles?: readonly string[];
 }
 
 /** The identity of a request on a server without authentication (loopback, `auth.mode: none`, stdio). */

@@ -53,7 +53,7 @@ export function unknownFunctionError(target: AdviceTarget, call: RefusedCall): S
     : [];
   const similarText = similar.length > 0 ? ` Similar ${target.displayName} built-ins: ${similar.map((name) => `${name}()`).join(', ')}.` : '';
   if (!hasUserFunctions) {
-    return new InvalidInputError(`${target.displayName} has no function ${call.shown}(): it is not a built-in, and sqlgate adds no functions of its own.${similarText}`, {
+    return new InvalidInputError(`${target.displayName} has no function ${call.shown}(): it is not a built-in, and sqlgate adds only sqlgate_user(), sqlgate_roles() and sqlgate_client().${similarText}`, {
       hint: `A function compiled into this ${target.displayName} build (such as FTS5's bm25) runs only if the operator lists it in allowed_functions.`,
     });
   }

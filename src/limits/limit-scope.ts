@@ -2,8 +2,12 @@
  * Whose budget a tool call spends, and which limits apply to it. The budget is the user's in one environment,
  * over all their clients and every instance: a user who opens a second client (or is served by another instance)
  * does not get a second budget. docs/limits.md says why a client gets no budget of its own.
+ *
+ * The limits that apply are the environment's and those of the caller's named roles that give the environment;
+ * for each limit the stricter value wins.
  */
-import type { LimitSet } from '../config/schema.js';
+import { roleAccessIn } from '../config/roles-schema.js';
+import type { LimitSet, NamedRoles } from '../config/schema.js';
 import type { Environment } from '../environments/environment.js';
 import type { Identity } from '../environments/identity.js';
 
@@ -26,11 +30,11 @@ const CALL_MARGIN_SECONDS = 60;
 
 export function limitScope(environment: Environment, identity: Identity | undefined): LimitScope {
   const { limits, statementTimeoutMs, pool } = environment.config;
+  const roleLimits = (identity?.roles ?? []).flatMap((role) => environment.namedRoleLimits.get(role) ?? []);
   return {
     environment: environment.name,
     user: identity?.user ?? 'anonymous',
-    // TODO(issue 9, named roles): add the limit sets of the caller's roles here; the stricter value still wins.
-    limitSets: [limits],
+    limitSets: [limits, ...roleLimits],
     maxCallSeconds: Math.ceil((statementTimeoutMs + pool.acquireTimeoutMs) / 1000) + CALL_MARGIN_SECONDS,
   };
 }
@@ -46,4 +50,12 @@ export function strictestLimits(sets: readonly LimitSet[]): LimitSet {
     concurrentQueries: strictest((s) => s.concurrentQueries),
     rowsPerHour: strictest((s) => s.rowsPerHour),
   };
+}
+
+/**
+ * Environment.namedRoleLimits for `environment`: the limits of every named role that gives it. A role's limits
+ * hold where the role gives access, not in environments the user reaches some other way.
+ */
+export function namedRoleLimits(roles: NamedRoles, environment: string): ReadonlyMap<string, LimitSet> {
+  return new Map([...roles].flatMap(([name, role]) => (role.limits && roleAccessIn(role, environment) ? [[name, role.limits] as const] : [])));
 }

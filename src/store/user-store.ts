@@ -1,7 +1,9 @@
 /**
- * Local users: who may sign in to sqlgate, their password hash and which environments they may use.
+ * Local users: who may sign in to sqlgate, their password hash and which environments they may use: roles of
+ * their own (environment + write), and named roles from the configuration's `roles` section.
  * The store keeps only what it is given: hashing and the password policy live in auth/password-hash.ts, and the
- * environment names in roles are checked against the configuration by the caller.
+ * environment and role names are checked against the configuration by the caller. A named role the configuration
+ * no longer has stays stored and gives nothing (auth/scopes.ts).
  */
 import { InvalidInputError } from '../errors.js';
 
@@ -17,6 +19,8 @@ export interface StoredUser {
   readonly name: string;
   readonly passwordHash: string;
   readonly roles: readonly UserRole[];
+  /** Names of named roles (the configuration's `roles`), in name order. */
+  readonly namedRoles: readonly string[];
   readonly createdAt: Date;
   /** Later slices revoke sessions issued before this instant. */
   readonly passwordChangedAt: Date;
@@ -26,6 +30,8 @@ export interface NewUser {
   readonly name: string;
   readonly passwordHash: string;
   readonly roles: readonly UserRole[];
+  /** Absent: none. */
+  readonly namedRoles?: readonly string[];
 }
 
 /**
@@ -33,8 +39,9 @@ export interface NewUser {
  * cannot pose as the other), and lookups ignore case too.
  *
  * Contract, for every backend: `add` throws InvalidInputError for a malformed name or one that is taken;
- * `remove`, `setPasswordHash` and `setRoles` throw NotFoundError for an unknown name; `setRoles` replaces the whole
- * list; `list` is ordered by name. Every call is durable once its promise resolves.
+ * `remove`, `setPasswordHash` and `setRoles` throw NotFoundError for an unknown name; `setRoles` replaces both
+ * lists, the roles and the named roles (absent: none), in one transaction; `list` is ordered by name. Every call is
+ * durable once its promise resolves.
  */
 export interface UserStore {
   add(user: NewUser): Promise<StoredUser>;
@@ -42,7 +49,7 @@ export interface UserStore {
   list(): Promise<StoredUser[]>;
   remove(name: string): Promise<void>;
   setPasswordHash(name: string, passwordHash: string): Promise<void>;
-  setRoles(name: string, roles: readonly UserRole[]): Promise<void>;
+  setRoles(name: string, roles: readonly UserRole[], namedRoles?: readonly string[]): Promise<void>;
 }
 
 /** 1–64 letters, digits, `.`, `_`, `-` or `@` (room for an e-mail address as a name). */
@@ -69,5 +76,15 @@ export function assertRoles(roles: readonly UserRole[]): void {
     }
     if (seen.has(role.environment)) throw new InvalidInputError(`Environment "${role.environment}" is named twice.`);
     seen.add(role.environment);
+  }
+}
+
+/** Throws InvalidInputError for named roles a backend must not store: empty or overlong names, or one named twice. */
+export function assertNamedRoles(names: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (name.length === 0 || name.length > 64) throw new InvalidInputError(`"${name.slice(0, 80)}" is not a role name.`);
+    if (seen.has(name)) throw new InvalidInputError(`Role "${name}" is named twice.`);
+    seen.add(name);
   }
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { runQuery } from '../db/run-query.js';
 import { queryResultShape, toQueryOutput } from './query-result-schema.js';
+import { sessionContextFor } from './session-context.js';
 import { authorizeStatement } from './statement-policy.js';
 import { defineTool } from './tool.js';
 
@@ -43,6 +44,7 @@ export const executeSqlTool = defineTool({
       timeoutMs: config.statementTimeoutMs,
       maxBinaryBytes: config.maxBinaryBytes,
       signal,
+      sessionContext: sessionContextFor(environment, identity),
     });
     return toQueryOutput(result, environment, config.maxRows);
   },

@@ -4,6 +4,7 @@ import { runQuery } from '../db/run-query.js';
 import { readOnlyHints } from './hints.js';
 import { queryResultShape, toQueryOutput } from './query-result-schema.js';
 import { qualifiedName, resolveTable } from './resolve-table.js';
+import { sessionContextFor } from './session-context.js';
 import { defineTool } from './tool.js';
 
 const inputSchema = z.object({
@@ -19,7 +20,7 @@ export const getTableSampleTool = defineTool({
   inputSchema,
   outputSchema,
   hints: () => readOnlyHints('Sample table rows'),
-  async run(input, { environment, signal, recordStatement }) {
+  async run(input, { environment, signal, identity, recordStatement }) {
     const { config, dialect } = environment;
     const table = await resolveTable(dialect.introspector(), input.table);
     const limit = Math.min(input.limit, config.maxRows);
@@ -33,6 +34,7 @@ export const getTableSampleTool = defineTool({
       timeoutMs: config.statementTimeoutMs,
       maxBinaryBytes: config.maxBinaryBytes,
       signal,
+      sessionContext: sessionContextFor(environment, identity),
     });
     const notes = limit < input.limit ? [`The environment returns at most ${config.maxRows} rows; showing ${limit}.`] : [];
     const name = qualifiedName(table);

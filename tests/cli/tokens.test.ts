@@ -173,6 +173,21 @@ describe('sqlgate tokens create', () => {
     }
     expect(await storedTokens(cwd)).toEqual([]);
   });
+
+  it('gives a user what their named roles give, by the rule the server applies, and names their roles in a grant hint', async () => {
+    const cwd = await workspace({ roles: { analyst: { environments: { analytics: 'read', demo: 'read' } }, loader: { environments: { sales: 'write' } } } });
+    expect((await sqlgate(cwd, ['users', 'add', 'rae', '--role', 'analyst', '--password-stdin'], PASSWORD)).code).toBe(0);
+    expect((await sqlgate(cwd, ['users', 'add', 'lou', '--role', 'loader', '--password-stdin'], PASSWORD)).code).toBe(0);
+    expect((await tokens(cwd, ['create', '--user', 'rae', '--env', 'analytics'])).stdout).toMatch(TOKEN);
+    expect((await tokens(cwd, ['create', '--user', 'lou', '--env', 'sales', '--write'])).stdout).toMatch(TOKEN);
+    const write = await tokens(cwd, ['create', '--user', 'rae', '--env', 'analytics', '--write']);
+    expect(write.code).toBe(EXIT_FAILURE);
+    expect(write.stderr).toContain('rae may only read "analytics", so a token of theirs cannot write there.');
+    expect(write.stderr).toContain('sqlgate users roles rae --env analytics --write --role analyst');
+    const other = await tokens(cwd, ['create', '--user', 'rae', '--env', 'sales']);
+    expect(other.stderr).toContain('rae may use: role analyst. To grant "sales", run: sqlgate users roles rae --env sales --role analyst.');
+    expect((await storedTokens(cwd)).map((t) => [t.userName, t.environment, t.canWrite])).toEqual([['rae', 'analytics', false], ['lou', 'sales', true]]);
+  });
 });
 
 describe('sqlgate tokens list and revoke', () => {

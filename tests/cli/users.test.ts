@@ -21,16 +21,21 @@ afterEach(() => {
 
 const PASSWORD = 'correct horse battery';
 
-/** A working directory with a config naming two environments and the state store at state/users.sqlite. */
-function workspace(): string {
+/** A working directory with a config naming two environments (and `roles`, if given) and the state store at state/users.sqlite. */
+function workspace(roles?: Record<string, unknown>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-users-'));
   dirs.push(dir);
+  writeConfig(dir, roles);
+  return dir;
+}
+
+function writeConfig(dir: string, roles?: Record<string, unknown>): void {
   fs.writeFileSync(path.join(dir, 'sqlgate.yaml'), stringify({
     log: { level: 'silent' },
     store: { url: 'sqlite:./state/users.sqlite' },
+    ...(roles ? { roles } : {}),
     environments: { demo: { database: 'sqlite:./demo.sqlite' }, analytics: { database: 'sqlite:./analytics.sqlite' } },
   }));
-  return dir;
 }
 
 async function users(cwd: string, args: string[], stdin?: CliStdin | string) {
@@ -87,8 +92,8 @@ describe('sqlgate users', () => {
     const parsed = JSON.parse(json.stdout);
     expect(parsed).toEqual({
       users: [
-        { name: 'alice', roles: [{ environment: 'analytics', canWrite: true }, { environment: 'demo', canWrite: true }], createdAt: expect.any(String), passwordChangedAt: expect.any(String) },
-        { name: 'bob@example.com', roles: [{ environment: '*', canWrite: false }], createdAt: expect.any(String), passwordChangedAt: expect.any(String) },
+        { name: 'alice', roles: [{ environment: 'analytics', canWrite: true }, { environment: 'demo', canWrite: true }], namedRoles: [], createdAt: expect.any(String), passwordChangedAt: expect.any(String) },
+        { name: 'bob@example.com', roles: [{ environment: '*', canWrite: false }], namedRoles: [], createdAt: expect.any(String), passwordChangedAt: expect.any(String) },
       ],
     });
     expect(new Date(parsed.users[0].createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
@@ -226,7 +231,86 @@ describe('sqlgate users', () => {
     const help = await runCli({ argv: ['node', 'sqlgate', 'users', '--help'], env: {}, cwd, stdout: (t) => expect(t).toMatch(/add[\s\S]*list[\s\S]*remove[\s\S]*passwd/), stderr: () => undefined });
     expect(help).toBe(0);
     const add = await users(cwd, ['add', '--help']);
-    for (const flag of ['--env', '--all-envs', '--write', '--password-stdin']) expect(add.stdout).toContain(flag);
+    for (const flag of ['--env', '--all-envs', '--write', '--role', '--password-stdin']) expect(add.stdout).toContain(flag);
+  });
+});
+
+describe('sqlgate users with named roles', () => {
+  const ROLES = {
+    analyst: { environments: { analytics: 'read', demo: 'read' } },
+    ops: { environments: { demo: 'write' }, limits: { calls_per_minute: 600 } },
+  };
+
+  it('adds a user with --role, with or without environments of their own, and lists what they have', async () => {
+    const cwd = workspace(ROLES);
+    const bob = await users(cwd, ['add', 'bob', '--role', 'analyst', '--password-stdin'], PASSWORD);
+    expect(bob).toMatchObject({ code: 0, stderr: '', stdout: 'Added user bob: role analyst.\n' });
+    const carol = await users(cwd, ['add', 'carol', '--env', 'demo', '--role', 'ops, analyst', '--password-stdin'], PASSWORD);
+    expect(carol.stdout).toBe('Added user carol: demo (read); roles analyst, ops.\n');
+    expect(await storedUser(cwd, 'carol')).toMatchObject({ roles: [{ environment: 'demo', canWrite: false }], namedRoles: ['analyst', 'ops'] });
+
+    expect((await users(cwd, ['list'])).stdout).toBe([
+      'NAME   ACCESS',
+      'bob    role analyst',
+      'carol  demo (read); roles analyst, ops',
+      '',
+    ].join('\n'));
+  });
+
+  it('replaces environments and roles together with users roles --role', async () => {
+    const cwd = workspace(ROLES);
+    await users(cwd, ['add', 'bob', '--env', 'demo', '--write', '--password-stdin'], PASSWORD);
+    const changed = await users(cwd, ['roles', 'bob', '--role', 'analyst,ops']);
+    expect(changed).toMatchObject({ code: 0, stdout: 'bob may now use: roles analyst, ops.\n' });
+    expect(await storedUser(cwd, 'bob')).toMatchObject({ roles: [], namedRoles: ['analyst', 'ops'] });
+    expect((await users(cwd, ['roles', 'bob', '--all-envs'])).stdout).toBe('bob may now use: every environment (read).\n');
+    expect(await storedUser(cwd, 'bob')).toMatchObject({ roles: [{ environment: '*', canWrite: false }], namedRoles: [] });
+
+    const store = openAuditLog({ file: path.join(cwd, 'data', 'sqlgate-audit.sqlite') });
+    try {
+      const records = (await store.list({ kind: 'admin' }, 100)).map((r) => JSON.parse(r.payload) as Record<string, any>);
+      expect(records.map((r) => r.details)).toEqual([
+        { roles: [{ environment: 'demo', canWrite: true }], named_roles: [] },
+        { before: [{ environment: 'demo', canWrite: true }], after: [], named_roles_before: [], named_roles_after: ['analyst', 'ops'] },
+        { before: [], after: [{ environment: '*', canWrite: false }], named_roles_before: ['analyst', 'ops'], named_roles_after: [] },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('says a role the configuration no longer has is unknown (it gives nothing)', async () => {
+    const cwd = workspace(ROLES);
+    await users(cwd, ['add', 'bob', '--role', 'analyst,ops', '--password-stdin'], PASSWORD);
+    writeConfig(cwd, { analyst: ROLES.analyst });
+    expect((await users(cwd, ['list'])).stdout).toBe('NAME  ACCESS\nbob   roles analyst, ops (unknown: not in the configuration, gives nothing)\n');
+    expect(JSON.parse((await users(cwd, ['list', '--json'])).stdout).users[0].namedRoles).toEqual([
+      { name: 'analyst', isConfigured: true },
+      { name: 'ops', isConfigured: false },
+    ]);
+  });
+
+  it('refuses unknown roles (with the nearest name), --write with roles alone, and --role naming nothing', async () => {
+    const cwd = workspace(ROLES);
+    const cases: Array<[string[], number, string]> = [
+      [['add', 'bob', '--role', 'analyts,nobody', '--password-stdin'], EXIT_CONFIG,
+        'sqlgate: There is no role named "analyts", "nobody".\nDid you mean "analyst"? Configured roles: analyst, ops.\n'],
+      [['add', 'bob', '--role', 'analyst', '--write', '--password-stdin'], EXIT_FAILURE,
+        'sqlgate: --write applies to the environments of --env or --all-envs; a named role says itself whether it writes.\n'],
+      [['add', 'bob', '--role', ' , ', '--password-stdin'], EXIT_FAILURE, 'sqlgate: --role names no role.\nConfigured roles: analyst, ops.\n'],
+      [['add', 'bob', '--password-stdin'], EXIT_FAILURE,
+        'sqlgate: Say what the user may use: --env NAME[,NAME…] or --all-envs, --role ROLE[,ROLE…], or both.\nConfigured environments: demo, analytics. Configured roles: analyst, ops.\n'],
+    ];
+    for (const [args, code, stderr] of cases) {
+      expect(await users(cwd, args, PASSWORD), args.join(' ')).toEqual({ code, stdout: '', stderr });
+    }
+    await users(cwd, ['add', 'bob', '--env', 'demo', '--password-stdin'], PASSWORD);
+    expect((await users(cwd, ['roles', 'bob', '--role', 'opps'])).stderr).toBe('sqlgate: There is no role named "opps".\nDid you mean "ops"? Configured roles: analyst, ops.\n');
+    expect(await storedUser(cwd, 'bob')).toMatchObject({ roles: [{ environment: 'demo', canWrite: false }], namedRoles: [] });
+
+    const bare = workspace();
+    expect((await users(bare, ['add', 'bob', '--role', 'analyst', '--password-stdin'], PASSWORD)).stderr)
+      .toBe('sqlgate: There is no role named "analyst".\nNo roles are configured: define them under "roles" in the configuration (docs/configuration.md).\n');
   });
 });
 

@@ -14,7 +14,9 @@ import { freePort, startApp, type RunningApp } from '../support/start-app.js';
 let app: RunningApp;
 let upstreamServer: http.Server;
 let upstreamBase: string;
-const GROUPS: Record<string, string[]> = { dana: ['analysts'], wes: ['engineers'], eve: ['sales'], alice: ['analysts'], mallory: ['analysts'], uma: ['analysts'] };
+const GROUPS: Record<string, string[]> = {
+  dana: ['analysts'], wes: ['engineers'], eve: ['sales'], alice: ['analysts'], mallory: ['analysts'], uma: ['analysts'], rita: ['readers', 'sales'],
+};
 /** mallory's provider profile claims dana's address; uma's address is not verified. */
 const EMAILS: Record<string, string> = { mallory: 'dana@example.com' };
 
@@ -55,10 +57,12 @@ beforeAll(async () => {
         role_mappings: [
           { group: 'analysts', environments: ['demo'] },
           { group: 'engineers', environments: ['*'], write: true },
+          { group: 'readers', roles: ['demo-reader'] },
         ],
         allow_insecure_http: true,
       },
     },
+    roles: { 'demo-reader': { environments: { demo: 'read' } } },
     environments: { demo: { database: 'sqlite:./demo.sqlite', demo: true } },
   }, { port: sqlgatePort });
   await app.sqlgate.store!.users.add({ name: 'alice@example.com', passwordHash: await hashPassword(TEST_PASSWORD), roles: [{ environment: 'demo', canWrite: false }] });
@@ -114,6 +118,25 @@ describe('single sign-on with an upstream OpenID Connect provider', () => {
     const user = await app.sqlgate.store!.users.get('dana@example.com');
     expect(user?.passwordHash.startsWith(UPSTREAM_PASSWORD_MARK)).toBe(true);
     expect(user?.roles).toEqual([{ environment: 'demo', canWrite: false }]);
+  }, 60_000);
+
+  it('maps a group to a named role: the user gets the role, and the role gives the environment', async () => {
+    const { back, browser, clientId, verifier, redirectUri } = await signInUpstream('rita');
+    expect(back.status).toBe(200);
+    const uid = /\/interaction\/([^/"]+)\/confirm"/.exec(back.body)![1]!;
+    const done = await browser.open(`${app.baseUrl}/interaction/${uid}/confirm`, { csrf: csrfOf(back.body) });
+    const code = new URL(done.url).searchParams.get('code')!;
+    const tokens = await postForm(`${app.baseUrl}/token`, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId });
+    expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+    expect(tokens.body.scope).toBe('sql:read');
+    const listed = await mcpCall(`${app.baseUrl}/demo/mcp`, tokens.body.access_token, 'tools/call', { name: 'list_tables', arguments: {} });
+    expect(listed.body.result?.isError).toBeFalsy();
+    expect(await app.sqlgate.store!.users.get('rita@example.com')).toMatchObject({ roles: [], namedRoles: ['demo-reader'] });
+
+    // Rewritten at every sign-in: a role the store holds but the groups no longer give is gone after the next one.
+    await app.sqlgate.store!.users.setRoles('rita@example.com', [], ['demo-reader', 'stale']);
+    expect((await signInUpstream('rita')).back.status).toBe(200);
+    expect((await app.sqlgate.store!.users.get('rita@example.com'))!.namedRoles).toEqual(['demo-reader']);
   }, 60_000);
 
   it('refuses a user whose groups map to no role', async () => {

@@ -52,6 +52,69 @@ const COMMON_READS = [
   'SELECT * FROM orders WHERE status IN (\'completed\', \'pending\') ORDER BY total DESC',
 ];
 
+/**
+ * Statements that try to change the caller's values of session_context (docs/session-context.md), which row-level
+ * security trusts. The gate must refuse each in read-only and writable environments alike
+ * (tests/tools/session-context.test.ts runs them both ways; the read-only ones below run them as escapes too).
+ */
+export const SESSION_CONTEXT_ATTACKS: Record<DialectName, readonly string[]> = {
+  postgres: [
+    "SELECT set_config('sqlgate.user', 'bob', true)",
+    "SELECT pg_catalog.set_config('sqlgate.user', 'bob', false), current_setting('sqlgate.user')",
+    "SELECT * FROM orders WHERE set_config('sqlgate.user', 'bob', true) IS NOT NULL",
+    "SELECT id FROM orders, LATERAL (SELECT set_config('sqlgate.roles', 'write', true)) s",
+    'SET "sqlgate.user" = \'bob\'',
+    'SET LOCAL "sqlgate.user" TO \'bob\'',
+    "SET sqlgate.\"user\" = 'bob'",
+    'RESET "sqlgate.user"',
+    'RESET ALL',
+    'DISCARD ALL',
+    "UPDATE pg_settings SET setting = 'bob' WHERE name = 'sqlgate.user'",
+    "UPDATE pg_catalog.pg_settings SET setting = '0' WHERE name = 'statement_timeout'",
+    "WITH s AS (UPDATE pg_settings SET setting = 'bob' WHERE name = 'sqlgate.user' RETURNING name) SELECT * FROM s",
+    'CREATE VIEW settings_view AS SELECT name, setting FROM pg_settings',
+    "SELECT query_to_xml('SELECT set_config(''sqlgate.user'', ''bob'', true)', true, true, '')",
+    "DO $$ BEGIN PERFORM set_config('sqlgate.user', 'bob', true); END $$",
+    'CREATE FUNCTION as_bob() RETURNS SETOF orders LANGUAGE sql SET "sqlgate.user" = \'bob\' AS \'SELECT * FROM orders\'',
+    'ALTER ROLE CURRENT_USER SET "sqlgate.user" = \'bob\'',
+    "ALTER DATABASE postgres SET \"sqlgate.user\" = 'bob'",
+    "CREATE TABLE as_bob AS SELECT set_config('sqlgate.user', 'bob', true) AS u",
+    "ALTER TABLE orders ADD COLUMN u text DEFAULT set_config('sqlgate.user', 'bob', true)",
+    "EXPLAIN ANALYZE SELECT set_config('sqlgate.user', 'bob', true)",
+  ],
+  mysql: [
+    "SET @sqlgate_user = 'bob'",
+    "SET @sqlgate_roles = 'write', @sqlgate_client = NULL",
+    "SELECT @sqlgate_user := 'bob'",
+    "SELECT id, @sqlgate_user := 'bob' FROM orders",
+    "SELECT 'bob' INTO @sqlgate_user",
+    'SELECT name FROM customers LIMIT 1 INTO @sqlgate_user',
+    "SET STATEMENT max_statement_time = 1 FOR SELECT @sqlgate_user := 'bob'",
+    "DO @sqlgate_user := 'bob'",
+    "PREPARE s FROM 'SET @sqlgate_user = ''bob'''",
+    "SELECT /*!99999 @sqlgate_user := 'bob', */ 1",
+    "CREATE TABLE as_bob AS SELECT @sqlgate_user := 'bob' AS u",
+    "CALL set_sqlgate_user('bob')",
+  ],
+  mssql: [
+    "EXEC sp_set_session_context N'user', N'bob'",
+    "EXEC sys.sp_set_session_context @key = N'user', @value = N'bob'",
+    "EXECUTE sp_set_session_context N'roles', N'write', 0",
+    "sp_set_session_context N'user', N'bob'",
+    "[sys].[sp_set_session_context] N'user', N'bob'",
+    "SELECT 1 EXEC sp_set_session_context N'user', N'bob'",
+    "SELECT 1; EXEC sp_set_session_context N'user', N'bob'",
+    "EXEC ('EXEC sp_set_session_context N''user'', N''bob''')",
+    "EXEC sp_executesql N'EXEC sp_set_session_context N''user'', N''bob'''",
+    "DECLARE @u sysname = N'bob'; EXEC sp_set_session_context N'user', @u",
+    "INSERT INTO orders EXEC sp_set_session_context N'user', N'bob'",
+  ],
+  sqlite: [
+    "SELECT load_extension('/tmp/sqlgate-attack-user.so', 'sqlite3_sqlgate_init')",
+    "ATTACH DATABASE '/tmp/sqlgate-attack-sqlite.db' AS sqlgate_user",
+  ],
+};
+
 export const CORPUS: Record<Exclude<DialectName, 'mssql'>, Corpus> = {
   postgres: {
     writes: [
@@ -102,6 +165,7 @@ export const CORPUS: Record<Exclude<DialectName, 'mssql'>, Corpus> = {
       "SELECT U&\"pg_read_fil\\0065\"('/etc/passwd')",
       'SELECT txid_current()',
       'SELECT pg_switch_wal()',
+      ...SESSION_CONTEXT_ATTACKS.postgres,
     ],
     reads: [
       ...COMMON_READS,
@@ -113,6 +177,7 @@ export const CORPUS: Record<Exclude<DialectName, 'mssql'>, Corpus> = {
       'SHOW statement_timeout',
       'SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1',
       "SELECT to_char(ordered_at, 'YYYY-MM') AS month, SUM(total) FROM orders GROUP BY 1 ORDER BY 1",
+      "SELECT current_setting('sqlgate.user', true), current_setting('sqlgate.roles', true), current_setting('sqlgate.client', true)",
     ],
   },
   mysql: {
@@ -153,6 +218,7 @@ export const CORPUS: Record<Exclude<DialectName, 'mssql'>, Corpus> = {
       "SELECT `LOAD_FILE`('/etc/passwd')",
       "SELECT/**/LOAD_FILE/**/('/etc/passwd')",
       "SELECT sys_exec('touch /tmp/sqlgate-attack-udf')",
+      ...SESSION_CONTEXT_ATTACKS.mysql,
     ],
     reads: [
       ...COMMON_READS,
@@ -164,6 +230,7 @@ export const CORPUS: Record<Exclude<DialectName, 'mssql'>, Corpus> = {
       "SELECT DATE_FORMAT(ordered_at, '%Y-%m') AS month, SUM(total) FROM orders GROUP BY month ORDER BY month",
       'EXPLAIN SELECT * FROM customers',
       'SELECT GROUP_CONCAT(name ORDER BY id SEPARATOR \', \') FROM customers',
+      'SELECT @sqlgate_user, @sqlgate_roles, @sqlgate_client',
     ],
   },
   sqlite: {
@@ -192,6 +259,7 @@ export const CORPUS: Record<Exclude<DialectName, 'mssql'>, Corpus> = {
       "DETACH DATABASE main",
       'PRAGMA query_only = OFF',
       'BEGIN IMMEDIATE',
+      ...SESSION_CONTEXT_ATTACKS.sqlite,
     ],
     reads: [
       ...COMMON_READS,
@@ -201,6 +269,7 @@ export const CORPUS: Record<Exclude<DialectName, 'mssql'>, Corpus> = {
       "SELECT json_extract(payload, '$.a') FROM type_samples ORDER BY id",
       'EXPLAIN QUERY PLAN SELECT * FROM customers WHERE id = 1',
       'SELECT name FROM sqlite_schema WHERE type = \'table\' ORDER BY name',
+      'SELECT sqlgate_user(), sqlgate_roles(), sqlgate_client()',
     ],
   },
 };

@@ -135,6 +135,13 @@ const ATTACKS: Array<[string, string]> = [
   ["CREATE VIEW v AS SELECT lo_import('/etc/passwd')", 'lo_import() is refused'],
   ['CREATE INDEX ON users (purge_everything(id))', 'no built-in function purge_everything() that the gate knows'],
   ['DELETE FROM users WHERE CURRENT OF c', 'WHERE CURRENT OF (cursors) is not known to the gate'],
+  // pg_settings: its update rule calls set_config, so a write to it is SET (session context, statement_timeout).
+  ["UPDATE pg_settings SET setting = '0' WHERE name = 'statement_timeout'", 'UPDATE pg_settings is refused'],
+  ["WITH s AS (UPDATE pg_catalog.pg_settings SET setting = 'bob' WHERE name = 'sqlgate.user' RETURNING 1) SELECT * FROM s", 'UPDATE pg_settings is refused'],
+  ["INSERT INTO pg_settings (name, setting) VALUES ('search_path', 'evil')", 'INSERT INTO pg_settings is refused'],
+  ["DELETE FROM pg_catalog.pg_settings WHERE name = 'search_path'", 'DELETE pg_settings is refused'],
+  ["MERGE INTO pg_settings s USING (SELECT 'x' AS n) x ON s.name = x.n WHEN MATCHED THEN UPDATE SET setting = 'y'", 'MERGE INTO pg_settings is refused'],
+  ['CREATE VIEW my_settings AS SELECT name, setting FROM (SELECT * FROM pg_catalog.pg_settings) s', 'A view over pg_settings is refused'],
 ];
 
 /** Reads that must pass: each is something a real analyst sends. */
@@ -280,6 +287,14 @@ describe('postgres gate: attacks refused in every mode', () => {
     expect(err.code).toBe('SG_READ_ONLY');
     expect(err.message).toContain(fragment);
     expect(err.hint).toBeTruthy();
+  });
+});
+
+describe('postgres gate: pg_settings', () => {
+  it('is read like any view, and a table of that name in another schema is written like any table', () => {
+    expect(classify("SELECT name, setting FROM pg_settings WHERE name = 'statement_timeout'")).toEqual({ kind: 'read', isDestructive: false });
+    expect(classify('UPDATE app.pg_settings SET value = 1 WHERE id = 1').kind).toBe('write');
+    expect(classify('CREATE VIEW v AS SELECT * FROM app.pg_settings').kind).toBe('ddl');
   });
 });
 

@@ -167,9 +167,9 @@ describe('SQLite statement gate', () => {
 
   it('says SQLite has no function the gate does not know, with similar built-ins (sqlgate registers none)', () => {
     for (const [sql, message] of [
-      ['SELECT my_udf(a) FROM t', 'SQLite has no function my_udf(): it is not a built-in, and sqlgate adds no functions of its own.'],
-      ['SELECT * FROM my_vtab(1)', 'SQLite has no function my_vtab(): it is not a built-in, and sqlgate adds no functions of its own.'],
-      ['SELECT lenght(a) FROM t', 'SQLite has no function lenght(): it is not a built-in, and sqlgate adds no functions of its own. Similar SQLite built-ins: length().'],
+      ['SELECT my_udf(a) FROM t', 'SQLite has no function my_udf(): it is not a built-in, and sqlgate adds only sqlgate_user(), sqlgate_roles() and sqlgate_client().'],
+      ['SELECT * FROM my_vtab(1)', 'SQLite has no function my_vtab(): it is not a built-in, and sqlgate adds only sqlgate_user(), sqlgate_roles() and sqlgate_client().'],
+      ['SELECT lenght(a) FROM t', 'SQLite has no function lenght(): it is not a built-in, and sqlgate adds only sqlgate_user(), sqlgate_roles() and sqlgate_client(). Similar SQLite built-ins: length().'],
     ] as const) {
       const error = invalidInput(() => sqlite.classify(sql, NONE));
       expect(error.message, sql).toBe(message);

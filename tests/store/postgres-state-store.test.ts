@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StoreConfig } from '../../src/config/schema.js';
 import { ConfigError, UnavailableError } from '../../src/errors.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
-import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/postgres-migrations.js';
+import { migratePostgresStore, POSTGRES_MIGRATIONS } from '../../src/store/postgres/postgres-migrations.js';
 import type { StateStore } from '../../src/store/state-store.js';
 import { createTestDatabase, PG_ADMIN_URL, withPgClient, type TestDatabase } from '../support/test-databases.js';
 import { storeConfigFor } from './store-backends.js';
@@ -95,6 +95,17 @@ describe('PostgreSQL state store migrations', () => {
     const second = await open(config);
     expect(await schemaOf(database.url)).toEqual(before);
     expect((await second.users.list()).map((u) => u.name)).toEqual(['alice']);
+  });
+
+  it('brings a store of version 3 up to date: its users keep their roles and have no named roles', async () => {
+    const database = await freshDatabase();
+    await withPgClient(database.url, (c) => migratePostgresStore(c, database.url, POSTGRES_MIGRATIONS.filter((m) => m.version <= 3)));
+    await withPgClient(database.url, (c) => c.query(`INSERT INTO users VALUES ('alice', 'h', now(), now());
+                                                     INSERT INTO user_roles VALUES ('alice', 'demo', true)`));
+    const store = await open(storeConfigFor(database.url));
+    expect(await store.users.get('alice')).toMatchObject({ roles: [{ environment: 'demo', canWrite: true }], namedRoles: [] });
+    await store.users.setRoles('alice', [], ['analyst']);
+    expect((await store.users.get('alice'))!.namedRoles).toEqual(['analyst']);
   });
 
   it('lets two instances start together on a fresh database: both open, the migrations run once', async () => {

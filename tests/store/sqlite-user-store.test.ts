@@ -11,7 +11,7 @@ import { hashPassword, assertPasswordPolicy } from '../../src/auth/password-hash
 import { InvalidInputError, ConfigError } from '../../src/errors.js';
 import { openStateStore } from '../../src/store/open-state-store.js';
 import type { StateStore } from '../../src/store/state-store.js';
-import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/sqlite-migrations.js';
+import { migrateSqliteStore, SQLITE_MIGRATIONS } from '../../src/store/sqlite/sqlite-migrations.js';
 import { sqliteBackend } from './store-backends.js';
 import { describeUserStoreContract } from './user-store-contract.js';
 
@@ -67,6 +67,19 @@ describe('SQLite user store file', () => {
     const versions = db.prepare('SELECT version FROM sqlgate_schema ORDER BY version').all();
     db.close();
     expect(versions).toEqual(SQLITE_MIGRATIONS.map((m) => ({ version: m.version })));
+  });
+
+  it('brings a store of version 3 up to date: its users keep their roles and have no named roles', async () => {
+    const file = tempFile();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const db = new Database(file);
+    migrateSqliteStore(db, file, SQLITE_MIGRATIONS.filter((m) => m.version <= 3));
+    db.exec("INSERT INTO users VALUES ('alice', 'h', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'); INSERT INTO user_roles VALUES ('alice', 'demo', 1)");
+    db.close();
+    const store = await open(file);
+    expect(await store.users.get('alice')).toMatchObject({ roles: [{ environment: 'demo', canWrite: true }], namedRoles: [] });
+    await store.users.setRoles('alice', [], ['analyst']);
+    expect((await store.users.get('alice'))!.namedRoles).toEqual(['analyst']);
   });
 
   it('creates the file (and its WAL) readable by its owner only, and tightens an existing file', async () => {

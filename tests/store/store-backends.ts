@@ -111,7 +111,7 @@ export function postgresBackend(database = postgresStoreDatabase()): StoreBacken
     database,
     open: async () => {
       const store = track(await openStateStore(database.config));
-      await withPgClient(database.url, (c) => c.query('TRUNCATE users, user_roles, personal_access_tokens, oauth_records, server_secrets'));
+      await withPgClient(database.url, (c) => c.query('TRUNCATE users, user_roles, user_named_roles, personal_access_tokens, oauth_records, server_secrets'));
       return store;
     },
     reopen: async () => track(await openStateStore(database.config)),

@@ -97,6 +97,40 @@ export function describeUserStoreContract(backend: StoreBackend): void {
       expect((await store.users.get('dave'))!.roles).toHaveLength(1);
     });
 
+    it('keeps named roles beside the roles, in name order, and replaces both with setRoles', async () => {
+      const store = await backend.open();
+      const { users } = store;
+      const added = await users.add({ name: 'Bob', passwordHash: 'h', roles: [{ environment: 'demo', canWrite: true }], namedRoles: ['ops', 'analyst'] });
+      expect(added).toMatchObject({ roles: [{ environment: 'demo', canWrite: true }], namedRoles: ['analyst', 'ops'] });
+      await users.add({ name: 'carol', passwordHash: 'h', roles: [], namedRoles: ['analyst'] });
+      await users.add({ name: 'dave', passwordHash: 'h', roles: [] }); // none given: none stored
+      expect((await users.list()).map((u) => [u.name, u.namedRoles])).toEqual([['Bob', ['analyst', 'ops']], ['carol', ['analyst']], ['dave', []]]);
+
+      // One call replaces both lists; leaving the named roles out clears them, as it does the roles.
+      await users.setRoles('BOB', [], ['retired-role']);
+      expect(await users.get('bob')).toMatchObject({ roles: [], namedRoles: ['retired-role'] });
+      await users.setRoles('bob', [{ environment: '*', canWrite: false }]);
+      expect(await users.get('bob')).toMatchObject({ roles: [{ environment: '*', canWrite: false }], namedRoles: [] });
+
+      // A second handle sees them, and they go with the user.
+      const other = await backend.reopen(store);
+      expect((await other.users.get('CAROL'))!.namedRoles).toEqual(['analyst']);
+      await users.remove('carol');
+      await users.add({ name: 'carol', passwordHash: 'h', roles: [] });
+      expect((await other.users.get('carol'))!.namedRoles).toEqual([]);
+    });
+
+    it('refuses a named role given twice or an empty one, and stores nothing of the refused call', async () => {
+      const { users } = await backend.open();
+      await expect(users.add({ name: 'erin', passwordHash: 'h', roles: [], namedRoles: ['analyst', 'analyst'] })).rejects.toThrow('Role "analyst" is named twice.');
+      await expect(users.add({ name: 'erin', passwordHash: 'h', roles: [], namedRoles: [''] })).rejects.toBeInstanceOf(InvalidInputError);
+      expect(await users.get('erin')).toBeUndefined();
+      await users.add({ name: 'erin', passwordHash: 'h', roles: [{ environment: 'demo', canWrite: false }], namedRoles: ['analyst'] });
+      await expect(users.setRoles('erin', [], ['ops', 'ops'])).rejects.toThrow(/named twice/);
+      await expect(users.setRoles('nobody', [], ['ops'])).rejects.toBeInstanceOf(NotFoundError);
+      expect(await users.get('erin')).toMatchObject({ roles: [{ environment: 'demo', canWrite: false }], namedRoles: ['analyst'] });
+    });
+
     it('stores an argon2id hash that verifies the right password only', async () => {
       const { users } = await backend.open();
       await users.add({ name: 'alice', passwordHash: await hashPassword(PASSWORD), roles: [] });

@@ -146,7 +146,7 @@ export async function openEnvironment(
   const config = parseEnvironmentConfig(name, { database: url, read_only: true, ...overrides }, process.cwd());
   const dialect = createDialect(config);
   await dialect.open();
-  return { name, config, dialect, rules: rules ?? (await rulesCache.rulesFor(config.target)), description: config.description };
+  return { name, config, dialect, rules: rules ?? (await rulesCache.rulesFor(config.target)), description: config.description, namedRoleLimits: new Map() };
 }
 
 export async function withPgClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {

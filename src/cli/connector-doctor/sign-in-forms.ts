@@ -57,7 +57,7 @@ export async function signInAndConsent(ctx: ConnectorContext, check: string, aut
     const alert = alertOf(page.body);
     if (!action) {
       if (/may not use/.test(alert)) {
-        return { finding: fail(check, sentence(alert), `give ${user.name} a role for ${environment}: sqlgate users roles ${user.name} --env ${environment} (listing every environment ${user.name} should keep), or test with another --user`) };
+        return { finding: fail(check, sentence(alert), `give ${user.name} a role for ${environment}: sqlgate users roles ${user.name} --env ${environment} (listing every environment and --role ${user.name} should keep), or test with another --user`) };
       }
       return { finding: fail(check, sentence(`the sign-in stopped at ${pathOf(ctx, page.url)} (${page.status})${alert ? `: ${alert}` : ''}`), 'check the server log') };
     }

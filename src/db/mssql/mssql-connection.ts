@@ -22,7 +22,15 @@ export const CONTROL_TIMEOUT_MS = 10_000;
 export interface MssqlChannel {
   readonly isBroken: boolean;
   sessionCount: number;
+  /** A session set read-only session-context keys on this connection: the next one must reset it first. */
+  hasSessionContext: boolean;
   runBatch(sql: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Starts a new logical connection on the same socket, as connection pools do: sp_reset_connection (the TDS
+   * RESETCONNECTION flag), which drops the session context, temp tables and SET options, and then tedious's own
+   * initial SET options again. One round trip.
+   */
+  reset(): Promise<void>;
   /** Sends one request as sp_executesql (RPC) with its declared parameters. */
   execSql(request: tedious.Request): void;
   transactionDescriptor(): Buffer | null;
@@ -32,6 +40,7 @@ export class MssqlConnection implements MssqlChannel {
   private isEnded = false;
   /** Sessions served; a failure on a reused connection may just mean it died while idle. */
   sessionCount = 0;
+  hasSessionContext = false;
 
   private constructor(readonly client: tedious.Connection) {
     client.on('end', () => (this.isEnded = true));
@@ -85,6 +94,10 @@ export class MssqlConnection implements MssqlChannel {
       request.setTimeout(timeoutMs);
       this.client.execSqlBatch(request);
     });
+  }
+
+  reset(): Promise<void> {
+    return new Promise((resolve, reject) => this.client.reset((err) => (err ? reject(err) : resolve())));
   }
 
   execSql(request: tedious.Request): void {

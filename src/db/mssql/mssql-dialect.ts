@@ -17,7 +17,7 @@ import { mssqlConnectionOptions, type MssqlEnvironmentConfig } from './mssql-con
 import { firstServerError, mssqlToError, MssqlConnectError } from './mssql-errors.js';
 import { MssqlIntrospector } from './mssql-introspector.js';
 import { mssqlPrivileges } from './mssql-privileges.js';
-import { MssqlSession } from './mssql-session.js';
+import { MssqlSession, SESSION_KEY_READ_ONLY } from './mssql-session.js';
 
 
 export class MssqlDialect implements Dialect {
@@ -58,8 +58,10 @@ export class MssqlDialect implements Dialect {
         return await MssqlSession.begin(connection, options, (destroy) => pool.release(connection, { destroy }));
       } catch (err) {
         pool.release(connection, { destroy: true });
-        // A reused connection may have died silently while idle; a fresh one gets the real answer.
-        const mayBeStale = connection.sessionCount > 0 && firstServerError(err) === null && !(err instanceof MssqlConnectError);
+        // A reused connection may have died silently while idle, or kept a read-only session-context key that its
+        // reset did not drop; a fresh one gets the real answer.
+        const serverError = firstServerError(err);
+        const mayBeStale = connection.sessionCount > 0 && (serverError === null || serverError.number === SESSION_KEY_READ_ONLY) && !(err instanceof MssqlConnectError);
         if (!mayBeStale) throw this.toError(err);
       }
     }

@@ -14,15 +14,33 @@
  *    the text before it runs is the next line of defence (guard/, a later issue).
  */
 import { QueryFailedError, ReadOnlyError, type SqlgateError } from '../../errors.js';
-import type { Cursor, Session, SessionOptions } from '../dialect.js';
+import type { Cursor, Session, SessionContext, SessionOptions } from '../dialect.js';
+import { sessionContextEntries } from '../session-context.js';
 import type { MssqlChannel } from './mssql-connection.js';
 import { MssqlCursor } from './mssql-cursor.js';
 import { firstServerError, READ_ONLY_HINT } from './mssql-errors.js';
 
 /** A statement waiting longer than this for a lock fails with 1222 (SG_BUSY) instead of using up its timeout. */
 export const MAX_LOCK_TIMEOUT_MS = 5_000;
+/** sp_set_session_context on a key set with @read_only = 1 earlier on the same logical connection. */
+export const SESSION_KEY_READ_ONLY = 15664;
 /** Server errors that end the transaction on the server's own initiative (deadlock victim). */
 const SERVER_ROLLBACKS = new Set([1205]);
+
+/**
+ * The caller as session-context keys, for security policies: `SESSION_CONTEXT(N'user')`. `@read_only = 1` makes
+ * SQL Server itself refuse to change them for the rest of the logical connection (error 15664), whatever a
+ * statement does; the statement gate refuses EXEC besides. T-SQL string literals end only at a quote, so doubling
+ * quotes is the whole escaping; N'…' keeps every character.
+ */
+function sessionContextSql(context: SessionContext): string {
+  return sessionContextEntries(context)
+    .map(([name, value]) => {
+      const literal = value === null ? 'NULL' : `N'${value.replaceAll("'", "''")}'`;
+      return `EXEC sys.sp_set_session_context @key = N'${name}', @value = ${literal}, @read_only = 1; `;
+    })
+    .join('');
+}
 
 export class MssqlSession implements Session {
   private cursor: MssqlCursor | null = null;
@@ -43,9 +61,17 @@ export class MssqlSession implements Session {
   /** Opens the transaction. On failure the caller still owns the connection and must destroy it. */
   static async begin(connection: MssqlChannel, options: SessionOptions, release: (destroy: boolean) => void): Promise<MssqlSession> {
     const lockTimeoutMs = Math.max(1, Math.min(Math.trunc(options.timeoutMs), MAX_LOCK_TIMEOUT_MS));
+    // A read-only key lasts as long as the logical connection: the previous caller's values would stay, or (for a
+    // caller with values of their own) make sp_set_session_context fail. A reset starts a new logical connection.
+    if (connection.hasSessionContext) {
+      await connection.reset();
+      connection.hasSessionContext = false;
+    }
+    const context = options.sessionContext;
+    if (context) connection.hasSessionContext = true;
     // One round trip, in a batch of our own: SET in a batch lasts for the connection (and is set again by the
     // next session), while a SET inside the user's sp_executesql reverts when it returns.
-    await connection.runBatch(`SET LOCK_TIMEOUT ${lockTimeoutMs}; BEGIN TRANSACTION;`);
+    await connection.runBatch(`SET LOCK_TIMEOUT ${lockTimeoutMs}; ${context ? sessionContextSql(context) : ''}BEGIN TRANSACTION;`);
     const descriptor = connection.transactionDescriptor();
     if (descriptor === null) throw new Error('SQL Server did not report the transaction sqlgate began');
     connection.sessionCount++;

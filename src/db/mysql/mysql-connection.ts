@@ -6,6 +6,9 @@ import mysql, { type Connection, type ConnectionOptions } from 'mysql2';
 
 export type MysqlFlavor = 'mysql' | 'mariadb';
 
+/** The collation every session talks in (SET NAMES); values sqlgate sets itself take it too. */
+export const CONNECTION_COLLATION = 'utf8mb4_unicode_ci';
+
 /** How long a graceful close (COM_QUIT) may take before the socket is simply destroyed. */
 const CLOSE_GRACE_MS = 1_000;
 const ER_NO_SUCH_THREAD = 1094;
@@ -79,7 +82,7 @@ export class MysqlConnection {
    * MySQL's max_execution_time (ms) covers only SELECT, so the session also kills from outside (mysql-cursor.ts).
    */
   sessionSetupSql(timeoutMs: number | null): string {
-    const common = `NAMES utf8mb4 COLLATE utf8mb4_unicode_ci, SESSION time_zone = '+00:00', sql_mode = '${this.sqlMode}'`;
+    const common = `NAMES utf8mb4 COLLATE ${CONNECTION_COLLATION}, SESSION time_zone = '+00:00', sql_mode = '${this.sqlMode}'`;
     if (timeoutMs === null) return `SET ${common}`;
     const timeout = this.flavor === 'mariadb'
       ? `max_statement_time = ${(timeoutMs / 1000).toFixed(3)}`

@@ -5,8 +5,9 @@
  * one caller set or created reaches the next.
  */
 import { UnavailableError } from '../../errors.js';
-import type { Cursor, Session, SessionOptions } from '../dialect.js';
-import type { MysqlConnection } from './mysql-connection.js';
+import type { Cursor, Session, SessionContext, SessionOptions } from '../dialect.js';
+import { sessionContextEntries } from '../session-context.js';
+import { CONNECTION_COLLATION, type MysqlConnection } from './mysql-connection.js';
 import { MysqlCursor } from './mysql-cursor.js';
 
 export interface MysqlSessionHooks {
@@ -14,6 +15,23 @@ export interface MysqlSessionHooks {
   kill(threadId: number, isStillRunning: () => boolean): Promise<void>;
   /** Gives the connection back to the pool, or destroys it. */
   release(connection: MysqlConnection, destroy: boolean): void;
+}
+
+/**
+ * The caller as user variables (`@sqlgate_user`, `@sqlgate_roles`, `@sqlgate_client`), in the same SET as the
+ * session settings: one round trip. The statement gate refuses every way to assign a variable (SET, :=, INTO @v,
+ * PREPARE, stored programs), and COM_RESET_CONNECTION in finish() drops them, so the next caller on this pooled
+ * connection starts without. Hex literals, because this SET is parsed before its own sql_mode applies, under the
+ * server's default one, where NO_BACKSLASH_ESCAPES would change where a quoted string ends; the collation is the
+ * connection's (SET NAMES), as a quoted literal's would be.
+ */
+function sessionContextAssignments(context: SessionContext): string {
+  return sessionContextEntries(context)
+    .map(([name, value]) => {
+      const literal = value === null ? 'NULL' : `CONVERT(X'${Buffer.from(value, 'utf8').toString('hex')}' USING utf8mb4) COLLATE ${CONNECTION_COLLATION}`;
+      return `@sqlgate_${name} = ${literal}`;
+    })
+    .join(', ');
 }
 
 export class MysqlSession implements Session {
@@ -29,7 +47,8 @@ export class MysqlSession implements Session {
 
   /** Prepares the connection for one tool call. On failure the caller destroys the connection. */
   static async start(connection: MysqlConnection, options: SessionOptions, hooks: MysqlSessionHooks): Promise<MysqlSession> {
-    await connection.run(connection.sessionSetupSql(options.timeoutMs));
+    const setup = connection.sessionSetupSql(options.timeoutMs);
+    await connection.run(options.sessionContext ? `${setup}, ${sessionContextAssignments(options.sessionContext)}` : setup);
     if (options.readOnly) {
       // DDL (DROP, CREATE, ALTER …) first commits the running transaction implicitly and then runs on its own:
       // a read-only *transaction* alone does not stop it. A read-only *session* default does, because the

@@ -7,10 +7,11 @@
  * `maxRows` at a time from a named portal, never the whole result.
  */
 import Cursor from 'pg-cursor';
-import type { Connection, FieldDef } from 'pg';
+import type { Client, Connection, FieldDef } from 'pg';
 import { CancelledError, QueryFailedError, UnavailableError } from '../../errors.js';
 import { timeoutError } from '../run-query.js';
-import type { Cursor as StatementCursor, ResultColumn, RowBatch, Session, SessionOptions } from '../dialect.js';
+import type { Cursor as StatementCursor, ResultColumn, RowBatch, Session, SessionContext, SessionOptions } from '../dialect.js';
+import { sessionContextEntries } from '../session-context.js';
 import { SESSION_RESET_SQL, type PostgresConnection } from './postgres-connection.js';
 import { isConnectionFailure, isStatementTimeout } from './postgres-errors.js';
 import type { PostgresTypeNames } from './postgres-type-names.js';
@@ -35,6 +36,20 @@ class CopySafeCursor extends Cursor {
   handleCopyData(): void {
     this.hasCopyData = true;
   }
+}
+
+/**
+ * The caller as transaction-local settings, for row-level security: `current_setting('sqlgate.user', true)`. The
+ * statement gate refuses everything that could change them (set_config, SET, RESET, writes to pg_settings, code).
+ * Schema-qualified, so that no set_config elsewhere on the search_path stands in; escapeLiteral writes E'…' for a
+ * value with a backslash, so the literal reads the same whatever standard_conforming_strings says. A setting holds
+ * no NULL: a missing client is ''.
+ */
+function sessionContextSql(client: Pick<Client, 'escapeLiteral'>, context: SessionContext): string {
+  const calls = sessionContextEntries(context).map(
+    ([name, value]) => `pg_catalog.set_config('sqlgate.${name}', ${client.escapeLiteral(value ?? '')}, true)`,
+  );
+  return `SELECT ${calls.join(', ')}`;
 }
 
 function copyUnsupported(): QueryFailedError {
@@ -66,8 +81,11 @@ export class PostgresSession implements Session {
   /** Opens the transaction. On failure the caller still owns the connection and must destroy it. */
   static async begin(connection: PostgresConnection, options: SessionOptions, deps: PostgresSessionDeps): Promise<PostgresSession> {
     const timeoutMs = Math.max(1, Math.trunc(options.timeoutMs));
-    // SET LOCAL ends with the transaction, so the timeout never leaks to the next session. One round trip.
-    await connection.client.query(`${options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${timeoutMs}`);
+    // SET LOCAL and set_config(…, true) end with the transaction, so neither the timeout nor the caller leaks to the
+    // next session. One round trip.
+    const statements = [options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`];
+    if (options.sessionContext) statements.push(sessionContextSql(connection.client, options.sessionContext));
+    await connection.client.query(statements.join('; '));
     connection.sessionCount++;
     return new PostgresSession(connection, options, deps);
   }

@@ -37,7 +37,9 @@ export class SqliteSession implements Session {
           if (transaction) this.hasTransaction = true;
           this.hasOpenCursor = true;
           // The reply carries the first batch too: one round trip to the worker process instead of two.
-          const started = await this.request({ op: 'execute', sql, params, queryOnly: this.options.readOnly, transaction, maxRows });
+          const started = await this.request({
+            op: 'execute', sql, params, queryOnly: this.options.readOnly, transaction, maxRows, context: this.options.sessionContext ?? null,
+          });
           types = new SqliteResultTypes(started.columns as ResultColumn[]);
           rowsAffected = (started.rowsAffected as number | null) ?? null;
           isDone = started.done === true;

@@ -20,9 +20,16 @@ interface WorkerOptions {
   createIfMissing: boolean;
 }
 
+/** The caller of the current statement (db/dialect.ts SessionContext), or null when none was passed. */
+interface CallerContext {
+  user: string;
+  roles: string;
+  client: string | null;
+}
+
 type Request =
   // `maxRows`: a reading statement answers its first batch in the same reply (one IPC round trip less).
-  | { op: 'execute'; sql: string; params: unknown[]; queryOnly: boolean; transaction: boolean; maxRows: number }
+  | { op: 'execute'; sql: string; params: unknown[]; queryOnly: boolean; transaction: boolean; maxRows: number; context: CallerContext | null }
   | { op: 'read'; maxRows: number }
   | { op: 'closeCursor' }
   | { op: 'finish'; commit: boolean };
@@ -47,6 +54,18 @@ try {
   process.exit(0);
 }
 
+/**
+ * sqlgate_user(), sqlgate_roles() and sqlgate_client() return the caller of the statement running now, for views
+ * that filter rows by user. Every `execute` replaces the value (with null when it carries none), so it never
+ * outlives its statement into the next caller's. SQL cannot define or replace a function (only load_extension
+ * could, and the gate refuses it), and these take no arguments; not deterministic, so SQLite never reuses a value
+ * across statements.
+ */
+let caller: CallerContext | null = null;
+db.function('sqlgate_user', { deterministic: false }, () => caller?.user ?? null);
+db.function('sqlgate_roles', { deterministic: false }, () => caller?.roles ?? null);
+db.function('sqlgate_client', { deterministic: false }, () => caller?.client ?? null);
+
 let rows: IterableIterator<unknown[]> | null = null;
 /**
  * The step taken after a full batch to learn whether the cursor is exhausted: its row is sent first in the next
@@ -69,6 +88,7 @@ function handle(request: Request): Record<string, unknown> {
   switch (request.op) {
     case 'execute': {
       closeRows();
+      caller = request.context;
       if (!options.readonly) db.pragma(`query_only = ${request.queryOnly ? 'ON' : 'OFF'}`);
       if (request.transaction && !inTransaction) {
         db.exec('BEGIN');

@@ -75,6 +75,40 @@ function referencesColumn(node: unknown): boolean {
   return false;
 }
 
+/**
+ * pg_settings is SET by another name: PUBLIC may UPDATE it, and its rule calls set_config(name, setting, false).
+ * Writing to it (directly, or through a view over it, which PostgreSQL rewrites into the same UPDATE) changes for
+ * the rest of the statement what the gate refuses to SET: statement_timeout, search_path, settings that row-level
+ * security reads. Unqualified counts too: pg_catalog comes first on the search_path.
+ */
+function isPgSettings(relation: unknown): boolean {
+  const { schemaname, relname } = (relation ?? {}) as { schemaname?: unknown; relname?: unknown };
+  return relname === 'pg_settings' && (schemaname === undefined || schemaname === 'pg_catalog');
+}
+
+function refusePgSettings(what: string): never {
+  throw postgresRefusal(
+    `${what} is refused: its rule changes settings of the session (set_config), like SET, which the environment owns.`,
+    'Read settings with SHOW <name>, current_setting(\'<name>\') or SELECT … FROM pg_settings.',
+  );
+}
+
+/** True when a RangeVar anywhere under `node` names pg_settings. */
+function mentionsPgSettings(node: unknown): boolean {
+  const stack: unknown[] = [node];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      stack.push(...value);
+      continue;
+    }
+    if ('RangeVar' in value && isPgSettings((value as { RangeVar: unknown }).RangeVar)) return true;
+    stack.push(...Object.values(value));
+  }
+  return false;
+}
+
 function noteWrite(effects: TreeEffects, reason: string, isDestructive = false): void {
   effects.writeReason ??= reason;
   effects.isDestructive ||= isDestructive;
@@ -111,15 +145,22 @@ function visit(type: string, body: Body, options: WalkOptions, effects: TreeEffe
       return;
     }
     case 'InsertStmt':
+      if (isPgSettings(body['relation'])) refusePgSettings('INSERT INTO pg_settings');
       noteWrite(effects, 'INSERT writes rows');
       return;
     case 'UpdateStmt':
     case 'DeleteStmt': {
       const verb = type === 'UpdateStmt' ? 'UPDATE' : 'DELETE';
+      if (isPgSettings(body['relation'])) refusePgSettings(`${verb} pg_settings`);
       noteWrite(effects, `${verb} writes rows`, !referencesColumn(body['whereClause']));
       return;
     }
+    case 'ViewStmt':
+      // A simple view over pg_settings is updatable, and its UPDATE becomes one of pg_settings.
+      if (mentionsPgSettings(body['query'])) refusePgSettings('A view over pg_settings');
+      return;
     case 'MergeStmt': {
+      if (isPgSettings(body['relation'])) refusePgSettings('MERGE INTO pg_settings');
       const clauses = Array.isArray(body['mergeWhenClauses']) ? body['mergeWhenClauses'] : [];
       const deletes = clauses.some((c) => (c as { MergeWhenClause?: { commandType?: unknown } }).MergeWhenClause?.commandType === 'CMD_DELETE');
       noteWrite(effects, 'MERGE writes rows', deletes);

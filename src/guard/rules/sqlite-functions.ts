@@ -34,6 +34,9 @@ const JSON = [
 ];
 // node-sql-parser renders `EXISTS (subquery)` as a call.
 const SYNTAX = ['cast', 'exists'];
+// sqlgate's own, registered on every connection (db/sqlite/sqlite-worker.ts): the caller of the statement, for
+// views that filter rows by user (session_context). They only return a value.
+const SQLGATE = ['sqlgate_client', 'sqlgate_roles', 'sqlgate_user'];
 
 /** Table-valued PRAGMA functions exist only for pragmas that return results and have no side effects. */
 const PRAGMA_TABLES = [
@@ -45,7 +48,7 @@ const PRAGMA_TABLES = [
 const FILE = 'it reads or writes files outside the database';
 
 export const SQLITE_FUNCTIONS: FunctionCatalogue = {
-  scalar: new Set([...AGGREGATE, ...WINDOW, ...CORE, ...MATH, ...DATE_TIME, ...JSON, ...SYNTAX]),
+  scalar: new Set([...AGGREGATE, ...WINDOW, ...CORE, ...MATH, ...DATE_TIME, ...JSON, ...SYNTAX, ...SQLGATE]),
   table: new Set(['generate_series', 'json_each', 'json_tree', 'jsonb_each', 'jsonb_tree', ...PRAGMA_TABLES]),
   refused: new Map([
     ['load_extension', 'it loads native code into the database process'],

@@ -89,6 +89,17 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX personal_access_tokens_user ON personal_access_tokens (user_name);
     `,
   },
+  {
+    version: 4,
+    description: 'named roles of users',
+    sql: `
+      CREATE TABLE user_named_roles (
+        user_name text COLLATE "C" NOT NULL REFERENCES users (name) ON DELETE CASCADE ON UPDATE CASCADE,
+        role      text COLLATE "C" NOT NULL,
+        PRIMARY KEY (user_name, role)
+      );
+    `,
+  },
 ];
 
 /** Key of the advisory lock that serializes migrations across instances ("sqlgate" in ASCII). */

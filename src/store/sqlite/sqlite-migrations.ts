@@ -84,6 +84,19 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX personal_access_tokens_user ON personal_access_tokens (user_name);
     `,
   },
+  {
+    version: 4,
+    description: 'named roles of users',
+    // A role name is kept even when the configuration drops the role: it then gives nothing, and `users list`
+    // says so, rather than vanishing without a trace.
+    sql: `
+      CREATE TABLE user_named_roles (
+        user_name TEXT NOT NULL COLLATE NOCASE REFERENCES users (name) ON DELETE CASCADE ON UPDATE CASCADE,
+        role      TEXT NOT NULL,
+        PRIMARY KEY (user_name, role)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the store's version, each in its own transaction. Returns the version. */

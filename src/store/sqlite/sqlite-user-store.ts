@@ -1,10 +1,11 @@
 /**
- * UserStore on the state store's SQLite file: `users` plus one `user_roles` row per environment.
+ * UserStore on the state store's SQLite file: `users`, one `user_roles` row per environment and one
+ * `user_named_roles` row per named role (migration 4).
  * Synchronous statements on the main thread; sqlite-state-store.ts says why that is acceptable here.
  */
 import type Database from 'better-sqlite3';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
-import { assertRoles, assertUserName, type NewUser, type StoredUser, type UserRole, type UserStore } from '../user-store.js';
+import { assertNamedRoles, assertRoles, assertUserName, type NewUser, type StoredUser, type UserRole, type UserStore } from '../user-store.js';
 
 interface UserRow {
   name: string;
@@ -19,12 +20,18 @@ interface RoleRow {
   can_write: number;
 }
 
+interface NamedRoleRow {
+  user_name: string;
+  role: string;
+}
+
 export class SqliteUserStore implements UserStore {
   constructor(private readonly db: Database.Database) {}
 
   async add(user: NewUser): Promise<StoredUser> {
     assertUserName(user.name);
     assertRoles(user.roles);
+    assertNamedRoles(user.namedRoles ?? []);
     const now = new Date().toISOString();
     this.db.transaction(() => {
       const taken = this.db.prepare('SELECT name FROM users WHERE name = ?').get(user.name) as { name: string } | undefined;
@@ -35,7 +42,7 @@ export class SqliteUserStore implements UserStore {
       }
       this.db.prepare('INSERT INTO users (name, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?)')
         .run(user.name, user.passwordHash, now, now);
-      this.insertRoles(user.name, user.roles);
+      this.insertRoles(user.name, user.roles, user.namedRoles ?? []);
     }).immediate();
     return (await this.get(user.name))!;
   }
@@ -44,17 +51,20 @@ export class SqliteUserStore implements UserStore {
     const row = this.db.prepare('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
     if (!row) return undefined;
     const roles = this.db.prepare('SELECT * FROM user_roles WHERE user_name = ? ORDER BY environment').all(row.name) as RoleRow[];
-    return toUser(row, roles);
+    const named = this.db.prepare('SELECT * FROM user_named_roles WHERE user_name = ? ORDER BY role').all(row.name) as NamedRoleRow[];
+    return toUser(row, roles, named);
   }
 
   async list(): Promise<StoredUser[]> {
     const rows = this.db.prepare('SELECT * FROM users ORDER BY name').all() as UserRow[];
     const roles = this.db.prepare('SELECT * FROM user_roles ORDER BY environment').all() as RoleRow[];
-    return rows.map((row) => toUser(row, roles.filter((r) => r.user_name.toLowerCase() === row.name.toLowerCase())));
+    const named = this.db.prepare('SELECT * FROM user_named_roles ORDER BY role').all() as NamedRoleRow[];
+    const isOf = (row: UserRow) => (r: { user_name: string }) => r.user_name.toLowerCase() === row.name.toLowerCase();
+    return rows.map((row) => toUser(row, roles.filter(isOf(row)), named.filter(isOf(row))));
   }
 
   async remove(name: string): Promise<void> {
-    // user_roles rows go with it (ON DELETE CASCADE, foreign_keys is on).
+    // user_roles and user_named_roles rows go with it (ON DELETE CASCADE, foreign_keys is on).
     const { changes } = this.db.prepare('DELETE FROM users WHERE name = ?').run(name);
     if (changes === 0) throw unknownUser(name);
   }
@@ -65,27 +75,32 @@ export class SqliteUserStore implements UserStore {
     if (changes === 0) throw unknownUser(name);
   }
 
-  async setRoles(name: string, roles: readonly UserRole[]): Promise<void> {
+  async setRoles(name: string, roles: readonly UserRole[], namedRoles: readonly string[] = []): Promise<void> {
     assertRoles(roles);
+    assertNamedRoles(namedRoles);
     this.db.transaction(() => {
       const row = this.db.prepare('SELECT name FROM users WHERE name = ?').get(name) as { name: string } | undefined;
       if (!row) throw unknownUser(name);
       this.db.prepare('DELETE FROM user_roles WHERE user_name = ?').run(row.name);
-      this.insertRoles(row.name, roles);
+      this.db.prepare('DELETE FROM user_named_roles WHERE user_name = ?').run(row.name);
+      this.insertRoles(row.name, roles, namedRoles);
     }).immediate();
   }
 
-  private insertRoles(name: string, roles: readonly UserRole[]): void {
+  private insertRoles(name: string, roles: readonly UserRole[], namedRoles: readonly string[]): void {
     const insert = this.db.prepare('INSERT INTO user_roles (user_name, environment, can_write) VALUES (?, ?, ?)');
     for (const role of roles) insert.run(name, role.environment, role.canWrite ? 1 : 0);
+    const insertNamed = this.db.prepare('INSERT INTO user_named_roles (user_name, role) VALUES (?, ?)');
+    for (const role of namedRoles) insertNamed.run(name, role);
   }
 }
 
-function toUser(row: UserRow, roles: RoleRow[]): StoredUser {
+function toUser(row: UserRow, roles: RoleRow[], named: NamedRoleRow[]): StoredUser {
   return {
     name: row.name,
     passwordHash: row.password_hash,
     roles: roles.map((r) => ({ environment: r.environment, canWrite: r.can_write === 1 })),
+    namedRoles: named.map((r) => r.role),
     createdAt: new Date(row.created_at),
     passwordChangedAt: new Date(row.password_changed_at),
   };

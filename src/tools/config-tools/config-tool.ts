@@ -15,6 +15,7 @@ import type { Environment } from '../../environments/environment.js';
 import { ConfigError, SqlgateError } from '../../errors.js';
 import type { StatementVerdict } from '../../guard/statement-gate.js';
 import { queryResultShape, toQueryOutput } from '../query-result-schema.js';
+import { sessionContextFor } from '../session-context.js';
 import { authorizeStatement } from '../statement-policy.js';
 import { defineTool, type ToolDefinition, type ToolHints } from '../tool.js';
 import { parseSqlTemplate, renderSqlTemplate, type BoundPart, type SqlTemplate } from './sql-template.js';
@@ -73,6 +74,7 @@ export function buildConfigTool(tool: ToolConfig, environment: Environment): Too
         timeoutMs: config.statementTimeoutMs,
         maxBinaryBytes: config.maxBinaryBytes,
         signal,
+        sessionContext: sessionContextFor(environment, identity),
       });
       if (!tool.trend) return toQueryOutput(result, environment, maxRows);
       const summary = summarizeTrend(result.columns, result.rows, tool.trend);

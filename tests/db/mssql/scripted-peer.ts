@@ -36,10 +36,17 @@ export interface Peer {
 
 export type Script = (peer: Peer) => Promise<void>;
 
+/** sp_set_session_context as sqlgate's own batch writes it (mssql-session.ts). */
+const SET_SESSION_CONTEXT = /EXEC sys\.sp_set_session_context @key = N'((?:[^']|'')*)', @value = (NULL|N'((?:[^']|'')*)'), @read_only = ([01]);/g;
+
 export class ScriptedPeer implements MssqlChannel {
   isBroken = false;
   sessionCount = 0;
+  hasSessionContext = false;
+  /** Every batch in order; a connection reset (sp_reset_connection) shows as `<reset>`. */
   readonly batches: string[] = [];
+  /** SESSION_CONTEXT as the server would hold it: key → value and whether it is read-only. */
+  readonly sessionContext = new Map<string, { value: string | null; isReadOnly: boolean }>();
   readonly requests: tedious.Request[] = [];
   /** Highest number of rows sent while the client had not yet resumed (backpressure check). */
   pausedCount = 0;
@@ -58,8 +65,28 @@ export class ScriptedPeer implements MssqlChannel {
   async runBatch(sql: string): Promise<void> {
     if (this.isBroken) throw new tedious.RequestError('Requests can only be made in the LoggedIn state, not the Final state', 'EINVALIDSTATE');
     this.batches.push(sql);
+    this.setSessionContext(sql);
     if (sql.includes('BEGIN TRANSACTION')) this.beginTransaction();
     else if (/ROLLBACK TRANSACTION|COMMIT TRANSACTION/.test(sql)) this.descriptors.length = 1;
+  }
+
+  /** sp_reset_connection: a new logical connection, without session context or transaction. */
+  async reset(): Promise<void> {
+    if (this.isBroken) throw new tedious.RequestError('Requests can only be made in the LoggedIn state, not the Final state', 'EINVALIDSTATE');
+    this.batches.push('<reset>');
+    this.sessionContext.clear();
+    this.descriptors.length = 1;
+  }
+
+  /** Like SQL Server, refuses to change a key set read-only earlier on this logical connection (error 15664). */
+  private setSessionContext(sql: string): void {
+    for (const [, key, value, text, readOnly] of sql.matchAll(SET_SESSION_CONTEXT)) {
+      const name = key!.replaceAll("''", "'");
+      if (this.sessionContext.get(name)?.isReadOnly) {
+        throw serverError(15664, `Cannot set key '${name}' in the session context. The key has been set as read_only for this session.`);
+      }
+      this.sessionContext.set(name, { value: value === 'NULL' ? null : text!.replaceAll("''", "'"), isReadOnly: readOnly === '1' });
+    }
   }
 
   transactionDescriptor(): Buffer | null {
