@@ -4,8 +4,8 @@
  * - personal access tokens (`sqg_pat_…`), created with `sqlgate tokens create`.
  *
  * Every check happens on every request, against the store and the user as they are now: a revoked grant, a
- * removed user, a password changed since the token was issued or a role taken away (from the user, or a named role
- * from the configuration) stops the token at once.
+ * removed user, a password changed since the token was issued or a role taken from the user stops the token at once;
+ * a named role removed from the configuration, once the server has restarted with it.
  * A token is bound to one environment: its audience must be that environment's resource URL on this base.
  */
 import { InsufficientScopeError, UnauthorizedError } from '../errors.js';

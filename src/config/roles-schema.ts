@@ -13,7 +13,11 @@ export const ROLE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** The environment key that stands for every environment, as in a user's own roles. */
 export const EVERY_ENVIRONMENT = '*';
 
-const roleName = z.string().regex(ROLE_NAME_PATTERN, 'lower-case letters, digits, "-" and "_", starting with a letter or digit');
+const roleName = z
+  .string()
+  .regex(ROLE_NAME_PATTERN, 'lower-case letters, digits, "-" and "_", starting with a letter or digit')
+  // session_context passes "read" or "write" in front of the role names: a role so named would pass for that access.
+  .refine((name) => name !== 'read' && name !== 'write', 'is reserved: "read" and "write" name the access level; choose another name');
 
 /** What a role gives in one environment. */
 const accessSchema = z.enum(['read', 'write']);

@@ -120,7 +120,7 @@ export interface Cursor {
 export interface SessionContext {
   /** The signed-in user's name; `anonymous` on a server without sign-in. */
   readonly user: string;
-  /** Comma-separated role names: today the caller's role in the environment, `read` or `write`. */
+  /** Comma-separated: the caller's access here, `read` or `write`, then the named roles that give it. */
   readonly roles: string;
   /** The OAuth client acting for the user; null when there is none (PostgreSQL shows it as ''). */
   readonly client: string | null;

@@ -86,6 +86,11 @@ ${ENVIRONMENTS}`);
       .toBe('Invalid configuration:\n- unknown key "environment" in roles.analyst — did you mean "environments"?');
   });
 
+  it('reserves read and write, which session_context sends as the access level before the role names', () => {
+    expect(messageOf(`roles:\n  write: { environments: { demo: read } }\n${ENVIRONMENTS}`))
+      .toBe('Invalid configuration:\n- roles.write: the name "write" is reserved: "read" and "write" name the access level; choose another name');
+  });
+
   it('checks a role\'s limits as an environment\'s', () => {
     expect(messageOf(`roles:\n  ops: { environments: { production: write }, limits: { calls_per_minute: 0 } }\n${ENVIRONMENTS}`))
       .toBe('Invalid configuration:\n- roles.ops.limits.calls_per_minute: must be a whole number from 1 to 1000000 (got 0)');

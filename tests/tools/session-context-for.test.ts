@@ -7,7 +7,7 @@ import { sessionContextFor } from '../../src/tools/session-context.js';
 const environment = (overrides: Record<string, unknown>) =>
   ({ name: 'sales', config: parseEnvironmentConfig('sales', { database: 'sqlite:/tmp/never-opened.sqlite', ...overrides }, process.cwd()) }) as unknown as Environment;
 
-describe('sessionContextFor', () => {
+describe('sessionContextFor with named roles', () => {
   it('says nothing where session_context is off', () => {
     expect(sessionContextFor(environment({}), undefined)).toBeUndefined();
   });

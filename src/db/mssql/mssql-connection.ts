@@ -85,7 +85,8 @@ export class MssqlConnection implements MssqlChannel {
   }
 
   /**
-   * Runs sqlgate's own fixed T-SQL as a batch. Never user text: user statements go through sp_executesql only
+   * Runs sqlgate's own T-SQL as a batch (the session context carries the caller's name, quoted). Never a user's
+   * statement: those go through sp_executesql only
    * (MssqlCursor), where a SET reverts when the call returns and GO is a syntax error.
    */
   runBatch(sql: string, timeoutMs = CONTROL_TIMEOUT_MS): Promise<void> {

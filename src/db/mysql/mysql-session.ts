@@ -7,7 +7,7 @@
 import { UnavailableError } from '../../errors.js';
 import type { Cursor, Session, SessionContext, SessionOptions } from '../dialect.js';
 import { sessionContextEntries } from '../session-context.js';
-import { CONNECTION_COLLATION, type MysqlConnection } from './mysql-connection.js';
+import type { MysqlConnection } from './mysql-connection.js';
 import { MysqlCursor } from './mysql-cursor.js';
 
 export interface MysqlSessionHooks {
@@ -22,13 +22,14 @@ export interface MysqlSessionHooks {
  * session settings: one round trip. The statement gate refuses every way to assign a variable (SET, :=, INTO @v,
  * PREPARE, stored programs), and COM_RESET_CONNECTION in finish() drops them, so the next caller on this pooled
  * connection starts without. Hex literals, because this SET is parsed before its own sql_mode applies, under the
- * server's default one, where NO_BACKSLASH_ESCAPES would change where a quoted string ends; the collation is the
- * connection's (SET NAMES), as a quoted literal's would be.
+ * server's default one, where NO_BACKSLASH_ESCAPES would change where a quoted string ends. The collation is binary,
+ * so that a filter on the user compares exactly, not case- and accent-insensitively.
  */
 function sessionContextAssignments(context: SessionContext): string {
   return sessionContextEntries(context)
     .map(([name, value]) => {
-      const literal = value === null ? 'NULL' : `CONVERT(X'${Buffer.from(value, 'utf8').toString('hex')}' USING utf8mb4) COLLATE ${CONNECTION_COLLATION}`;
+      // utf8mb4_bin: compared with a column, the binary collation wins, so 'BOB', 'bob ' and 'böb' are not bob.
+      const literal = value === null ? 'NULL' : `CONVERT(X'${Buffer.from(value, 'utf8').toString('hex')}' USING utf8mb4) COLLATE utf8mb4_bin`;
       return `@sqlgate_${name} = ${literal}`;
     })
     .join(', ');
