@@ -71,6 +71,35 @@ export function addAuditCommand(program: Command, deps: AuditCommandDeps): void 
       });
     }));
 
+  withConfigOptions(audit.command('tail'))
+    .description('Follow the audit trail: print each new record that matches, as it is written, until interrupted (or --count).')
+    .option('-e, --env <name>', 'only this environment')
+    .option('-u, --user <name>', 'only this user')
+    .option('-t, --tool <name>', 'only this tool')
+    .option('--verdict <verdict>', 'allowed, refused or failed', parseVerdict)
+    .option('--kind <kind>', 'only this kind of event: tool_call, auth or admin')
+    .option('--client <id>', 'only this OAuth client')
+    .option('-f, --format <format>', 'jsonl or table', parseTailFormat, 'jsonl')
+    .option('--count <count>', 'stop after this many records', parseLimit)
+    .option('--interval-ms <ms>', 'how often to look for new records', parseLimit, 1_000)
+    .action(deps.guard(async (options: ListOptions & { count?: number; intervalMs: number }) => {
+      const filter: AuditFilter = { environment: options.env, user: options.user, tool: options.tool, verdict: options.verdict, kind: options.kind, client: options.client };
+      return withAuditLog(deps.loadConfig(options).audit, async (store) => {
+        // From the newest record there is now: tail shows what happens next, as `tail -f` does.
+        let afterSeq = (await store.list({}, 1))[0]?.seq ?? (await store.anchor())?.seq ?? 0;
+        let printed = 0;
+        for (;;) {
+          for (const row of await store.page(afterSeq, 1_000)) {
+            afterSeq = row.seq;
+            if (!matches(row, filter)) continue;
+            deps.stdout(options.format === 'jsonl' ? auditJsonLine(row) : format([row], 'table').split('\n')[1]! + '\n');
+            if (options.count !== undefined && ++printed >= options.count) return 0;
+          }
+          await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
+        }
+      });
+    }));
+
   withConfigOptions(audit.command('verify'))
     .description('Check the hash chain from the first record (or where retention pruned up to) to the newest; exit 1 at the first record that was changed, deleted or reordered.')
     .action(deps.guard(async (options: { config?: string; dir?: string }) => {
@@ -109,6 +138,22 @@ export function addAuditCommand(program: Command, deps: AuditCommandDeps): void 
         return 0;
       });
     }));
+}
+
+/** Whether a record passes the filters `tail` takes (the same as `list`'s, without times). */
+function matches(row: AuditRow, filter: AuditFilter): boolean {
+  const client = filter.client === undefined ? undefined : (JSON.parse(row.payload) as { client_id?: unknown }).client_id;
+  return (filter.environment === undefined || row.environment === filter.environment)
+    && (filter.user === undefined || row.user === filter.user)
+    && (filter.tool === undefined || row.tool === filter.tool)
+    && (filter.verdict === undefined || row.verdict === filter.verdict)
+    && (filter.kind === undefined || row.kind === filter.kind)
+    && (filter.client === undefined || client === filter.client);
+}
+
+function parseTailFormat(value: string): 'jsonl' | 'table' {
+  if (value !== 'jsonl' && value !== 'table') throw new InvalidArgumentError('use jsonl or table.');
+  return value;
 }
 
 /** Opens the audit file for one command and closes it whatever happens. */

@@ -74,6 +74,27 @@ describe('sqlgate audit list', () => {
   });
 });
 
+describe('sqlgate audit tail', () => {
+  it('prints the new records that match as they are written, and stops after --count', async () => {
+    const tail = cli(['audit', 'tail', '--user', 'alice', '--count', '2', '--interval-ms', '20']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const trail = new AuditTrail(openAuditLog({ file: file() }), true);
+    const base: ToolCallEvent = {
+      kind: 'tool_call', time: new Date().toISOString(), request_id: 'live1', environment: 'demo', user: 'alice', via: 'oauth',
+      client_id: 'claude', tool: 'execute_sql', sql: 'SELECT 2', sql_sha256: null, parameters: {}, verdict: 'allowed', code: null,
+      reason: null, rows: 1, result_chars: 12, truncated: false, ms: 3,
+    };
+    await trail.record(base);
+    await trail.record({ ...base, request_id: 'live2', user: 'bob' });
+    await trail.record({ ...base, request_id: 'live3' });
+    await trail.close();
+    const { code, stdout } = await tail;
+    expect(code).toBe(0);
+    // The three records written before it started are not printed; bob's is filtered out.
+    expect(stdout.trim().split('\n').map((l) => [JSON.parse(l).seq, JSON.parse(l).request_id])).toEqual([[4, 'live1'], [6, 'live3']]);
+  });
+});
+
 describe('sqlgate audit verify', () => {
   it('says the chain holds and gives the newest hash', async () => {
     const { code, stdout } = await cli(['audit', 'verify']);
