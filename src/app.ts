@@ -137,10 +137,12 @@ async function createAuthorization(config: Config, environments: EnvironmentRegi
     recordEvent: securityRecorder(audit, authLogger),
   });
   await authorizationServer.collectGarbage();
+  const upstream = config.auth.upstream && new UpstreamSignIn(config.auth.upstream, store.users, store.oauth);
+  const reduced = upstream ? await upstream.dropUnmappedAccess() : 0;
+  if (reduced > 0) authLogger.info({ users: reduced }, 'took from single sign-on users the access no role mapping gives any more');
   return {
     authorizationServer,
-    interactions: new InteractionHandler(authorizationServer, store.users, new SignInThrottle(limits.signInCounter, config.auth), authLogger,
-      config.auth.upstream && new UpstreamSignIn(config.auth.upstream, store.users, store.oauth)),
+    interactions: new InteractionHandler(authorizationServer, store.users, new SignInThrottle(limits.signInCounter, config.auth), authLogger, upstream),
     verifier: new BearerVerifier(authorizationServer, store),
     auth: config.auth,
     publicBase: publicBaseResolver(config.auth),

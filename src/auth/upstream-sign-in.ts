@@ -151,6 +151,35 @@ export class UpstreamSignIn {
   }
 
   /**
+   * Takes from users of this provider what no mapping gives any more. Their access is rewritten at each sign-in,
+   * but a client refreshing its token never signs in again: without this, deleting a group's mapping would leave its
+   * members their roles for as long as their refresh tokens slide. (What a user keeps through another of their
+   * groups' mappings cannot be told apart here, for sqlgate does not keep their groups: that waits for their next
+   * sign-in.) Returns how many users lost something.
+   */
+  async dropUnmappedAccess(): Promise<number> {
+    const anyGroups = this.config.roleMappings.map((m) => m.group);
+    const possible = this.accessFor(anyGroups);
+    const canWrite = new Map(possible.roles.map((r) => [r.environment, r.canWrite]));
+    const everywhere = canWrite.get(ALL_ENVIRONMENTS);
+    let changed = 0;
+    for (const user of await this.users.list()) {
+      if (!user.passwordHash.startsWith(`${UPSTREAM_PASSWORD_MARK}${this.config.issuer}#`)) continue;
+      const roles = user.roles.flatMap((role) => {
+        const allowed = canWrite.get(role.environment) ?? everywhere;
+        if (allowed === undefined) return [];
+        return [{ environment: role.environment, canWrite: role.canWrite && allowed }];
+      });
+      const namedRoles = user.namedRoles.filter((role) => possible.namedRoles.includes(role));
+      const isSame = roles.length === user.roles.length && roles.every((r, i) => r.canWrite === user.roles[i]!.canWrite) && namedRoles.length === user.namedRoles.length;
+      if (isSame) continue;
+      await this.users.setRoles(user.name, roles, namedRoles);
+      changed++;
+    }
+    return changed;
+  }
+
+  /**
    * The union of what the mappings of `groups` give: environments (write wins when two mappings name one) and
    * named roles (in name order, as the store keeps them).
    */
