@@ -47,14 +47,8 @@ export function addAuditCommand(program: Command, deps: AuditCommandDeps): void 
   const now = deps.now ?? (() => new Date());
   const audit = program.command('audit').description('Read and check the audit trail: tool calls, sign-ins and tokens, admin commands.');
 
-  withConfigOptions(audit.command('list'))
+  withFilterOptions(withConfigOptions(audit.command('list')))
     .description('Print audit records, oldest first: the newest --limit that match the filters.')
-    .option('-e, --env <name>', 'only this environment')
-    .option('-u, --user <name>', 'only this user')
-    .option('-t, --tool <name>', 'only this tool')
-    .option('--verdict <verdict>', 'allowed, refused or failed', parseVerdict)
-    .option('--kind <kind>', 'only this kind of event: tool_call, auth or admin')
-    .option('--client <id>', 'only this OAuth client')
     .option('--since <when>', 'from this time: an ISO time, or back from now: 30m, 2h, 7d')
     .option('--until <when>', 'before this time: an ISO time, or back from now')
     .option('-n, --limit <count>', 'at most this many records (the newest)', parseLimit, 100)
@@ -71,14 +65,8 @@ export function addAuditCommand(program: Command, deps: AuditCommandDeps): void 
       });
     }));
 
-  withConfigOptions(audit.command('tail'))
+  withFilterOptions(withConfigOptions(audit.command('tail')))
     .description('Follow the audit trail: print each new record that matches, as it is written, until interrupted (or --count).')
-    .option('-e, --env <name>', 'only this environment')
-    .option('-u, --user <name>', 'only this user')
-    .option('-t, --tool <name>', 'only this tool')
-    .option('--verdict <verdict>', 'allowed, refused or failed', parseVerdict)
-    .option('--kind <kind>', 'only this kind of event: tool_call, auth or admin')
-    .option('--client <id>', 'only this OAuth client')
     .option('-f, --format <format>', 'jsonl or table', parseTailFormat, 'jsonl')
     .option('--count <count>', 'stop after this many records', parseLimit)
     .option('--interval-ms <ms>', 'how often to look for new records', parseLimit, 1_000)
@@ -138,6 +126,17 @@ export function addAuditCommand(program: Command, deps: AuditCommandDeps): void 
         return 0;
       });
     }));
+}
+
+/** The filters `list` and `tail` share. */
+function withFilterOptions(command: Command): Command {
+  return command
+    .option('-e, --env <name>', 'only this environment')
+    .option('-u, --user <name>', 'only this user')
+    .option('-t, --tool <name>', 'only this tool')
+    .option('--verdict <verdict>', 'allowed, refused or failed', parseVerdict)
+    .option('--kind <kind>', 'only this kind of event: tool_call, auth or admin')
+    .option('--client <id>', 'only this OAuth client');
 }
 
 /** Whether a record passes the filters `tail` takes (the same as `list`'s, without times). */

@@ -61,6 +61,11 @@ function nameParts(list: unknown): string[] {
 
 /** True when `node` (any part of a tree) mentions a column: a WHERE without one keeps or drops every row alike. */
 function referencesColumn(node: unknown): boolean {
+  return someNode(node, (value) => 'ColumnRef' in value);
+}
+
+/** True when some object anywhere under `node` (arrays walked through) satisfies `predicate`. */
+function someNode(node: unknown, predicate: (value: object) => boolean): boolean {
   const stack: unknown[] = [node];
   while (stack.length > 0) {
     const value = stack.pop();
@@ -69,7 +74,7 @@ function referencesColumn(node: unknown): boolean {
       stack.push(...value);
       continue;
     }
-    if ('ColumnRef' in value) return true;
+    if (predicate(value)) return true;
     stack.push(...Object.values(value));
   }
   return false;
@@ -95,18 +100,7 @@ function refusePgSettings(what: string): never {
 
 /** True when a RangeVar anywhere under `node` names pg_settings. */
 function mentionsPgSettings(node: unknown): boolean {
-  const stack: unknown[] = [node];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if (value === null || typeof value !== 'object') continue;
-    if (Array.isArray(value)) {
-      stack.push(...value);
-      continue;
-    }
-    if ('RangeVar' in value && isPgSettings((value as { RangeVar: unknown }).RangeVar)) return true;
-    stack.push(...Object.values(value));
-  }
-  return false;
+  return someNode(node, (value) => 'RangeVar' in value && isPgSettings((value as { RangeVar: unknown }).RangeVar));
 }
 
 function noteWrite(effects: TreeEffects, reason: string, isDestructive = false): void {
