@@ -5,6 +5,7 @@
  * environment and role names are checked against the configuration by the caller. A named role the configuration
  * no longer has stays stored and gives nothing (auth/scopes.ts).
  */
+import { EVERY_ENVIRONMENT } from '../config/roles-schema.js';
 import { InvalidInputError } from '../errors.js';
 
 /** Access to one environment, or to every environment when `environment` is `'*'`. */
@@ -55,8 +56,8 @@ export interface UserStore {
 /** 1–64 letters, digits, `.`, `_`, `-` or `@` (room for an e-mail address as a name). */
 export const USER_NAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
 
-/** The role environment that stands for every environment. */
-export const ALL_ENVIRONMENTS = '*';
+/** The role environment that stands for every environment: the configuration's own "*". */
+export const ALL_ENVIRONMENTS = EVERY_ENVIRONMENT;
 
 /** Throws InvalidInputError unless `name` is a valid user name. */
 export function assertUserName(name: string): void {
@@ -69,22 +70,20 @@ export function assertUserName(name: string): void {
 
 /** Throws InvalidInputError for a role list a backend must not store: empty names or the same environment twice. */
 export function assertRoles(roles: readonly UserRole[]): void {
-  const seen = new Set<string>();
-  for (const role of roles) {
-    if (role.environment.length === 0 || role.environment.length > 64) {
-      throw new InvalidInputError(`"${role.environment}" is not an environment name.`);
-    }
-    if (seen.has(role.environment)) throw new InvalidInputError(`Environment "${role.environment}" is named twice.`);
-    seen.add(role.environment);
-  }
+  assertDistinctNames(roles.map((r) => r.environment), (name) => `"${name}" is not an environment name.`, (name) => `Environment "${name}" is named twice.`);
 }
 
 /** Throws InvalidInputError for named roles a backend must not store: empty or overlong names, or one named twice. */
 export function assertNamedRoles(names: readonly string[]): void {
+  assertDistinctNames(names, (name) => `"${name.slice(0, 80)}" is not a role name.`, (name) => `Role "${name}" is named twice.`);
+}
+
+/** Names of 1 to 64 characters, each once; the messages say which kind of name is wrong. */
+function assertDistinctNames(names: readonly string[], invalid: (name: string) => string, twice: (name: string) => string): void {
   const seen = new Set<string>();
   for (const name of names) {
-    if (name.length === 0 || name.length > 64) throw new InvalidInputError(`"${name.slice(0, 80)}" is not a role name.`);
-    if (seen.has(name)) throw new InvalidInputError(`Role "${name}" is named twice.`);
+    if (name.length === 0 || name.length > 64) throw new InvalidInputError(invalid(name));
+    if (seen.has(name)) throw new InvalidInputError(twice(name));
     seen.add(name);
   }
 }
