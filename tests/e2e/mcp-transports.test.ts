@@ -176,6 +176,12 @@ describe('HTTP edge', () => {
     expect(body.hint).toContain('/demo/mcp');
   });
 
+  it('answers a browser\'s /favicon.ico with "no icon" (204), not a 404 in its console', async () => {
+    const response = await fetch(`${app.baseUrl}/favicon.ico`);
+    expect(response.status).toBe(204);
+    expect(response.headers.get('cache-control')).toBe('public, max-age=86400');
+  });
+
   it('reports health without secrets', async () => {
     const response = await fetch(`${app.baseUrl}/health`);
     expect(response.status).toBe(200);

@@ -43,6 +43,11 @@ class CallbackServer {
         <iframe id="target" src="${src}" width="600" height="500" onload="document.body.dataset.loaded = 'yes'"></iframe></body></html>`);
       return;
     }
+    if (req.method === 'GET' && url.pathname === '/favicon.ico') {
+      res.writeHead(204); // as a real client's listener would: the browser asks beside the callback page
+      res.end();
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found');
   });
@@ -131,7 +136,8 @@ async function openPage(): Promise<{ context: BrowserContext; page: Page; reques
     if (response.request().resourceType() === 'document') documents.push(response);
   });
   page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
+    // With the URL it came from, so a failure names the resource.
+    if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
   });
   return { context, page, requests, documents, consoleErrors };
 }
