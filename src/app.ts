@@ -78,7 +78,7 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
   }
   let audit: AuditTrail;
   try {
-    audit = openAuditTrail(config.audit, logger);
+    audit = await openAuditTrail(config.audit, logger);
   } catch (err) {
     await environments.close();
     throw err;

@@ -19,6 +19,7 @@ export const ERROR_CATALOGUE = {
   SG_UNAUTHORIZED: { status: 401, summary: 'The request carries no valid access token (missing, expired, revoked, or for another environment).' },
   SG_INSUFFICIENT_SCOPE: { status: 403, summary: 'The access token is valid but lacks the scope this request needs (sql:write to write).' },
   SG_FORBIDDEN: { status: 403, summary: 'The request is not allowed (origin, host or policy).' },
+  SG_POLICY_DENIED: { status: 403, summary: 'The environment\'s table/column policy refuses the statement: it reads a denied table or column, or uses a masked column other than by selecting it.' },
   SG_READ_ONLY: { status: 403, summary: 'The environment is read-only and the statement would write.' },
   SG_ROW_LIMIT: { status: 400, summary: 'A requested limit exceeds what the environment allows.' },
   SG_TIMEOUT: { status: 504, summary: 'The statement ran longer than the environment\'s statement timeout and was cancelled in the database.' },
@@ -114,6 +115,13 @@ export class InsufficientScopeError extends SqlgateError {
 export class ForbiddenError extends SqlgateError {
   constructor(message: string, options?: SqlgateErrorOptions) {
     super('SG_FORBIDDEN', message, options);
+  }
+}
+
+/** The table/column policy (environments.<env>.policy) refuses a statement or names no such table for this caller. */
+export class PolicyDeniedError extends SqlgateError {
+  constructor(message: string, options?: SqlgateErrorOptions) {
+    super('SG_POLICY_DENIED', message, options);
   }
 }
 

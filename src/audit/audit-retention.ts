@@ -2,6 +2,7 @@
  * audit.retention: records older than the retention are pruned — at start, then hourly — and the store keeps an
  * anchor (the last pruned record's seq and hash) so that the records left still verify as one chain.
  */
+import { ForbiddenError } from '../errors.js';
 import type { AuditLogStore, AuditPruneResult } from '../store/audit-log-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { securityEvent } from './audit-record.js';
@@ -42,7 +43,9 @@ export interface AuditPruningOptions {
 /**
  * Prunes now, in the background (a start is not held up by a first prune of a large trail), and then every
  * `intervalMs`, one prune at a time. The timer is unref'd: it never keeps a process alive that is done otherwise.
- * A failed prune is logged and tried again at the next tick; it never touches the calls being recorded.
+ * A failed prune is logged and tried again at the next tick; it never touches the calls being recorded. A store that
+ * this instance may not prune (a PostgreSQL login without DELETE, as docs/audit.md advises for instances that only
+ * append) is said once, and the schedule stops: another instance, or `sqlgate audit prune`, prunes.
  */
 export function scheduleAuditPruning(store: AuditLogStore, options: AuditPruningOptions): AuditPruning {
   const now = options.now ?? (() => new Date());
@@ -54,6 +57,12 @@ export function scheduleAuditPruning(store: AuditLogStore, options: AuditPruning
       .then(({ pruned, anchor }) => {
         if (pruned > 0) options.logger.info({ pruned, prunedThroughSeq: anchor?.seq }, 'audit: pruned records older than audit.retention');
       }, (err: unknown) => {
+        if (err instanceof ForbiddenError) {
+          stopping.abort();
+          clearInterval(timer);
+          options.logger.warn({ err }, 'audit: this instance may not prune the trail, so it leaves audit.retention to one that may');
+          return;
+        }
         options.logger.error({ err }, 'audit: pruning old records failed; it is tried again within the hour');
       })
       .finally(() => {

@@ -21,10 +21,19 @@ export interface AuditTrailOptions {
 export class AuditTrail {
   constructor(
     private readonly store: AuditLogStore,
-    /** audit.record_parameters: whether a call's arguments go into its record. */
+    /** audit.record_parameters: whether a call's arguments go into its record, where the environment does not say. */
     readonly recordsParameters: boolean,
     private readonly options: AuditTrailOptions = {},
   ) {}
+
+  /**
+   * Whether a tool call in this environment records its arguments: environments.<name>.audit.record_parameters when
+   * set (an environment whose arguments carry personal data keeps them out while others keep them), else the
+   * trail's own setting.
+   */
+  recordsParametersIn(environment: { readonly audit?: { readonly recordParameters?: boolean | undefined } }): boolean {
+    return environment.audit?.recordParameters ?? this.recordsParameters;
+  }
 
   /**
    * Appends the event; throws UnavailableError when it could not be committed. The stream gets it only after the

@@ -20,10 +20,13 @@ export interface OpenAuditTrailOptions {
   readonly isPruning?: boolean;
 }
 
-/** Throws ConfigError when the store cannot be opened; a stream that cannot be written is only logged. */
-export function openAuditTrail(config: AuditConfig, logger: Logger, options: OpenAuditTrailOptions = {}): AuditTrail {
+/**
+ * Throws ConfigError when the store cannot be opened (UnavailableError when its PostgreSQL server cannot be reached);
+ * a stream that cannot be written is only logged.
+ */
+export async function openAuditTrail(config: AuditConfig, logger: Logger, options: OpenAuditTrailOptions = {}): Promise<AuditTrail> {
   const auditLogger = logger.child({ component: 'audit' });
-  const store = openAuditLog(config);
+  const store = await openAuditLog(config.store);
   return new AuditTrail(store, config.recordParameters, {
     stream: config.stream && openAuditStream(config.stream, auditLogger, options.stdout === undefined ? process.stdout : options.stdout),
     pruning: options.isPruning === false ? undefined : scheduleAuditPruning(store, { retentionSeconds: config.retentionSeconds, logger: auditLogger }),

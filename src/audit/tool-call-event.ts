@@ -10,7 +10,7 @@ import { sha256Hex, type ToolCallEvent } from './audit-record.js';
 /** Codes of calls that a rule stopped before anything ran: the request was refused, not attempted. */
 const REFUSALS: ReadonlySet<ErrorCode> = new Set([
   'SG_READ_ONLY', 'SG_FORBIDDEN', 'SG_INSUFFICIENT_SCOPE', 'SG_UNAUTHORIZED', 'SG_INVALID_INPUT', 'SG_ROW_LIMIT',
-  'SG_TABLE_NOT_FOUND', 'SG_NOT_FOUND', 'SG_RATE_LIMITED',
+  'SG_TABLE_NOT_FOUND', 'SG_NOT_FOUND', 'SG_RATE_LIMITED', 'SG_POLICY_DENIED',
 ]);
 
 /** What mcp/ knows about a tool call when it ends: its caller, arguments, statement and result or error. */

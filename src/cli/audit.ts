@@ -155,9 +155,9 @@ function parseTailFormat(value: string): 'jsonl' | 'table' {
   return value;
 }
 
-/** Opens the audit file for one command and closes it whatever happens. */
+/** Opens the audit trail (a file or a PostgreSQL database) for one command and closes it whatever happens. */
 async function withAuditLog(config: AuditConfig, action: (store: AuditLogStore) => Promise<number>): Promise<number> {
-  const store = openAuditLog(config);
+  const store = await openAuditLog(config.store);
   try {
     return await action(store);
   } finally {

@@ -9,7 +9,7 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import { openAuditTrail } from '../audit/open-audit-trail.js';
 import type { Config } from '../config/schema.js';
 import { NotFoundError, SqlgateError, UnavailableError } from '../errors.js';
-import { openStateStore } from '../store/open-state-store.js';
+import { openStateStore, storeLocation } from '../store/open-state-store.js';
 import type { StateStore } from '../store/state-store.js';
 import type { StoredUser } from '../store/user-store.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -35,11 +35,11 @@ export async function withStore(config: Config, action: (store: StateStore, reco
   const recordAdmin: RecordAdminAction = async (name, fields = {}) => {
     try {
       // The stream (audit.stream) gets admin records too; this command's own stdout is its output, not the stream.
-      trail ??= openAuditTrail(config.audit, createLogger(config.log.level), { stdout: null, isPruning: false });
+      trail ??= await openAuditTrail(config.audit, createLogger(config.log.level), { stdout: null, isPruning: false });
       await trail.record(securityEvent({ kind: 'admin', action: name, verdict: 'allowed', actor: operatingSystemUser(), ...fields }));
     } catch (err) {
-      throw new UnavailableError(`"sqlgate ${name}" was done, but it could not be recorded in the audit trail (${config.audit.file}).`, {
-        hint: err instanceof SqlgateError ? err.publicText : 'Check that the audit file is writable.',
+      throw new UnavailableError(`"sqlgate ${name}" was done, but it could not be recorded in the audit trail (${storeLocation(config.audit.store)}).`, {
+        hint: err instanceof SqlgateError ? err.publicText : 'Check that the audit trail (audit.url) can be written.',
         cause: err,
       });
     }

@@ -87,7 +87,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
   const environments = entries
     .filter(([name]) => isOpened(name))
     .map(([name, env]) => toEnvironmentConfig(name, env, options.cwd, source));
-  const store = toStoreConfig(parsed.data.store.url, options.cwd, source);
+  const store = toStoreConfig(parsed.data.store.url, options.cwd, source, STATE_STORE_URL);
   const audit = toAuditConfig(parsed.data.audit, options.cwd, source);
   return deepFreeze({
     server: parsed.data.server, auth: parsed.data.auth, log: parsed.data.log, store, audit, limits: parsed.data.limits, roles: parsed.data.roles,
@@ -127,22 +127,26 @@ function toEnvironmentConfig(name: string, env: z.output<typeof environmentSchem
 }
 
 function toAuditConfig(audit: { url: string; recordParameters: boolean; retentionSeconds: number; stream?: string }, cwd: string, source: ConfigSource): AuditConfig {
-  const result = parseDatabaseUrl(audit.url, cwd);
-  if (!result.ok || result.target.dialect !== 'sqlite') {
-    throw new ConfigError(`audit.url ("${maskDatabaseUrl(audit.url)}") ${result.ok ? 'must be a sqlite: URL' : result.problem}.`, { hint: describeSource(source) });
-  }
   const { stream } = audit;
   return {
-    file: result.target.file,
+    store: toStoreConfig(audit.url, cwd, source, AUDIT_TRAIL_URL),
     recordParameters: audit.recordParameters,
     retentionSeconds: audit.retentionSeconds,
     ...(stream === undefined ? {} : { stream: stream === 'stdout' ? { kind: 'stdout' as const } : { kind: 'file' as const, file: path.resolve(cwd, stream) } }),
   };
 }
 
-function toStoreConfig(url: string, cwd: string, source: ConfigSource): StoreConfig {
+/** The keys whose URL is a store's (SQLite or PostgreSQL), and what the store is called in messages. */
+interface StoreUrlKey {
+  readonly key: string;
+  readonly name: string;
+}
+const STATE_STORE_URL: StoreUrlKey = { key: 'store.url', name: 'state store' };
+const AUDIT_TRAIL_URL: StoreUrlKey = { key: 'audit.url', name: 'audit trail' };
+
+function toStoreConfig(url: string, cwd: string, source: ConfigSource, { key, name }: StoreUrlKey): StoreConfig {
   const maskedUrl = maskDatabaseUrl(url);
-  const refuse = (problem: string) => new ConfigError(`store.url ("${maskedUrl}") ${problem}.`, { hint: describeSource(source) });
+  const refuse = (problem: string) => new ConfigError(`${key} ("${maskedUrl}") ${problem}.`, { hint: describeSource(source) });
   const result = parseDatabaseUrl(url, cwd);
   if (!result.ok) throw refuse(result.problem);
   const { target } = result;
@@ -151,7 +155,7 @@ function toStoreConfig(url: string, cwd: string, source: ConfigSource): StoreCon
   // Only sslmode is read: a parameter we ignored (sslrootcert, ssl=true) would let a reader believe the
   // connection is checked in a way it is not.
   for (const [param, value] of Object.entries(target.params)) {
-    if (param !== 'sslmode') throw refuse(`has the parameter "${param}", which the state store does not read (only sslmode)`);
+    if (param !== 'sslmode') throw refuse(`has the parameter "${param}", which the ${name} does not read (only sslmode)`);
     if (!(STORE_SSL_MODES as readonly string[]).includes(value.toLowerCase())) {
       throw refuse(`has sslmode "${value}", which is not one of ${STORE_SSL_MODES.join(', ')}`);
     }

@@ -7,6 +7,7 @@ import type { DatabaseTarget, NetworkTarget } from './database-url.js';
 import { authSchema, CLAUDE_REDIRECT_URIS, type StaticClientConfig, type UpstreamConfig } from './auth-schema.js';
 import { durationSchema } from './duration-schema.js';
 import { limitSetSchema, limitsSchema, type LimitsConfig } from './limits-schema.js';
+import { policySchema } from './policy-schema.js';
 import { EVERY_ENVIRONMENT, rolesSchema, type NamedRoles } from './roles-schema.js';
 import { unknownNameIssue } from './unknown-name-issue.js';
 import { environmentToolsSchema } from './tool-schema.js';
@@ -98,6 +99,11 @@ const externalAuthSchema = z
     algorithms: a.algorithms,
   }));
 
+/** environments.<name>.audit: record_parameters overrides audit.record_parameters for this environment's calls. */
+const environmentAuditSchema = z
+  .strictObject({ record_parameters: z.boolean().optional() })
+  .transform((a) => ({ recordParameters: a.record_parameters }));
+
 export const environmentSchema = z
   .strictObject({
     /** Database URL; `${VAR}` is expanded. Use `database_file` to read it from a secret file instead. */
@@ -147,6 +153,10 @@ export const environmentSchema = z
     tools: z.preprocess((v) => v ?? {}, environmentToolsSchema),
     /** How much one user may do here: calls_per_minute, concurrent_queries, rows_per_hour (docs/limits.md). */
     limits: z.preprocess((v) => v ?? {}, limitSetSchema),
+    /** The audit settings of this environment's tool calls; those not set follow the top-level `audit`. */
+    audit: z.preprocess((v) => v ?? {}, environmentAuditSchema),
+    /** Tables and columns denied or masked here, with per-role exceptions (docs/governance.md). */
+    policy: policySchema.optional(),
   })
   .transform((e) => ({
     databaseUrl: e.database,
@@ -170,6 +180,8 @@ export const environmentSchema = z
     externalAuth: e.external_auth,
     tools: e.tools,
     limits: e.limits,
+    audit: e.audit,
+    policy: e.policy,
   }));
 
 const serverSchema = z
@@ -210,11 +222,18 @@ const storeSchema = z.strictObject({
 
 /**
  * The audit trail: one record per tool call, hash-chained and committed before the result goes back. Its own SQLite
- * file by default, apart from the state store: it grows without bound until pruned, and is read by other people.
+ * file by default, apart from the state store: it grows without bound until pruned, and is read by other people. A
+ * PostgreSQL database lets several instances write one trail. load.ts parses the URL and checks its parameters.
  */
 const auditSchema = z
   .strictObject({
-    url: z.string().regex(/^sqlite:/i, 'must be a sqlite: URL such as "sqlite:./data/sqlgate-audit.sqlite"').default('sqlite:./data/sqlgate-audit.sqlite'),
+    url: z
+      .string()
+      .regex(
+        /^(sqlite:|postgres(ql)?:\/\/)/i,
+        'must be a sqlite: or postgres:// URL such as "sqlite:./data/sqlgate-audit.sqlite" or "postgres://sqlgate:PASSWORD@db.internal:5432/sqlgate_audit"',
+      )
+      .default('sqlite:./data/sqlgate-audit.sqlite'),
     /** Record the arguments a tool was called with (the SQL text is always recorded). */
     record_parameters: z.boolean().default(true),
     /**
@@ -269,6 +288,11 @@ export const configSchema = z.strictObject({
       ctx.addIssue(unknownNameIssue(['roles', name, 'environments'], 'environment', environment, environmentNames));
     }
   }
+  for (const [name, environment] of Object.entries(config.environments)) {
+    for (const role of environment.policy?.roles.keys() ?? []) {
+      if (!config.roles.has(role)) ctx.addIssue(unknownNameIssue(['environments', name, 'policy', 'roles'], 'role', role, [...config.roles.keys()]));
+    }
+  }
   for (const [i, mapping] of (config.auth.upstream?.roleMappings ?? []).entries()) {
     for (const role of mapping.roles) {
       if (!config.roles.has(role)) ctx.addIssue(unknownNameIssue(['auth', 'upstream', 'role_mappings', i, 'roles'], 'role', role, [...config.roles.keys()]));
@@ -284,6 +308,7 @@ export type { StaticClientConfig, UpstreamConfig };
 export type TlsConfig = z.output<typeof tlsSchema>;
 export type { LimitSet, LimitsConfig, LimitsStoreConfig, StoreErrorPolicy } from './limits-schema.js';
 export type { NamedRole, NamedRoles, RoleAccess } from './roles-schema.js';
+export type { MaskKind, PolicyConfig } from './policy-schema.js';
 export type PoolConfig = z.output<typeof poolSchema>;
 
 /** One environment's configuration, with its database URL parsed. */
@@ -305,12 +330,11 @@ export type StoreSslMode = (typeof STORE_SSL_MODES)[number];
 export type PostgresTarget = NetworkTarget & { readonly dialect: 'postgres' };
 
 /**
- * The state store, its URL resolved: a SQLite file (absolute path; relative ones are taken from the working
- * directory), or a PostgreSQL database (`maskedUrl` is the URL with its password masked, for messages).
+ * The audit trail: where it is kept (audit.url, resolved as store.url is), whether tool arguments are recorded (each
+ * environment may override that: EnvironmentConfig.audit), its retention and its stream.
  */
-/** The audit trail's SQLite file (absolute), whether tool arguments are recorded, its retention and its stream. */
 export interface AuditConfig {
-  readonly file: string;
+  readonly store: StoreConfig;
   readonly recordParameters: boolean;
   /** Records older than this are pruned (audit.retention). */
   readonly retentionSeconds: number;
@@ -321,6 +345,10 @@ export interface AuditConfig {
 /** audit.stream: standard output, or a file (absolute path) appended to. */
 export type AuditStreamTarget = { readonly kind: 'stdout' } | { readonly kind: 'file'; readonly file: string };
 
+/**
+ * A store's URL resolved (store.url, audit.url): a SQLite file (absolute path; relative ones are taken from the
+ * working directory), or a PostgreSQL database (`maskedUrl` is the URL with its password masked, for messages).
+ */
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly file: string }
   | { readonly kind: 'postgres'; readonly target: PostgresTarget; readonly maskedUrl: string };

@@ -66,6 +66,28 @@ export interface ListTablesFilter {
   readonly nameContains?: string;
 }
 
+/** What the table/column policy needs to know about one relation a statement names. */
+export interface RelationFacts {
+  /** Where the name resolved: the real schema (null for SQLite's main database) and name as the catalog spells them. */
+  readonly schema: string | null;
+  readonly name: string;
+  /**
+   * 'table' (incl. partitioned and foreign tables), 'view' (incl. materialized views), 'system' (a catalog/system
+   * view or table: pg_catalog, information_schema, mysql, performance_schema, sys, sqlite_master/sqlite_schema/
+   * sqlite_stat*, SQL Server sys.*).
+   */
+  readonly kind: 'table' | 'view' | 'system';
+  /** Column names in table order (may be empty for 'system' when it is costly to read). */
+  readonly columns: readonly string[];
+  /**
+   * For a view or materialized view: the SQL text of its definition (a SELECT, or the CREATE VIEW statement), as
+   * the engine stores it; null when the login cannot read it.
+   */
+  readonly definition: string | null;
+  /** Tables this one inherits from or is a partition of (PostgreSQL; transitively, nearest first). Empty elsewhere. */
+  readonly parents: readonly TableRef[];
+}
+
 /** Reads the catalog. Implementations query the engine's catalog views; they never scan user tables. */
 export interface Introspector {
   /** Tables and views visible to the login, system schemas excluded, ordered by schema then name. */
@@ -74,6 +96,11 @@ export interface Introspector {
   describeTable(ref: TableRef): Promise<TableDetail | null>;
   /** The schema a bare table name resolves to (`public`, the current MySQL database, `dbo`, null for SQLite). */
   defaultSchema(): Promise<string | null>;
+  /**
+   * Facts about the relation `ref` names, resolved as the engine would resolve it in a statement (search_path,
+   * current database, default schema); null when there is none.
+   */
+  relationFacts(ref: TableRef): Promise<RelationFacts | null>;
 }
 
 /**
@@ -223,8 +250,11 @@ export interface Dialect {
   quoteIdentifier(name: string): string;
   /** The positional parameter marker for the `position`-th value (1-based): `$1`, `?`, `@p1`. */
   placeholder(position: number): string;
-  /** A statement that returns the first `limit` rows of a table in no particular order. `table` is already resolved. */
-  sampleSql(table: TableRef, limit: number): string;
+  /**
+   * A statement that returns the first `limit` rows of a table in no particular order. `table` is already resolved.
+   * `columns` (non-empty, names as the catalog spells them) selects only those, quoted; absent: every column (`*`).
+   */
+  sampleSql(table: TableRef, limit: number, columns?: readonly string[]): string;
   /** Translates a driver error into ours; the database's own message is kept, connection details are not. */
   toError(err: unknown): SqlgateError;
   /**

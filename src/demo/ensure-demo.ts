@@ -86,6 +86,7 @@ function writableSqliteEnvironment(file: string): EnvironmentConfig {
     destructiveStatements: 'allow',
     sessionContext: false,
     allowedFunctions: [],
+    policy: undefined,
     maxRows: 1,
     statementTimeoutMs: 120_000,
     connectTimeoutMs: 10_000,
@@ -95,6 +96,7 @@ function writableSqliteEnvironment(file: string): EnvironmentConfig {
     pool: { max: 1, acquireTimeoutMs: 10_000, idleTimeoutMs: 60_000 },
     tls: undefined,
     limits: { callsPerMinute: undefined, concurrentQueries: undefined, rowsPerHour: undefined },
+    audit: { recordParameters: undefined },
     externalAuth: undefined,
     tools: DEFAULT_ENVIRONMENT_TOOLS,
   };

@@ -9,6 +9,7 @@
  */
 import { LruCache } from '../util/lru-cache.js';
 import type { GateOptions, StatementRules, StatementVerdict } from './statement-gate.js';
+import type { StatementShape } from './statement-shape.js';
 
 const MAX_ENTRIES = 1_000;
 /** Longer statements are classified every time: at most MAX_ENTRIES × this many characters are ever held. */
@@ -16,7 +17,17 @@ const MAX_CACHED_SQL_CHARS = 8_000;
 
 export function withVerdictCache(rules: StatementRules): StatementRules {
   const verdicts = new LruCache<string, StatementVerdict>(MAX_ENTRIES);
+  const shapes = new LruCache<string, StatementShape>(MAX_ENTRIES);
   return {
+    // A shape depends on the text alone (the policy that reads it is applied afresh on every call).
+    shape(sql: string): StatementShape {
+      if (sql.length > MAX_CACHED_SQL_CHARS) return rules.shape(sql);
+      const known = shapes.get(sql);
+      if (known) return known;
+      const shape = rules.shape(sql);
+      shapes.set(sql, shape);
+      return shape;
+    },
     classify(sql: string, options: GateOptions): StatementVerdict {
       if (sql.length > MAX_CACHED_SQL_CHARS) return rules.classify(sql, options);
       // JSON of [list, text]: unambiguous, no list and text can produce another pair's key.

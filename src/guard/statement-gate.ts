@@ -7,6 +7,7 @@
  * Each dialect's rules live in rules/<dialect>.ts and implement `StatementRules`; this file is the one entry.
  */
 import type { DialectName } from '../db/dialect.js';
+import type { StatementShape } from './statement-shape.js';
 
 /** What the gate found out about an allowed statement. */
 export interface StatementVerdict {
@@ -34,6 +35,11 @@ export interface GateOptions {
  */
 export interface StatementRules {
   classify(sql: string, options: GateOptions): StatementVerdict;
+  /**
+   * What the statement reads and writes, for the table/column policy (policy/). Call it only for a statement
+   * `classify` allowed; it parses the same way. Throws InvalidInputError only where classify would have.
+   */
+  shape(sql: string): StatementShape;
 }
 
 export type RulesFactory = () => Promise<StatementRules>;

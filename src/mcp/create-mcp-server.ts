@@ -70,7 +70,7 @@ export function createMcpServerFactory(
             // Committed before anything goes back: a process killed after answering cannot lose the record.
             await audit?.record(toolCallEvent({
               requestId, environment: environment.name, identity, tool: tool.name, input, statement,
-              recordsParameters: audit.recordsParameters, ms: Math.round(performance.now() - started), result,
+              recordsParameters: audit.recordsParametersIn(environment.config), ms: Math.round(performance.now() - started), result,
             }));
           } catch (err) {
             return toToolErrorResult(err, logger, { ...audited(), outcome: 'error' });

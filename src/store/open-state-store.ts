@@ -2,10 +2,11 @@
  * Opens the configured state store, audit log and limit counters. The only importer of a store backend folder, as db/registry.ts is
  * for dialects.
  */
-import type { AuditConfig, LimitsConfig, StoreConfig } from '../config/schema.js';
+import type { LimitsConfig, StoreConfig } from '../config/schema.js';
 import type { AuditLogStore } from './audit-log-store.js';
 import { memoryLimitCounters, type LimitCounterStore } from './limit-counters.js';
 import { openRedisLimitCounters } from './redis/redis-limit-counters.js';
+import { openPostgresAuditLog } from './postgres/postgres-audit-log.js';
 import { openPostgresStateStore } from './postgres/postgres-state-store.js';
 import { openSqliteAuditLog } from './sqlite/sqlite-audit-log.js';
 import { openSqliteStateStore } from './sqlite/sqlite-state-store.js';
@@ -21,9 +22,22 @@ export async function openStateStore(config: StoreConfig): Promise<StateStore> {
   }
 }
 
-/** The audit trail's store (a SQLite file; only `file` is read). Throws ConfigError when it cannot be opened. */
-export function openAuditLog(config: Pick<AuditConfig, 'file'> & Partial<AuditConfig>): AuditLogStore {
-  return openSqliteAuditLog(config.file);
+/**
+ * The audit trail's store (audit.url): a SQLite file, or a PostgreSQL database several instances share. Throws
+ * ConfigError when it cannot be opened (UnavailableError when the PostgreSQL server cannot be reached).
+ */
+export async function openAuditLog(config: StoreConfig): Promise<AuditLogStore> {
+  switch (config.kind) {
+    case 'sqlite':
+      return openSqliteAuditLog(config.file);
+    case 'postgres':
+      return openPostgresAuditLog(config.target, config.maskedUrl);
+  }
+}
+
+/** Where a store is, for messages: its file, or its URL with the password masked. */
+export function storeLocation(config: StoreConfig): string {
+  return config.kind === 'sqlite' ? config.file : config.maskedUrl;
 }
 
 /**

@@ -1,6 +1,12 @@
-/** describe_table: columns, keys both ways and indexes of one table or view. */
+/**
+ * describe_table: columns, keys both ways and indexes of one table or view. Under a table/column policy it shows
+ * what the caller may see (policy/catalog-policy.ts): a hidden table does not exist, denied columns and the keys
+ * and indexes naming them are left out, and masked columns say how their values are shown.
+ */
 import { z } from 'zod';
-import type { ForeignKeyInfo, TableDetail } from '../db/dialect.js';
+import { MASK_KINDS } from '../config/policy-schema.js';
+import type { ForeignKeyInfo } from '../db/dialect.js';
+import { CatalogPolicy, type VisibleTableDetail } from '../policy/catalog-policy.js';
 import { readOnlyHints } from './hints.js';
 import { qualifiedName, resolveTable } from './resolve-table.js';
 import { defineTool } from './tool.js';
@@ -27,6 +33,8 @@ const outputSchema = z.object({
       nullable: z.boolean(),
       default: z.string().nullable(),
       max_length: z.number().nullable(),
+      /** Present only for a masked column: how sqlgate shows its values (get_table_sample, execute_sql). */
+      masked: z.enum(MASK_KINDS).optional(),
     }),
   ),
   primary_key: z.array(z.string()),
@@ -41,18 +49,22 @@ export const describeTableTool = defineTool({
   inputSchema,
   outputSchema,
   hints: () => readOnlyHints('Describe table'),
-  async run(input, { environment }) {
-    const table = await resolveTable(environment.dialect.introspector(), input.table);
+  async run(input, { environment, identity }) {
+    const policy = CatalogPolicy.for(environment, identity);
+    const table = await resolveTable(environment.dialect.introspector(), input.table, policy);
     return { structured: toOutput(table), text: render(table) };
   },
 });
 
-function toOutput(table: TableDetail) {
+function toOutput(table: VisibleTableDetail) {
   return {
     schema: table.schema,
     name: table.name,
     kind: table.kind,
-    columns: table.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, default: c.default, max_length: c.maxLength })),
+    columns: table.columns.map((c) => ({
+      name: c.name, type: c.type, nullable: c.nullable, default: c.default, max_length: c.maxLength,
+      ...(c.masked ? { masked: c.masked } : {}),
+    })),
     primary_key: [...table.primaryKey],
     foreign_keys: table.foreignKeys.map((fk) => ({ name: fk.name, columns: [...fk.columns], table: qualifiedName(fk.toTable), other_columns: [...fk.toColumns] })),
     referenced_by: table.referencedBy.map((fk) => ({ name: fk.name, columns: [...fk.toColumns], table: qualifiedName(fk.fromTable), other_columns: [...fk.columns] })),
@@ -60,11 +72,12 @@ function toOutput(table: TableDetail) {
   };
 }
 
-function render(table: TableDetail): string {
+function render(table: VisibleTableDetail): string {
   const lines = [`${table.kind} ${qualifiedName(table)}`, 'columns:'];
   for (const c of table.columns) {
     const extras = [c.nullable ? 'null' : 'not null', c.default === null ? '' : `default ${c.default}`].filter(Boolean);
-    lines.push(`  ${c.name} ${c.type}${table.primaryKey.includes(c.name) ? ' PK' : ''} (${extras.join(', ')})`);
+    const masked = c.masked ? ` (masked: ${c.masked})` : '';
+    lines.push(`  ${c.name} ${c.type}${table.primaryKey.includes(c.name) ? ' PK' : ''} (${extras.join(', ')})${masked}`);
   }
   if (table.primaryKey.length > 0) lines.push(`primary key: (${table.primaryKey.join(', ')})`);
   const fkLine = (fk: ForeignKeyInfo) => `  (${fk.columns.join(', ')}) → ${qualifiedName(fk.toTable)}(${fk.toColumns.join(', ')})`;

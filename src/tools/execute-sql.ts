@@ -1,6 +1,7 @@
 /** execute_sql: one SQL statement with optional positional parameters bound by the driver. */
 import { z } from 'zod';
 import { runQuery } from '../db/run-query.js';
+import { applyPolicyOutcome } from '../policy/statement-policy-check.js';
 import { queryResultShape, toQueryOutput } from './query-result-schema.js';
 import { sessionContextFor } from './session-context.js';
 import { authorizeStatement } from './statement-policy.js';
@@ -34,7 +35,7 @@ export const executeSqlTool = defineTool({
   }),
   async run(input, { environment, signal, confirm, identity }) {
     const { config, dialect } = environment;
-    await authorizeStatement(environment, input.query, confirm, identity);
+    const { policy } = await authorizeStatement(environment, input.query, confirm, identity);
     const result = await runQuery(dialect, {
       sql: input.query,
       params: input.params ?? [],
@@ -46,6 +47,7 @@ export const executeSqlTool = defineTool({
       signal,
       sessionContext: sessionContextFor(environment, identity),
     });
+    applyPolicyOutcome(policy, result);
     return toQueryOutput(result, environment, config.maxRows);
   },
 });

@@ -1,6 +1,14 @@
-/** get_table_sample: the first rows of a table, the table resolved against the catalog and quoted per dialect. */
+/**
+ * get_table_sample: the first rows of a table, the table resolved against the catalog and quoted per dialect.
+ * Under a table/column policy the sample names the columns the caller may see (never `*`, so a denied column is
+ * never read), and the statement then goes through the same policy check as execute_sql: that check refuses a
+ * view that reaches a denied table, and says which output columns to mask.
+ */
 import { z } from 'zod';
 import { runQuery } from '../db/run-query.js';
+import { PolicyDeniedError } from '../errors.js';
+import { CatalogPolicy } from '../policy/catalog-policy.js';
+import { applyPolicyOutcome, checkStatementPolicy } from '../policy/statement-policy-check.js';
 import { readOnlyHints } from './hints.js';
 import { queryResultShape, toQueryOutput } from './query-result-schema.js';
 import { qualifiedName, resolveTable } from './resolve-table.js';
@@ -22,10 +30,18 @@ export const getTableSampleTool = defineTool({
   hints: () => readOnlyHints('Sample table rows'),
   async run(input, { environment, signal, identity, recordStatement }) {
     const { config, dialect } = environment;
-    const table = await resolveTable(dialect.introspector(), input.table);
+    const policy = CatalogPolicy.for(environment, identity);
+    const table = await resolveTable(dialect.introspector(), input.table, policy);
+    const name = qualifiedName(table);
+    if (policy && table.columns.length === 0) {
+      throw new PolicyDeniedError(`${name} has no columns that you may read in this environment.`, {
+        hint: 'describe_table lists the columns you may use; list_tables the other tables.',
+      });
+    }
     const limit = Math.min(input.limit, config.maxRows);
-    const sql = dialect.sampleSql(table, limit);
+    const sql = dialect.sampleSql(table, limit, policy ? table.columns.map((c) => c.name) : undefined);
     recordStatement?.(sql);
+    const outcome = policy ? await checkStatementPolicy(environment, sql, identity) : null;
     const result = await runQuery(dialect, {
       sql,
       params: [],
@@ -36,8 +52,8 @@ export const getTableSampleTool = defineTool({
       signal,
       sessionContext: sessionContextFor(environment, identity),
     });
+    if (outcome) applyPolicyOutcome(outcome, result);
     const notes = limit < input.limit ? [`The environment returns at most ${config.maxRows} rows; showing ${limit}.`] : [];
-    const name = qualifiedName(table);
     const output = toQueryOutput(result, environment, limit, notes);
     return { structured: { table: name, ...output.structured }, text: `Sample of ${name}: ${output.text}` };
   },

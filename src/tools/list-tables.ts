@@ -1,6 +1,10 @@
-/** list_tables: the tables and views the environment's login can see, with estimated row counts. */
+/**
+ * list_tables: the tables and views the environment's login can see, with estimated row counts. Under a
+ * table/column policy, the tables the caller may not see are left out as if they did not exist.
+ */
 import { z } from 'zod';
 import type { TableSummary } from '../db/dialect.js';
+import { CatalogPolicy } from '../policy/catalog-policy.js';
 import { defineTool } from './tool.js';
 import { readOnlyHints } from './hints.js';
 
@@ -27,10 +31,12 @@ export const listTablesTool = defineTool({
   inputSchema,
   outputSchema,
   hints: () => readOnlyHints('List tables'),
-  async run(input, { environment }) {
-    const tables = await environment.dialect
+  async run(input, { environment, identity }) {
+    const listed = await environment.dialect
       .introspector()
       .listTables({ schema: input.schema, nameContains: input.name_contains });
+    const policy = CatalogPolicy.for(environment, identity);
+    const tables = policy ? await policy.visible(listed) : listed;
     const structured = {
       tables: tables.map((t) => ({ schema: t.schema, name: t.name, kind: t.kind, estimated_rows: t.estimatedRows })),
       count: tables.length,

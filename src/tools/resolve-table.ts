@@ -3,9 +3,12 @@
  * that exists in the catalog — matched case-insensitively, preferring the default schema — or a
  * TableNotFoundError that names the closest existing tables. Written once for every dialect.
  */
-import type { Introspector, TableDetail, TableRef, TableSummary } from '../db/dialect.js';
+import type { Introspector, TableRef, TableSummary } from '../db/dialect.js';
 import { InvalidInputError, TableNotFoundError } from '../errors.js';
+import type { CatalogPolicy, VisibleTableDetail } from '../policy/catalog-policy.js';
 import { closestMatches } from '../util/closest-matches.js';
+
+const SUGGESTIONS = 5;
 
 /** Splits `schema.table` into its parts, honouring "double", `back-tick` and [bracket] quoting. */
 export function parseTableReference(text: string): TableRef {
@@ -59,7 +62,12 @@ export function qualifiedName(table: TableRef): string {
   return table.schema === null ? table.name : `${table.schema}.${table.name}`;
 }
 
-export async function resolveTable(introspector: Introspector, text: string): Promise<TableDetail> {
+/**
+ * The table `text` names, as the caller may see it. Under a table/column policy (`policy`), a table the caller may
+ * not see is answered exactly as a table that does not exist: it is never matched, never named as ambiguous and
+ * never suggested, and what the policy hides of a visible table is taken out of its description.
+ */
+export async function resolveTable(introspector: Introspector, text: string, policy?: CatalogPolicy | null): Promise<VisibleTableDetail> {
   const wanted = parseTableReference(text);
   const candidates = await introspector.listTables({ nameContains: wanted.name });
   const sameName = candidates.filter(
@@ -67,20 +75,42 @@ export async function resolveTable(introspector: Introspector, text: string): Pr
       t.name.toLowerCase() === wanted.name.toLowerCase() &&
       (wanted.schema === null || (t.schema ?? '').toLowerCase() === wanted.schema.toLowerCase()),
   );
-  const match = await pickMatch(introspector, wanted, sameName);
+  const match = await pickMatch(introspector, wanted, policy ? await policy.visible(sameName) : sameName);
   if (match) {
     const detail = await introspector.describeTable({ schema: match.schema, name: match.name });
-    if (detail) return detail;
+    const visible = detail && policy ? await policy.describe(detail) : detail;
+    if (visible) return visible;
   }
-  const all = await introspector.listTables({});
-  const suggestions = closestMatches(qualifiedName(wanted), all.map(qualifiedName));
-  const alsoByName = closestMatches(wanted.name, all.map((t) => t.name)).flatMap((name) =>
-    all.filter((t) => t.name === name).map(qualifiedName),
-  );
-  const named = [...new Set([...suggestions, ...alsoByName])].slice(0, 5);
+  const named = await closestTables(await introspector.listTables({}), wanted, policy);
   throw new TableNotFoundError(`Table "${text}" does not exist${wanted.schema ? '' : ' in any schema'}.`, {
     hint: named.length > 0 ? `Closest existing tables: ${named.join(', ')}.` : 'Call list_tables to see the tables.',
   });
+}
+
+/**
+ * Up to five tables close to the wanted one: by qualified name, then by bare name (every schema's table of a close
+ * name). Hidden tables are skipped as if they were not in `all`, so the suggestions are those of a database without
+ * them; visibility is checked lazily down the rankings, since checking every table could cost a query each.
+ */
+async function closestTables(all: readonly TableSummary[], wanted: TableRef, policy?: CatalogPolicy | null): Promise<string[]> {
+  const isVisible = async (t: TableSummary) => !(await policy?.isHidden(t));
+  const byQualified = new Map(all.map((t) => [qualifiedName(t), t]));
+  const suggestions: string[] = [];
+  for (const name of closestMatches(qualifiedName(wanted), [...byQualified.keys()], all.length)) {
+    if (suggestions.length === SUGGESTIONS) break;
+    if (await isVisible(byQualified.get(name)!)) suggestions.push(name);
+  }
+  // closestMatches ranks each table's name once; its top five entries bring every table of their names along.
+  const alsoByName: string[] = [];
+  let entries = 0;
+  for (const name of new Set(closestMatches(wanted.name, all.map((t) => t.name), all.length))) {
+    if (entries >= SUGGESTIONS) break;
+    const visible: TableSummary[] = [];
+    for (const t of all) if (t.name === name && (await isVisible(t))) visible.push(t);
+    entries += visible.length;
+    alsoByName.push(...visible.map(qualifiedName));
+  }
+  return [...new Set([...suggestions, ...alsoByName])].slice(0, SUGGESTIONS);
 }
 
 /** Exact-case wins; then the default schema; an unqualified name found in several other schemas is ambiguous. */

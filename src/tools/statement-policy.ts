@@ -1,16 +1,24 @@
 /**
  * Decides whether a statement may run in an environment, from the gate's verdict and the environment's mode:
  * read-only runs only reads; writable runs DML, DDL only with allow_ddl, and statements that destroy data in bulk
- * only as destructive_statements says. The database backstop (read-only transaction or connection) applies after
- * this, whatever it decided.
+ * only as destructive_statements says. Then the environment's table/column policy (policy/), which also says
+ * which output columns to mask. The database backstop (read-only transaction or connection) applies after this,
+ * whatever it decided.
  */
 import type { Environment } from '../environments/environment.js';
 import type { Identity } from '../environments/identity.js';
 import { ForbiddenError, ReadOnlyError } from '../errors.js';
 import type { StatementVerdict } from '../guard/statement-gate.js';
+import type { PolicyOutcome } from '../policy/check-statement.js';
+import { checkStatementPolicy } from '../policy/statement-policy-check.js';
 import type { ConfirmWithUser } from './tool.js';
 
-export async function authorizeStatement(environment: Environment, sql: string, confirm?: ConfirmWithUser, identity?: Identity): Promise<StatementVerdict> {
+/** A statement allowed to run: the gate's verdict, and what the table/column policy asks of its result. */
+export interface AuthorizedStatement extends StatementVerdict {
+  readonly policy: PolicyOutcome;
+}
+
+export async function authorizeStatement(environment: Environment, sql: string, confirm?: ConfirmWithUser, identity?: Identity): Promise<AuthorizedStatement> {
   const { config } = environment;
   const verdict = environment.rules.classify(sql, { allowedFunctions: config.allowedFunctions });
   if (config.readOnly && verdict.kind !== 'read') {
@@ -33,8 +41,10 @@ export async function authorizeStatement(environment: Environment, sql: string, 
       hint: 'Add a WHERE clause that selects the rows to change. Only the operator can change destructive_statements (confirm | refuse | allow) for this environment.',
     });
   }
+  // Before asking for a confirmation: a statement the policy refuses is not put to the user.
+  const policy = await checkStatementPolicy(environment, sql, identity);
   if (verdict.isDestructive && config.destructiveStatements === 'confirm') await requireConfirmation(environment, sql, confirm);
-  return verdict;
+  return { ...verdict, policy };
 }
 
 const DESTRUCTIVE = 'This statement would destroy data in bulk (DELETE or UPDATE without WHERE, DROP, TRUNCATE)';

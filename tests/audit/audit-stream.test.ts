@@ -37,10 +37,10 @@ function event(n: number): ToolCallEvent {
   };
 }
 
-const config = (stream: AuditConfig['stream']): AuditConfig => ({ file, recordParameters: true, retentionSeconds: 365 * 86_400, stream });
+const config = (stream: AuditConfig['stream']): AuditConfig => ({ store: { kind: 'sqlite', file }, recordParameters: true, retentionSeconds: 365 * 86_400, stream });
 
 async function storedRows() {
-  const store = openAuditLog({ file });
+  const store = await openAuditLog({ kind: 'sqlite', file });
   try {
     return await store.list({}, 100);
   } finally {
@@ -51,7 +51,7 @@ async function storedRows() {
 describe('audit.stream to a file', () => {
   it('gets exactly one JSON line per record, with the seq and hash the trail stored', async () => {
     const streamFile = path.join(dir, 'audit.jsonl');
-    const trail = openAuditTrail(config({ kind: 'file', file: streamFile }), logger(), { isPruning: false });
+    const trail = await openAuditTrail(config({ kind: 'file', file: streamFile }), logger(), { isPruning: false });
     for (let n = 1; n <= 3; n++) await trail.record(event(n));
     await trail.close();
     const lines = fs.readFileSync(streamFile, 'utf8').split('\n');
@@ -68,7 +68,7 @@ describe('audit.stream to a file', () => {
   it('creates the file owner-only (0600), and appends to one that exists', async () => {
     const streamFile = path.join(dir, 'audit.jsonl');
     fs.writeFileSync(streamFile, '{"earlier":true}\n', { mode: 0o600 });
-    const trail = new AuditTrail(openAuditLog({ file }), true, { stream: openAuditStream({ kind: 'file', file: streamFile }, logger(), null) });
+    const trail = new AuditTrail(await openAuditLog({ kind: 'sqlite', file }), true, { stream: openAuditStream({ kind: 'file', file: streamFile }, logger(), null) });
     await trail.record(event(1));
     await trail.close();
     expect(fs.readFileSync(streamFile, 'utf8').split('\n')).toHaveLength(3);
@@ -79,7 +79,7 @@ describe('audit.stream to a file', () => {
 
   it('logs a file it cannot write, at start and at each record, and the call still succeeds', async () => {
     const nowhere = path.join(dir, 'no-such-folder', 'audit.jsonl');
-    const trail = openAuditTrail(config({ kind: 'file', file: nowhere }), logger(), { isPruning: false });
+    const trail = await openAuditTrail(config({ kind: 'file', file: nowhere }), logger(), { isPruning: false });
     expect(logLines).toContainEqual(expect.objectContaining({ level: 50, file: nowhere, msg: 'audit.stream: cannot write the file; records are only in the audit trail until it can' }));
     const row = await trail.record(event(1));
     await trail.close();
@@ -90,7 +90,7 @@ describe('audit.stream to a file', () => {
   });
 
   it('logs a path that is a folder, and the call still succeeds', async () => {
-    const trail = openAuditTrail(config({ kind: 'file', file: dir }), logger(), { isPruning: false });
+    const trail = await openAuditTrail(config({ kind: 'file', file: dir }), logger(), { isPruning: false });
     await expect(trail.record(event(1))).resolves.toMatchObject({ seq: 1 });
     await trail.close();
     expect(logLines.filter((l) => l.msg === 'audit.stream: could not write a record (it is in the audit trail)')).toHaveLength(1);
@@ -98,7 +98,7 @@ describe('audit.stream to a file', () => {
 
   it('gets nothing for a record the trail could not commit', async () => {
     const streamFile = path.join(dir, 'audit.jsonl');
-    const store = openAuditLog({ file });
+    const store = await openAuditLog({ kind: 'sqlite', file });
     await store.close();
     const trail = new AuditTrail(store, true, { stream: openAuditStream({ kind: 'file', file: streamFile }, logger(), null) });
     await expect(trail.record(event(1))).rejects.toMatchObject({ code: 'SG_DB_UNAVAILABLE' });
@@ -111,7 +111,7 @@ describe('audit.stream to standard output', () => {
     const stdout = new PassThrough();
     let text = '';
     stdout.on('data', (chunk: Buffer) => void (text += chunk.toString()));
-    const trail = openAuditTrail(config({ kind: 'stdout' }), logger(), { stdout, isPruning: false });
+    const trail = await openAuditTrail(config({ kind: 'stdout' }), logger(), { stdout, isPruning: false });
     await trail.record(event(1));
     await trail.record(event(2));
     await trail.close();
@@ -120,7 +120,7 @@ describe('audit.stream to standard output', () => {
 
   it('logs a broken pipe instead of taking the server down', async () => {
     const stdout = new PassThrough();
-    const trail = openAuditTrail(config({ kind: 'stdout' }), logger(), { stdout, isPruning: false });
+    const trail = await openAuditTrail(config({ kind: 'stdout' }), logger(), { stdout, isPruning: false });
     stdout.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
     await expect(trail.record(event(1))).resolves.toMatchObject({ seq: 1 });
     await trail.close();

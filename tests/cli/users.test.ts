@@ -266,7 +266,7 @@ describe('sqlgate users with named roles', () => {
     expect((await users(cwd, ['roles', 'bob', '--all-envs'])).stdout).toBe('bob may now use: every environment (read).\n');
     expect(await storedUser(cwd, 'bob')).toMatchObject({ roles: [{ environment: '*', canWrite: false }], namedRoles: [] });
 
-    const store = openAuditLog({ file: path.join(cwd, 'data', 'sqlgate-audit.sqlite') });
+    const store = await openAuditLog({ kind: 'sqlite', file: path.join(cwd, 'data', 'sqlgate-audit.sqlite') });
     try {
       const records = (await store.list({ kind: 'admin' }, 100)).map((r) => JSON.parse(r.payload) as Record<string, any>);
       expect(records.map((r) => r.details)).toEqual([
@@ -322,7 +322,7 @@ describe('admin commands in the audit trail', () => {
     expect((await users(cwd, ['passwd', 'carol', '--password-stdin'], `${PASSWORD} again\n`)).code).toBe(0);
     expect((await users(cwd, ['remove', 'carol'])).code).toBe(0);
     expect((await users(cwd, ['list'])).code).toBe(0);
-    const store = openAuditLog({ file: path.join(cwd, 'data', 'sqlgate-audit.sqlite') });
+    const store = await openAuditLog({ kind: 'sqlite', file: path.join(cwd, 'data', 'sqlgate-audit.sqlite') });
     try {
       const records = (await store.list({ kind: 'admin' }, 100)).map((r) => JSON.parse(r.payload) as Record<string, any>);
       expect(records.map((r) => r.action)).toEqual(['users add', 'users roles', 'users passwd', 'users remove']);

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 async function auditRecords(): Promise<Record<string, any>[]> {
-  const store = openAuditLog({ file: path.join(app.dir, 'data', 'sqlgate-audit.sqlite') });
+  const store = await openAuditLog({ kind: 'sqlite', file: path.join(app.dir, 'data', 'sqlgate-audit.sqlite') });
   try {
     return (await store.list({}, 1_000)).map((row) => JSON.parse(row.payload) as Record<string, any>);
   } finally {

@@ -41,7 +41,7 @@ describe('the audit trail and a killed server', () => {
     process.kill(-server.process.pid!, 'SIGKILL');
     await new Promise((resolve) => server.process.once('exit', resolve));
 
-    const store = openAuditLog({ file: path.join(dir, 'data', 'sqlgate-audit.sqlite'), recordParameters: true });
+    const store = await openAuditLog({ kind: 'sqlite', file: path.join(dir, 'data', 'sqlgate-audit.sqlite') });
     try {
       const records = (await store.list({}, 100)).map((row) => JSON.parse(row.payload) as Record<string, unknown>);
       expect(records).toEqual([

@@ -78,7 +78,7 @@ describe('tool call limits, two instances on one Redis', () => {
       await client.close();
     }
     // The refusal is in the audit trail like any other.
-    const audit = openAuditLog({ file: path.join(first.dir, 'data', 'sqlgate-audit.sqlite') });
+    const audit = await openAuditLog({ kind: 'sqlite', file: path.join(first.dir, 'data', 'sqlgate-audit.sqlite') });
     try {
       const records = (await audit.list({}, 1_000)).map((row) => JSON.parse(row.payload) as Record<string, unknown>);
       expect(records.filter((r) => r.environment === 'calls').map((r) => [r.verdict, r.code])).toEqual([

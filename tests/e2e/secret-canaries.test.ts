@@ -90,7 +90,7 @@ describe('secrets in logs and the audit trail', () => {
     expect((await cli(['tokens', 'list'])).code).toBe(0);
     expect((await cli(['keys', 'rotate'])).code).toBe(0);
 
-    const store = openAuditLog({ file: path.join(app.dir, 'data', 'sqlgate-audit.sqlite') });
+    const store = await openAuditLog({ kind: 'sqlite', file: path.join(app.dir, 'data', 'sqlgate-audit.sqlite') });
     const records = (await store.list({}, 10_000)).map((row) => row.payload);
     await store.close();
     // The places a secret could have gone: sign-ins (one failed), tokens, the tool call, the admin commands.

@@ -12,6 +12,10 @@ function countingRules(): StatementRules & { calls: string[] } {
       if (sql.startsWith('DELETE')) throw new ReadOnlyError('refused');
       return { kind: 'read', isDestructive: false };
     },
+    shape(sql: string) {
+      calls.push(`shape|${sql}`);
+      return { kind: 'opaque', what: sql };
+    },
   };
 }
 
@@ -43,5 +47,14 @@ describe('withVerdictCache', () => {
     rules.classify(long, none);
     rules.classify(long, none);
     expect(inner.calls).toHaveLength(2);
+  });
+
+  it('builds a text\'s shape once, and a different text afresh', () => {
+    const inner = countingRules();
+    const rules = withVerdictCache(inner);
+    expect(rules.shape('SELECT 1')).toEqual({ kind: 'opaque', what: 'SELECT 1' });
+    rules.shape('SELECT 1');
+    rules.shape('SELECT 2');
+    expect(inner.calls).toEqual(['shape|SELECT 1', 'shape|SELECT 2']);
   });
 });

@@ -82,10 +82,10 @@ describe('audit', () => {
     }, process.cwd());
     const tools = toolsForEnvironment({ ...environment, config });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-mcp-audit-'));
-    const trail = new AuditTrail(openAuditLog({ file: path.join(dir, 'audit.sqlite') }), true);
+    const trail = new AuditTrail(await openAuditLog({ kind: 'sqlite', file: path.join(dir, 'audit.sqlite') }), true);
     try {
       const [line] = await callToolAndCapture(undefined, tools, 'search', { query: 2 }, trail);
-      const store = openAuditLog({ file: path.join(dir, 'audit.sqlite') });
+      const store = await openAuditLog({ kind: 'sqlite', file: path.join(dir, 'audit.sqlite') });
       const [record] = (await store.list({}, 10)).map((r) => JSON.parse(r.payload) as Record<string, unknown>);
       await store.close();
       expect(line!.requestId).toMatch(/^[0-9a-f-]{36}$/);

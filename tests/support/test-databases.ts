@@ -131,6 +131,7 @@ const rulesCache = new StatementRulesCache();
  */
 export const GATE_SWITCHED_OFF_FOR_TESTS: StatementRules = {
   classify: () => ({ kind: 'read', isDestructive: false }),
+  shape: () => ({ kind: 'opaque', what: 'a statement (the gate is switched off)' }),
 };
 
 /**

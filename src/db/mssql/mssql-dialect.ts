@@ -81,10 +81,11 @@ export class MssqlDialect implements Dialect {
     return `[${name.replaceAll(']', ']]')}]`;
   }
 
-  sampleSql(table: TableRef, limit: number): string {
+  sampleSql(table: TableRef, limit: number, columns?: readonly string[]): string {
+    const list = columns ? columns.map((c) => this.quoteIdentifier(c)).join(', ') : '*';
     const name = this.quoteIdentifier(table.name);
     const qualified = table.schema === null ? name : `${this.quoteIdentifier(table.schema)}.${name}`;
-    return `SELECT TOP (${Math.max(0, Math.trunc(limit))}) * FROM ${qualified}`;
+    return `SELECT TOP (${Math.max(0, Math.trunc(limit))}) ${list} FROM ${qualified}`;
   }
 
   privileges(): Promise<PrivilegeReport> {

@@ -13,6 +13,7 @@ import type {
   IndexInfo,
   Introspector,
   ListTablesFilter,
+  RelationFacts,
   TableDetail,
   TableRef,
   TableSummary,
@@ -78,6 +79,38 @@ export const FOREIGN_KEYS_SQL = `SELECT fk.object_id AS fk_id, fk.name AS fk_nam
 
 export const DEFAULT_SCHEMA_SQL = 'SELECT SCHEMA_NAME() AS schema_name';
 
+/**
+ * @p1 schema (NULL: resolve as a statement does), @p2 exact name. sys.all_objects, unlike sys.objects, also holds
+ * the system views (sys.*, INFORMATION_SCHEMA.*). An unqualified name is looked for in the login's default schema,
+ * then dbo, then among the shipped objects of sys (the compatibility views, e.g. sysobjects). A synonym is followed
+ * to its base object when that is a table or view in this database (PARSENAME: no server, no other database);
+ * otherwise the row has no resolved object. OBJECT_DEFINITION is NULL without VIEW DEFINITION and for encrypted views.
+ */
+export const RELATION_FACTS_SQL = `WITH named AS (
+  SELECT TOP (1) o.object_id, o.type, s.name AS schema_name, o.name AS object_name
+    FROM sys.all_objects o
+    JOIN sys.schemas s ON s.schema_id = o.schema_id
+   WHERE o.name = @p2 AND o.type IN ('U', 'V', 'S', 'IT', 'ET', 'SN')
+     AND (s.name = @p1 OR (@p1 IS NULL AND (s.name = SCHEMA_NAME() OR s.name = 'dbo' OR (s.name = 'sys' AND o.is_ms_shipped = 1))))
+   ORDER BY CASE WHEN s.name = @p1 OR s.name = SCHEMA_NAME() THEN 0 WHEN s.name = 'dbo' THEN 1 ELSE 2 END
+), resolved AS (
+  SELECT n.schema_name AS named_schema, n.object_name AS named_name, n.type AS named_type,
+         CASE WHEN n.type <> 'SN' THEN n.object_id
+              WHEN PARSENAME(sy.base_object_name, 4) IS NULL
+               AND (PARSENAME(sy.base_object_name, 3) IS NULL OR PARSENAME(sy.base_object_name, 3) = DB_NAME())
+              THEN OBJECT_ID(sy.base_object_name) END AS base_id
+    FROM named n
+    LEFT JOIN sys.synonyms sy ON sy.object_id = n.object_id
+)
+SELECT r.named_schema, r.named_name, r.named_type, o.object_id, s.name AS schema_name, o.name AS object_name,
+       o.type, o.is_ms_shipped, CASE WHEN o.type = 'V' THEN OBJECT_DEFINITION(o.object_id) END AS definition
+  FROM resolved r
+  LEFT JOIN sys.all_objects o ON o.object_id = r.base_id AND o.type IN ('U', 'V', 'S', 'IT', 'ET')
+  LEFT JOIN sys.schemas s ON s.schema_id = o.schema_id`;
+
+/** @p1 object_id. sys.all_columns: system views' columns too. */
+export const RELATION_COLUMNS_SQL = `SELECT c.name AS column_name FROM sys.all_columns c WHERE c.object_id = @p1 ORDER BY c.column_id`;
+
 export class MssqlIntrospector implements Introspector {
   constructor(private readonly dialect: Dialect) {}
 
@@ -100,6 +133,36 @@ export class MssqlIntrospector implements Introspector {
     const foreignKeys = await catalogQuery(this.dialect, FOREIGN_KEYS_SQL, [objectId]);
     return toTableDetail(found, columns, indexes, foreignKeys);
   }
+
+  async relationFacts(ref: TableRef): Promise<RelationFacts | null> {
+    const [found] = await catalogQuery(this.dialect, RELATION_FACTS_SQL, [ref.schema, ref.name]);
+    if (!found || found.object_id === null || found.object_id === undefined) return toRelationFacts(found, []);
+    const columns = await catalogQuery(this.dialect, RELATION_COLUMNS_SQL, [Number(found.object_id)]);
+    return toRelationFacts(found, columns);
+  }
+}
+
+/**
+ * Shapes the rows of RELATION_FACTS_SQL and RELATION_COLUMNS_SQL. A synonym that reaches no table or view here (another
+ * database or server, a function, a dangling name) is a view of unknown definition, so the policy refuses it.
+ */
+export function toRelationFacts(found: CatalogRow | undefined, columnRows: CatalogRow[]): RelationFacts | null {
+  if (!found) return null;
+  if (found.object_id === null || found.object_id === undefined) {
+    return { schema: String(found.named_schema), name: String(found.named_name), kind: 'view', columns: [], definition: null, parents: [] };
+  }
+  const schema = String(found.schema_name);
+  const type = String(found.type).trim();
+  const isSystem = found.is_ms_shipped === true || found.is_ms_shipped === 1 || type === 'S' || type === 'IT' || schema === 'sys' || schema === 'INFORMATION_SCHEMA';
+  const kind = isSystem ? 'system' : type === 'V' ? 'view' : 'table';
+  return {
+    schema,
+    name: String(found.object_name),
+    kind,
+    columns: columnRows.map((row) => String(row.column_name)),
+    definition: kind === 'view' && found.definition !== null && found.definition !== undefined ? String(found.definition) : null,
+    parents: [],
+  };
 }
 
 export function toTableSummary(row: CatalogRow): TableSummary {

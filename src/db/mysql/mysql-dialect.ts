@@ -89,9 +89,10 @@ export class MysqlDialect implements Dialect {
     return `\`${name.replaceAll('`', '``')}\``;
   }
 
-  sampleSql(table: TableRef, limit: number): string {
+  sampleSql(table: TableRef, limit: number, columns?: readonly string[]): string {
+    const list = columns ? columns.map((c) => this.quoteIdentifier(c)).join(', ') : '*';
     const name = this.quoteIdentifier(table.name);
-    return `SELECT * FROM ${table.schema === null ? name : `${this.quoteIdentifier(table.schema)}.${name}`} LIMIT ${Math.trunc(limit)}`;
+    return `SELECT ${list} FROM ${table.schema === null ? name : `${this.quoteIdentifier(table.schema)}.${name}`} LIMIT ${Math.trunc(limit)}`;
   }
 
   privileges(): Promise<PrivilegeReport> {

@@ -12,6 +12,7 @@ import type {
   IndexInfo,
   Introspector,
   ListTablesFilter,
+  RelationFacts,
   TableDetail,
   TableRef,
   TableSummary,
@@ -21,6 +22,21 @@ import type {
 const LENGTH_TYPES = new Set(['char', 'varchar', 'binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
 /** TABLE_TYPE values that are queryable relations (MariaDB adds SYSTEM VERSIONED; sequences are left out). */
 const TABLE_TYPES = "('BASE TABLE', 'SYSTEM VERSIONED', 'VIEW')";
+
+/**
+ * One relation by exact schema and name (both constants, so the server opens only that table's metadata). `=` does
+ * the matching the server does when a statement names a table: case-sensitive or not as lower_case_table_names and
+ * the file system decide, and always case-insensitive in information_schema. VIEW_DEFINITION is '' for a login
+ * without SHOW VIEW on the view.
+ */
+const RELATION_SQL = `SELECT t.TABLE_SCHEMA AS table_schema, t.TABLE_NAME AS table_name, t.TABLE_TYPE AS table_type,
+       (SELECT v.VIEW_DEFINITION FROM information_schema.VIEWS v WHERE v.TABLE_SCHEMA = ? AND v.TABLE_NAME = ? LIMIT 1) AS view_definition
+  FROM information_schema.TABLES t
+ WHERE t.TABLE_SCHEMA = ? AND t.TABLE_NAME = ?
+ LIMIT 1`;
+
+/** Schemas of the server itself, as information_schema spells them. */
+const SYSTEM_SCHEMAS = new Set(['information_schema', 'mysql', 'performance_schema', 'sys']);
 
 export class MysqlIntrospector implements Introspector {
   private database: Promise<string> | null = null;
@@ -79,6 +95,36 @@ export class MysqlIntrospector implements Introspector {
       foreignKeys: await this.foreignKeys('TABLE_SCHEMA', 'TABLE_NAME', table),
       referencedBy: await this.foreignKeys('REFERENCED_TABLE_SCHEMA', 'REFERENCED_TABLE_NAME', table),
       indexes,
+    };
+  }
+
+  /**
+   * Two catalog reads: the relation with its view text, then its column names. information_schema shows only what
+   * the login has some privilege on, so a table it may not touch at all is null here, and COLUMNS leaves out
+   * columns it holds no privilege on.
+   */
+  async relationFacts(ref: TableRef): Promise<RelationFacts | null> {
+    const schema = ref.schema ?? (await this.defaultSchema());
+    // No default database: an unqualified name reaches nothing.
+    if (!schema) return null;
+    const [found] = await catalogQuery(this.dialect, RELATION_SQL, [schema, ref.name, schema, ref.name]);
+    if (!found) return null;
+    const table: TableRef = { schema: text(found.table_schema), name: text(found.table_name) };
+    const type = text(found.table_type);
+    // Anything else (BASE TABLE, SYSTEM VERSIONED, SEQUENCE) holds rows of its own.
+    const kind = type === 'SYSTEM VIEW' || SYSTEM_SCHEMAS.has(table.schema!) ? 'system' : type === 'VIEW' ? 'view' : 'table';
+    const columns = await catalogQuery(
+      this.dialect,
+      'SELECT COLUMN_NAME AS column_name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+      [table.schema, table.name],
+    );
+    const definition = kind === 'view' ? text(found.view_definition) : '';
+    return {
+      ...table,
+      kind,
+      columns: columns.map((row) => text(row.column_name)),
+      definition: definition === '' ? null : definition,
+      parents: [],
     };
   }
 

@@ -96,10 +96,11 @@ export class PostgresDialect implements Dialect {
     return `"${name.replaceAll('"', '""')}"`;
   }
 
-  sampleSql(table: TableRef, limit: number): string {
+  sampleSql(table: TableRef, limit: number, columns?: readonly string[]): string {
+    const list = columns ? columns.map((c) => this.quoteIdentifier(c)).join(', ') : '*';
     const name = this.quoteIdentifier(table.name);
     const qualified = table.schema === null ? name : `${this.quoteIdentifier(table.schema)}.${name}`;
-    return `SELECT * FROM ${qualified} LIMIT ${Math.trunc(limit)}`;
+    return `SELECT ${list} FROM ${qualified} LIMIT ${Math.trunc(limit)}`;
   }
 
   privileges(): Promise<PrivilegeReport> {

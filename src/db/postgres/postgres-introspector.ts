@@ -11,6 +11,7 @@ import type {
   IndexInfo,
   Introspector,
   ListTablesFilter,
+  RelationFacts,
   TableDetail,
   TableRef,
   TableSummary,
@@ -38,6 +39,39 @@ const ESTIMATED_ROWS = `
     WHEN c.reltuples < 0 THEN NULL
     ELSE c.reltuples::float8
   END`;
+
+/**
+ * One relation as a statement would reach it. The name is resolved by to_regclass, the parser's own lookup (search_path
+ * with the implicit pg_temp and pg_catalog, so `pg_stats` finds pg_catalog.pg_stats); quote_ident builds its input on
+ * the server from the parameters, so a name is never read as SQL. Ancestors come from pg_inherits, which holds both
+ * inheritance and partitioning, walked breadth-first: nearest first, declared order (inhseqno) within a level.
+ */
+const RELATION_FACTS_SQL = `
+  WITH RECURSIVE target AS (
+    SELECT c.oid, n.nspname, c.relname, c.relkind
+      FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = pg_catalog.to_regclass(CASE WHEN $1::text IS NULL THEN pg_catalog.quote_ident($2::text)
+                                               ELSE pg_catalog.quote_ident($1::text) || '.' || pg_catalog.quote_ident($2::text) END)
+  ), ancestors AS (
+    SELECT i.inhparent AS oid, 1 AS depth, ARRAY[i.inhseqno] AS path
+      FROM pg_catalog.pg_inherits i JOIN target t ON i.inhrelid = t.oid
+    UNION ALL
+    SELECT i.inhparent, a.depth + 1, a.path || i.inhseqno
+      FROM pg_catalog.pg_inherits i JOIN ancestors a ON i.inhrelid = a.oid
+  )
+  SELECT t.nspname AS schema, t.relname AS name, t.relkind AS kind,
+         ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
+         CASE WHEN t.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(t.oid) END AS definition,
+         (SELECT json_agg(json_build_array(pn.nspname, pc.relname) ORDER BY a.depth, a.path)
+            FROM ancestors a
+            JOIN pg_catalog.pg_class pc ON pc.oid = a.oid
+            JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace) AS parents
+    FROM target t`;
+
+/** Schemas of the catalog itself; pg_toast_temp_N included. */
+const SYSTEM_SCHEMA = /^(pg_catalog|information_schema|pg_toast(_temp_\d+)?)$/;
 
 export class PostgresIntrospector implements Introspector {
   constructor(private readonly dialect: Dialect) {}
@@ -95,6 +129,13 @@ export class PostgresIntrospector implements Introspector {
       referencedBy: foreignKeys.filter((fk) => fk.toOid === oid).map((fk) => fk.info),
       indexes: await this.indexesOf(oid),
     };
+  }
+
+  async relationFacts(ref: TableRef): Promise<RelationFacts | null> {
+    // text cannot hold NUL, and no statement can name it: there is nothing to find.
+    if (ref.name.includes('\0') || ref.schema?.includes('\0')) return null;
+    const [row] = await catalogQuery(this.dialect, RELATION_FACTS_SQL, [ref.schema, ref.name]);
+    return row ? toRelationFacts(row) : null;
   }
 
   private async columnsOf(oid: number): Promise<ColumnInfo[]> {
@@ -209,4 +250,31 @@ export class PostgresIntrospector implements Introspector {
 
 function kindOf(relkind: unknown): 'table' | 'view' {
   return relkind === 'v' || relkind === 'm' ? 'view' : 'table';
+}
+
+/**
+ * Shapes the row of RELATION_FACTS_SQL. Sequences (S) read like one-row tables, so they are tables here; indexes and
+ * composite types cannot be read from, so a name that reaches one names no relation.
+ */
+function toRelationFacts(row: Record<string, unknown>): RelationFacts | null {
+  const relkind = String(row.kind);
+  if (!['r', 'p', 'f', 'S', 'v', 'm', 't'].includes(relkind)) return null;
+  const schema = String(row.schema);
+  const kind = SYSTEM_SCHEMA.test(schema) ? 'system' : relkind === 'v' || relkind === 'm' ? 'view' : 'table';
+  const seen = new Set<string>();
+  const parents: TableRef[] = [];
+  // Diamond inheritance reaches one ancestor along several paths: keep its nearest.
+  for (const [parentSchema, parentName] of (row.parents ?? []) as [string, string][]) {
+    const key = JSON.stringify([parentSchema, parentName]);
+    if (!seen.has(key)) parents.push({ schema: parentSchema, name: parentName });
+    seen.add(key);
+  }
+  return {
+    schema,
+    name: String(row.name),
+    kind,
+    columns: row.columns as string[],
+    definition: kind === 'view' && row.definition !== null ? String(row.definition) : null,
+    parents,
+  };
 }

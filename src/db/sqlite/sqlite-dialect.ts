@@ -73,8 +73,9 @@ export class SqliteDialect implements Dialect {
     return `"${name.replaceAll('"', '""')}"`;
   }
 
-  sampleSql(table: TableRef, limit: number): string {
-    return `SELECT * FROM ${this.quoteIdentifier(table.name)} LIMIT ${Math.trunc(limit)}`;
+  sampleSql(table: TableRef, limit: number, columns?: readonly string[]): string {
+    const list = columns ? columns.map((c) => this.quoteIdentifier(c)).join(', ') : '*';
+    return `SELECT ${list} FROM ${this.quoteIdentifier(table.name)} LIMIT ${Math.trunc(limit)}`;
   }
 
   /** The file's permissions for sqlgate's own process (a few stat calls: no worker needed). */

@@ -10,10 +10,37 @@ import type {
   IndexInfo,
   Introspector,
   ListTablesFilter,
+  RelationFacts,
   TableDetail,
   TableRef,
   TableSummary,
 } from '../dialect.js';
+
+/**
+ * One table or view, looked up where SQLite looks for an unqualified name: temp first, then main (ATTACH is refused
+ * by the statement gate, so there are no other schemas). Names compare ASCII case-insensitively, as SQLite compares
+ * identifiers. pragma_table_xinfo includes hidden and generated columns; for a view it compiles the view, so a view
+ * over a missing table fails here as it would in the statement.
+ */
+const RELATION_SQL = `SELECT f.schema_name, f.name, f.type, f.sql,
+       (SELECT json_group_array(c.name ORDER BY c.cid) FROM pragma_table_xinfo(f.name, f.schema_name) c) AS columns
+  FROM (SELECT 'temp' AS schema_name, 0 AS search_order, name, type, sql FROM temp.sqlite_schema
+         WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE
+        UNION ALL
+        SELECT 'main', 1, name, type, sql FROM main.sqlite_schema
+         WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE) f
+ WHERE ? IS NULL OR f.schema_name = ?
+ ORDER BY f.search_order
+ LIMIT 1`;
+
+/** The schema tables, which sqlite_schema does not list: where each name is found, and its fixed columns. */
+const SCHEMA_TABLES: Record<string, readonly ('main' | 'temp')[]> = {
+  sqlite_master: ['main', 'temp'],
+  sqlite_schema: ['main', 'temp'],
+  sqlite_temp_master: ['temp'],
+  sqlite_temp_schema: ['temp'],
+};
+const SCHEMA_TABLE_COLUMNS = ['type', 'name', 'tbl_name', 'rootpage', 'sql'];
 
 export class SqliteIntrospector implements Introspector {
   constructor(private readonly dialect: Dialect) {}
@@ -76,6 +103,32 @@ export class SqliteIntrospector implements Introspector {
       foreignKeys: await this.foreignKeysOf(name),
       referencedBy: await this.foreignKeysTo(name),
       indexes: await this.indexesOf(name),
+    };
+  }
+
+  async relationFacts(ref: TableRef): Promise<RelationFacts | null> {
+    const schema = ref.schema === null ? null : asciiLower(ref.schema);
+    if (schema !== null && schema !== 'main' && schema !== 'temp') return null;
+    const name = asciiLower(ref.name);
+    const schemaTableIn = SCHEMA_TABLES[name];
+    if (schemaTableIn) {
+      // Unqualified, sqlite_master is main's and sqlite_temp_master temp's: the first schema listed.
+      const where = schema ?? schemaTableIn[0]!;
+      if (!schemaTableIn.includes(where)) return null;
+      return { schema: where === 'main' ? null : where, name, kind: 'system', columns: SCHEMA_TABLE_COLUMNS, definition: null, parents: [] };
+    }
+    const [found] = await catalogQuery(this.dialect, RELATION_SQL, [ref.name, ref.name, schema, schema]);
+    if (!found) return null;
+    const foundName = String(found.name);
+    // SQLite reserves sqlite_* for itself: sqlite_sequence and sqlite_stat1..4 are its tables.
+    const kind = asciiLower(foundName).startsWith('sqlite_') ? 'system' : found.type === 'view' ? 'view' : 'table';
+    return {
+      schema: found.schema_name === 'temp' ? 'temp' : null,
+      name: foundName,
+      kind,
+      columns: JSON.parse(String(found.columns)) as string[],
+      definition: kind === 'view' && found.sql !== null ? String(found.sql) : null,
+      parents: [],
     };
   }
 
@@ -153,4 +206,9 @@ export class SqliteIntrospector implements Introspector {
 function declaredLength(type: string): number | null {
   const match = /\(\s*(\d+)\s*\)/.exec(type);
   return match ? Number(match[1]) : null;
+}
+
+/** Lower case as SQLite folds identifiers: ASCII letters only. */
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 }

@@ -12,9 +12,11 @@ import { hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { InvalidInputError } from '../../errors.js';
 import { adviseOnText } from '../dialect-advice.js';
 import type { GateOptions, StatementRules, StatementVerdict } from '../statement-gate.js';
+import type { StatementShape } from '../statement-shape.js';
 import type { AllowedFunctions } from './postgres-function-check.js';
 import { postgresFunctions } from './postgres-functions.js';
 import { POSTGRES_ADVICE, postgresRefusal, READ_KINDS_HINT } from './postgres-refusal.js';
+import { postgresShape } from './postgres-shape.js';
 import { postgresStatementRule, statementRefusal, type StatementBody } from './postgres-statements.js';
 import { walkPostgresTree, type TreeEffects } from './postgres-tree-walk.js';
 import type { LexerRules } from './sql-parser-text.js';
@@ -137,6 +139,10 @@ export async function createPostgresRules(): Promise<StatementRules> {
       const allowed = new Set(options.allowedFunctions.map((name) => name.trim().toLowerCase()));
       const [stmt] = parseStatements(sql);
       return classifyStatement((stmt as { stmt?: unknown }).stmt, allowed);
+    },
+    shape(sql: string): StatementShape {
+      const [stmt] = parseStatements(sql);
+      return postgresShape((stmt as { stmt?: unknown }).stmt);
     },
   };
 }

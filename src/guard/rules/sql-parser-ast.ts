@@ -1,6 +1,7 @@
 /**
  * What the MySQL/MariaDB, SQL Server and SQLite statement gates share once the text is lexed (sql-parser-text.ts):
- * the function allow-list check, one walk over node-sql-parser's tree, and the order of the checks.
+ * the function allow-list check, one walk over node-sql-parser's tree, and the order of the checks. The statement's
+ * shape for the table/column policy (sql-parser-shape.ts) is built from the very tree these checks walk.
  *
  * A dialect (rules/<dialect>-rules.ts) supplies lexer flags, its function catalogue, statements it recognises from
  * tokens (SHOW, PRAGMA …), narrow rewrites where node-sql-parser lacks syntax, and extra node checks.
@@ -9,7 +10,13 @@ import type { DialectName } from '../../db/dialect.js';
 import { InvalidInputError, ReadOnlyError } from '../../errors.js';
 import { adviseOnSyntax, adviseOnText, unknownFunctionError, type AdviceTarget } from '../dialect-advice.js';
 import type { GateOptions, StatementRules, StatementVerdict } from '../statement-gate.js';
+import type { StatementShape } from '../statement-shape.js';
+import { functionName, isNode, type AstNode } from './sql-parser-node.js';
+import { buildParserShape } from './sql-parser-shape.js';
+import { readShapeHints, tokenStatementName } from './sql-parser-shape-hints.js';
 import { lexSql, mainStatementWord, parserText, Refusal, Unparseable, type Edits, type LexerRules, type Token } from './sql-parser-text.js';
+
+export { functionName, isNode, type AstNode } from './sql-parser-node.js';
 
 /** A dialect's functions. Names are lower-case. */
 export interface FunctionCatalogue {
@@ -51,20 +58,6 @@ function refusalReason(name: string, catalogue: FunctionCatalogue): string | und
   const lower = name.toLowerCase();
   const prefix = [...catalogue.refusedPrefixes.keys()].find((p) => lower.startsWith(p));
   return catalogue.refused.get(lower) ?? (prefix === undefined ? undefined : catalogue.refusedPrefixes.get(prefix));
-}
-
-/** The name parts of a function node: `{ name: { name: [{ value }], schema?: { value } } }`, or a plain string. */
-export function functionName(node: AstNode): string[] {
-  const name = node.name;
-  if (!isNode(name)) return [String(name)];
-  const parts = Array.isArray(name.name) ? name.name.map((part) => String(isNode(part) ? part.value : part)) : [];
-  return isNode(name.schema) ? [String(name.schema.value), ...parts] : parts;
-}
-
-export type AstNode = { readonly [key: string]: unknown };
-
-export function isNode(value: unknown): value is AstNode {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Visits every object of the tree, parents before children. */
@@ -121,29 +114,54 @@ const DDL_TYPES = new Set(['create', 'alter', 'drop', 'truncate', 'rename', 'gra
 const SEVERAL = 'several statements in one request are refused; send one statement at a time';
 const allowedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
 
-/** Builds the StatementRules of a dialect. Parsing happens once per statement and the tree is walked once. */
+/**
+ * Builds the StatementRules of a dialect. Parsing happens once per call and the tree is walked once; `classify` and
+ * `shape` share every step up to the tree, so the shape describes exactly the text the gate checked.
+ */
 export function createParserGate(dialect: ParserDialect): StatementRules {
   return {
     classify(sql: string, options: GateOptions): StatementVerdict {
       let allowed = allowedSets.get(options.allowedFunctions);
       if (!allowed) allowedSets.set(options.allowedFunctions, (allowed = new Set(options.allowedFunctions.map((n) => n.toLowerCase()))));
-      try {
-        return classify(dialect, sql, allowed);
-      } catch (err) {
-        if (err instanceof Refusal) throw new ReadOnlyError(err.message, { hint: err.hint ?? dialect.readHint });
-        if (err instanceof Unparseable) {
-          const advice = adviseOnText(adviceTarget(dialect), sql, dialect.lexer, isBuiltinOf(dialect.functions));
-          throw new InvalidInputError([`could not parse the ${dialect.name} statement: ${err.message}.`, ...advice].join(' '), {
-            hint: `Only single ${dialect.name} statements are accepted.`,
-          });
-        }
-        throw err;
-      }
+      return withGateErrors(dialect, sql, () => classify(dialect, sql, allowed));
+    },
+    shape(sql: string): StatementShape {
+      return withGateErrors(dialect, sql, () => {
+        const parsed = parseStatement(dialect, sql);
+        if (parsed.kind === 'tokens') return { kind: 'opaque', what: tokenStatementName(parsed.tokens) };
+        const shape = buildParserShape(parsed.statement, readShapeHints(parsed.tokens, parsed.edits, dialect.lexer, dialect.dialectName));
+        // SQLite's EXPLAIN is blanked for the parser; MySQL's stays and parses as an explain node of its own.
+        return parsed.isExplain && shape.kind !== 'explain' ? { kind: 'explain', statement: shape } : shape;
+      });
     },
   };
 }
 
-function classify(dialect: ParserDialect, sql: string, allowed: ReadonlySet<string>): StatementVerdict {
+/** Refusals become ReadOnlyError with the dialect's hint, unparseable text InvalidInputError with advice. */
+function withGateErrors<T>(dialect: ParserDialect, sql: string, run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof Refusal) throw new ReadOnlyError(err.message, { hint: err.hint ?? dialect.readHint });
+    if (err instanceof Unparseable) {
+      const advice = adviseOnText(adviceTarget(dialect), sql, dialect.lexer, isBuiltinOf(dialect.functions));
+      throw new InvalidInputError([`could not parse the ${dialect.name} statement: ${err.message}.`, ...advice].join(' '), {
+        hint: `Only single ${dialect.name} statements are accepted.`,
+      });
+    }
+    throw err;
+  }
+}
+
+/**
+ * What lexing, the dialect's reading of the tokens, its rewrites and the parser made of one statement: a verdict
+ * from the tokens alone (SHOW, PRAGMA …), or the tree of exactly one statement.
+ */
+type ParsedStatement =
+  | { readonly kind: 'tokens'; readonly verdict: StatementVerdict; readonly tokens: readonly Token[] }
+  | { readonly kind: 'tree'; readonly statement: AstNode; readonly tokens: readonly Token[]; readonly edits: Edits; readonly isExplain: boolean };
+
+function parseStatement(dialect: ParserDialect, sql: string): ParsedStatement {
   const tokens = singleStatement(lexSql(sql, dialect.lexer), dialect.allowsLeadingSemicolon);
   const first = tokens[0];
   if (!first) throw new Unparseable('the statement is empty');
@@ -151,7 +169,7 @@ function classify(dialect: ParserDialect, sql: string, allowed: ReadonlySet<stri
   if (refused) throw new Refusal(refused);
   const edits: Edits = new Map();
   const prepared = dialect.prepare?.(tokens, edits);
-  if (prepared?.verdict) return prepared.verdict;
+  if (prepared?.verdict) return { kind: 'tokens', verdict: prepared.verdict, tokens };
   dialect.rewrite?.(tokens, edits);
   const text = parserText(sql, tokens, edits);
   let ast: unknown;
@@ -166,8 +184,15 @@ function classify(dialect: ParserDialect, sql: string, allowed: ReadonlySet<stri
   const statements = Array.isArray(ast) ? ast : [ast];
   const statement: unknown = statements[0];
   if (statements.length !== 1 || !isNode(statement)) throw new Refusal(SEVERAL);
+  return { kind: 'tree', statement, tokens, edits, isExplain: prepared?.explain === true };
+}
+
+function classify(dialect: ParserDialect, sql: string, allowed: ReadonlySet<string>): StatementVerdict {
+  const parsed = parseStatement(dialect, sql);
+  if (parsed.kind === 'tokens') return parsed.verdict;
+  const { statement, tokens } = parsed;
   const verdict = topLevelVerdict(statement);
-  if (prepared?.explain && verdict.kind !== 'read') throw new Refusal('EXPLAIN is accepted only for a read statement');
+  if (parsed.isExplain && verdict.kind !== 'read') throw new Refusal('EXPLAIN is accepted only for a read statement');
   // In a read, `name(` can only be a call: a refused name is refused even if the parser made something else of it.
   if (verdict.kind === 'read') diagnoseRefusedFunctions(tokens, dialect.functions);
   checkTree(statement, verdict.kind === 'read', dialect, allowed);

@@ -1,7 +1,9 @@
 /**
- * The PostgreSQL state store's schema, as an append-only list of migrations with the same versions as the SQLite
- * store's (sqlite-migrations.ts): version N adds the same tables in both. `sqlgate_schema` records each applied
- * version, so opening a store brings it up to date and opening it again changes nothing. Never edit a shipped one.
+ * How sqlgate's PostgreSQL schemas are brought up to date (migratePostgresSchema), and the state store's schema, as
+ * an append-only list of migrations with the same versions as the SQLite store's (sqlite-migrations.ts): version N
+ * adds the same tables in both. `sqlgate_schema` records each applied version (the audit trail has its own table,
+ * postgres-audit-migrations.ts), so opening a store brings it up to date and opening it again changes nothing.
+ * Never edit a shipped one.
  *
  * Text columns that hold names and keys are COLLATE "C": comparisons and ORDER BY are by code point, as in SQLite,
  * whatever the database's locale, and lower() folds ASCII only, as SQLite's NOCASE does.
@@ -102,41 +104,58 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   },
 ];
 
+/**
+ * One schema sqlgate keeps in a database: its migrations, the table that records which were applied, and what
+ * messages call the store. The state store and the audit trail each have their own, so they may share a database.
+ */
+export interface PostgresSchema {
+  readonly migrations: readonly PostgresMigration[];
+  readonly versionTable: string;
+  /** "state store", "audit trail". */
+  readonly name: string;
+}
+
 /** Key of the advisory lock that serializes migrations across instances ("sqlgate" in ASCII). */
 const MIGRATION_LOCK = '32494332726572133';
 
-/**
- * Applies every migration newer than the store's version, all in one transaction (PostgreSQL's DDL is
- * transactional, so a failed migration leaves nothing half-made). Returns the version.
- *
- * pg_advisory_xact_lock makes a second instance starting at the same moment wait for the first to commit, then
- * read the new version and apply nothing; the lock goes with the transaction, whatever happens to it.
- */
+/** Brings the state store up to date; see migratePostgresSchema. */
 export async function migratePostgresStore(
   client: pg.ClientBase,
   location: string,
   migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS,
 ): Promise<number> {
+  return migratePostgresSchema(client, location, { migrations, versionTable: 'sqlgate_schema', name: 'state store' });
+}
+
+/**
+ * Applies every migration newer than the schema's version, all in one transaction (PostgreSQL's DDL is
+ * transactional, so a failed migration leaves nothing half-made). Returns the version.
+ *
+ * pg_advisory_xact_lock makes a second instance starting at the same moment wait for the first to commit, then
+ * read the new version and apply nothing; the lock goes with the transaction, whatever happens to it.
+ */
+export async function migratePostgresSchema(client: pg.ClientBase, location: string, schema: PostgresSchema): Promise<number> {
+  const { migrations, versionTable, name } = schema;
   const latest = migrations.at(-1)?.version ?? 0;
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK]);
     // Checked before creating: CREATE … IF NOT EXISTS needs CREATE on the schema even when the table exists, and
     // a store migrated once by its owner may then be used by a login without that privilege.
-    const { rows } = await client.query<{ exists: boolean }>("SELECT to_regclass('sqlgate_schema') IS NOT NULL AS exists");
+    const { rows } = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [versionTable]);
     if (!rows[0]!.exists) {
-      await client.query('CREATE TABLE sqlgate_schema (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL)');
+      await client.query(`CREATE TABLE ${versionTable} (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL)`);
     }
-    const found = await currentVersion(client);
+    const found = await currentVersion(client, versionTable);
     if (found > latest) {
-      throw new ConfigError(`The state store ${location} has schema version ${found}, newer than this sqlgate knows (${latest}).`, {
+      throw new ConfigError(`The ${name} ${location} has schema version ${found}, newer than this sqlgate knows (${latest}).`, {
         hint: 'Run the sqlgate version that last wrote it, or a newer one.',
       });
     }
     for (const migration of migrations) {
       if (migration.version <= found) continue;
       await client.query(migration.sql);
-      await client.query('INSERT INTO sqlgate_schema (version, description, applied_at) VALUES ($1, $2, $3)', [
+      await client.query(`INSERT INTO ${versionTable} (version, description, applied_at) VALUES ($1, $2, $3)`, [
         migration.version,
         migration.description,
         new Date(),
@@ -147,10 +166,10 @@ export async function migratePostgresStore(
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
-  return currentVersion(client);
+  return currentVersion(client, versionTable);
 }
 
-async function currentVersion(client: pg.ClientBase): Promise<number> {
-  const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM sqlgate_schema');
+async function currentVersion(client: pg.ClientBase, versionTable: string): Promise<number> {
+  const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${versionTable}`);
   return rows[0]!.version ?? 0;
 }

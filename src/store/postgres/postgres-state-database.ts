@@ -1,12 +1,13 @@
 /**
- * The PostgreSQL state store's connections: a small pg.Pool (sqlgate's own statements are few and short; several
- * instances share one server, so each keeps its share small), TLS from the URL's sslmode, and one place where
- * statements run, so that every failure of the server is reported the same way (postgres-store-errors.ts).
+ * The connections of a PostgreSQL store (the state store; the audit trail too, which names itself in `subject`): a
+ * small pg.Pool (sqlgate's own statements are few and short; several instances share one server, so each keeps its
+ * share small), TLS from the URL's sslmode, and one place where statements run, so that every failure of the server
+ * is reported the same way (postgres-store-errors.ts).
  */
 import pg from 'pg';
 import type { PostgresTarget, StoreSslMode } from '../../config/schema.js';
 import { InternalError, UnavailableError } from '../../errors.js';
-import { storeOpenError, storeQueryError, storeUnavailableError, TLS_REFUSED_MESSAGE } from './postgres-store-errors.js';
+import { STATE_STORE, storeOpenError, storeQueryError, storeUnavailableError, TLS_REFUSED_MESSAGE, type StoreSubject } from './postgres-store-errors.js';
 
 /** Runs one parameterized statement: the pool, or the connection of a transaction. */
 export interface StoreQuery {
@@ -29,12 +30,18 @@ export class PostgresStateDatabase implements StoreQuery {
   private constructor(
     private readonly pool: pg.Pool,
     readonly location: string,
+    private readonly subject: StoreSubject,
   ) {}
 
   /** Connects, runs `first` on the connection (the migrations), and returns the ready database. */
-  static async open(target: PostgresTarget, location: string, first: (client: pg.PoolClient) => Promise<void>): Promise<PostgresStateDatabase> {
+  static async open(
+    target: PostgresTarget,
+    location: string,
+    first: (client: pg.PoolClient) => Promise<void>,
+    subject: StoreSubject = STATE_STORE,
+  ): Promise<PostgresStateDatabase> {
     const mode = (target.params.sslmode?.toLowerCase() ?? 'prefer') as StoreSslMode;
-    let pool = createPool(target, mode === 'disable' ? false : sslOptions(mode));
+    let pool = createPool(target, mode === 'disable' ? false : sslOptions(mode), subject);
     try {
       let client: pg.PoolClient;
       try {
@@ -43,7 +50,7 @@ export class PostgresStateDatabase implements StoreQuery {
         // libpq's allow/prefer: a server without TLS is still used, in plaintext.
         if (!((mode === 'allow' || mode === 'prefer') && err instanceof Error && err.message === TLS_REFUSED_MESSAGE)) throw err;
         await pool.end();
-        pool = createPool(target, false);
+        pool = createPool(target, false, subject);
         client = await pool.connect();
       }
       try {
@@ -53,29 +60,39 @@ export class PostgresStateDatabase implements StoreQuery {
       }
     } catch (err) {
       await pool.end().catch(() => undefined);
-      throw storeOpenError(err, target, location);
+      throw storeOpenError(err, target, location, subject);
     }
-    return new PostgresStateDatabase(pool, location);
+    return new PostgresStateDatabase(pool, location, subject);
   }
 
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: readonly unknown[] = []): Promise<pg.QueryResult<R>> {
-    return this.withClient((client) => runOn(client, this.location, sql, params));
+    return this.withClient((client) => runOn(client, this.location, this.subject, sql, params));
   }
 
   /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
   async transaction<T>(work: (tx: StoreQuery) => Promise<T>): Promise<T> {
+    return this.transactionOpenedWith([], (tx) => work(tx));
+  }
+
+  /**
+   * As transaction(), with `opening` — statements without parameters — sent in one message with BEGIN: one round
+   * trip instead of one each, where they matter (the audit trail's appends, which every instance takes in turn).
+   * `work` gets their results in order. Each still reads what was committed before it ran, as a statement of its own.
+   */
+  async transactionOpenedWith<T>(opening: readonly string[], work: (tx: StoreQuery, opened: pg.QueryResult[]) => Promise<T>): Promise<T> {
     return this.withClient(async (client) => {
-      const tx: StoreQuery = { query: (sql, params = []) => runOn(client, this.location, sql, params) };
-      await tx.query('BEGIN');
+      const tx: StoreQuery = { query: (sql, params = []) => runOn(client, this.location, this.subject, sql, params) };
       try {
-        const result = await work(tx);
+        // Without parameters pg sends a simple query, which may hold several statements and answers each.
+        const begun: unknown = await tx.query(['BEGIN', ...opening].join(';\n'));
+        const result = await work(tx, Array.isArray(begun) ? (begun as pg.QueryResult[]).slice(1) : []);
         await tx.query('COMMIT');
         return result;
       } catch (err) {
         // A ROLLBACK that fails means the connection is lost: report that (withClient then destroys the connection
         // instead of pooling it again).
         await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-          throw storeUnavailableError(rollbackError, this.location);
+          throw storeUnavailableError(rollbackError, this.location, this.subject);
         });
         throw err;
       }
@@ -87,12 +104,12 @@ export class PostgresStateDatabase implements StoreQuery {
    * down, database dropped, login refused since start); a connection that failed is destroyed, not pooled again.
    */
   private async withClient<T>(use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    if (this.isClosed) throw new InternalError('The state store is closed.');
+    if (this.isClosed) throw new InternalError(`The ${this.subject.name} is closed.`);
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (err) {
-      throw storeUnavailableError(err, this.location);
+      throw storeUnavailableError(err, this.location, this.subject);
     }
     let lost: Error | undefined;
     try {
@@ -112,15 +129,21 @@ export class PostgresStateDatabase implements StoreQuery {
   }
 }
 
-async function runOn<R extends pg.QueryResultRow>(client: pg.ClientBase, location: string, sql: string, params: readonly unknown[]): Promise<pg.QueryResult<R>> {
+async function runOn<R extends pg.QueryResultRow>(
+  client: pg.ClientBase,
+  location: string,
+  subject: StoreSubject,
+  sql: string,
+  params: readonly unknown[],
+): Promise<pg.QueryResult<R>> {
   try {
     return await client.query<R>(sql, params as unknown[]);
   } catch (err) {
-    throw storeQueryError(err, location);
+    throw storeQueryError(err, location, subject);
   }
 }
 
-function createPool(target: PostgresTarget, ssl: pg.ClientConfig['ssl']): pg.Pool {
+function createPool(target: PostgresTarget, ssl: pg.ClientConfig['ssl'], subject: StoreSubject): pg.Pool {
   const pool = new pg.Pool({
     host: target.host,
     port: target.port,
@@ -128,7 +151,7 @@ function createPool(target: PostgresTarget, ssl: pg.ClientConfig['ssl']): pg.Poo
     password: target.password,
     database: target.database,
     ssl,
-    application_name: 'sqlgate-state',
+    application_name: subject.applicationName,
     max: MAX_CONNECTIONS,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: IDLE_TIMEOUT_MS,

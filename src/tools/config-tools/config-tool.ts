@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import type { ToolConfig, ToolParameterConfig } from '../../config/tool-schema.js';
 import { runQuery } from '../../db/run-query.js';
+import { applyPolicyOutcome } from '../../policy/statement-policy-check.js';
 import type { Environment } from '../../environments/environment.js';
 import { ConfigError, SqlgateError } from '../../errors.js';
 import type { StatementVerdict } from '../../guard/statement-gate.js';
@@ -76,6 +77,7 @@ export function buildConfigTool(tool: ToolConfig, environment: Environment): Too
         signal,
         sessionContext: sessionContextFor(environment, identity),
       });
+      applyPolicyOutcome(checked.policy, result);
       if (!tool.trend) return toQueryOutput(result, environment, maxRows);
       const summary = summarizeTrend(result.columns, result.rows, tool.trend);
       const notes = summary && result.truncated ? [`The summary covers the first ${maxRows} rows only; narrow the dates for all of them.`] : [];

@@ -1,0 +1,409 @@
+/**
+ * The table/column policy applied to one statement's shape (guard/statement-shape.ts): every table and column it
+ * touches is resolved through its scopes, and the statement is refused when it
+ * - names a denied table, or a view whose definition reaches a denied table or a table with denied or masked
+ *   columns (views are not seen into column by column: refusing is the safe answer);
+ * - uses a denied column anywhere (select list, WHERE, JOIN, ORDER BY, GROUP BY, HAVING, function arguments …);
+ * - uses a masked column other than by selecting it as it is: filtering, joining, ordering, grouping or computing
+ *   on it would reveal it bit by bit, and so would DISTINCT, a set operation other than UNION ALL, or copying it
+ *   into a table;
+ * - expands `*`, `t.*` or a whole row over a source with denied or masked columns (the message lists the columns
+ *   the caller may name);
+ * - contains what the check cannot see into: an opaque construct, a user-defined function (it may read any
+ *   table), a statistics catalog (it holds sample values), a relation the catalog does not know.
+ * It returns the output positions whose values sqlgate must mask before returning them.
+ */
+import type { MaskKind } from '../config/policy-schema.js';
+import type { RelationFacts } from '../db/dialect.js';
+import type {
+  CteShape, ExprShape, QueryShape, SelectItemShape, SelectShape, SetOperationShape, SourceShape, StatementShape, TableSourceShape,
+} from '../guard/statement-shape.js';
+import type { LoadedCatalog } from './policy-catalog.js';
+import { refuse, refuseColumn, refuseStar, refuseTable } from './policy-refusal.js';
+import {
+  CLEAN, columnOf, hasRestrictedColumns, resolveColumn, Scope, sourcesQualifiedBy,
+  type ColumnState, type OutputColumn, type QueryOutput, type Source,
+} from './statement-scope.js';
+import type { RelationName, TablePolicy } from './table-policy.js';
+
+/** Relations that hold samples of column values (most common values, histograms, bounds). */
+const STATISTICS_RELATIONS = new Set([
+  'pg_stats', 'pg_stats_ext', 'pg_stats_ext_exprs', 'pg_statistic', 'pg_statistic_ext_data',
+  'column_statistics', 'column_stats', 'sqlite_stat3', 'sqlite_stat4',
+]);
+/** Functions that read statistics samples. */
+const STATISTICS_FUNCTIONS = new Set(['pg_mcv_list_items', 'dm_db_stats_histogram', 'dm_db_stats_properties']);
+
+export interface PolicyCheckInput {
+  readonly policy: TablePolicy;
+  readonly catalog: LoadedCatalog;
+  /** The environment's allowed_functions (lower-case): user code the check cannot see into. */
+  readonly userFunctions: ReadonlySet<string>;
+}
+
+/** Output position (0-based) → how to mask its values. */
+export type OutputMasks = ReadonlyMap<number, MaskKind>;
+
+/** What the check found a statement it allows returns. */
+export interface PolicyOutcome {
+  readonly masks: OutputMasks;
+  /**
+   * How many columns the result must have, when the check knows (a `*` counted from the catalog): a result of
+   * another width means the catalog changed under the check, and it is not returned.
+   */
+  readonly width: number | null;
+}
+
+export function checkStatement(shape: StatementShape, input: PolicyCheckInput): PolicyOutcome {
+  return new StatementCheck(input).statement(shape);
+}
+
+const NOTHING_RETURNED: PolicyOutcome = Object.freeze({ masks: new Map(), width: null });
+
+type ExprContext = 'value' | 'condition';
+
+class StatementCheck {
+  private readonly policy: TablePolicy;
+
+  constructor(private readonly input: PolicyCheckInput) {
+    this.policy = input.policy;
+  }
+
+  statement(shape: StatementShape): PolicyOutcome {
+    const root = new Scope(null, new Map());
+    switch (shape.kind) {
+      case 'select':
+      case 'set':
+      case 'values':
+        return outcomeOf(this.query(shape, root));
+      case 'explain':
+        this.statement(shape.statement);
+        return NOTHING_RETURNED;
+      case 'insert': {
+        const scope = this.withCtes(shape.ctes, root);
+        const target = this.tableSource(shape.target, scope);
+        const written = shape.columns ?? target.ordered ?? [];
+        if (shape.columns === null && written.some((c) => columnOf(target, c, this.policy).denied)) {
+          refuseStar(target, this.policy, 'INSERT without a column list writes every column');
+        }
+        for (const column of written) this.checkWritten(target, column);
+        if (shape.source) this.noMaskedOutput(this.query(shape.source, scope), 'inserting it would store it unmasked');
+        const conflict = new Scope(scope, scope.ctes);
+        conflict.sources.push(target, rowsOf(target));
+        for (const column of shape.onConflictSets) this.checkWritten(target, column);
+        for (const expr of shape.onConflictExprs) this.expr(expr, conflict, 'value');
+        return outcomeOf(this.items(shape.returning, conflict));
+      }
+      case 'update': {
+        const scope = this.withCtes(shape.ctes, root);
+        const target = this.tableSource(shape.target, scope);
+        scope.sources.push(target, rowsOf(target));
+        for (const source of shape.from) scope.sources.push(this.source(source, scope));
+        for (const set of shape.sets) {
+          this.checkWritten(target, set.column.name);
+          this.expr(set.value, scope, 'value');
+        }
+        for (const condition of shape.conditions) this.expr(condition, scope, 'condition');
+        return outcomeOf(this.items(shape.returning, scope));
+      }
+      case 'delete': {
+        const scope = this.withCtes(shape.ctes, root);
+        const target = this.tableSource(shape.target, scope);
+        scope.sources.push(target, rowsOf(target));
+        for (const source of shape.from) scope.sources.push(this.source(source, scope));
+        for (const condition of shape.conditions) this.expr(condition, scope, 'condition');
+        return outcomeOf(this.items(shape.returning, scope));
+      }
+      case 'create-from-query': {
+        this.checkTableName(shape.target);
+        this.noMaskedOutput(this.query(shape.query, root), 'storing it in a new table or view would keep it unmasked');
+        return NOTHING_RETURNED;
+      }
+      case 'ddl':
+        for (const table of shape.tables) this.checkTableName(table);
+        return NOTHING_RETURNED;
+      case 'opaque':
+        return refuse(`sqlgate cannot check ${shape.what} against this environment's table/column policy, so it is refused here.`,
+          'Use list_tables and describe_table to see the tables and columns you may use, and query them with SELECT.');
+    }
+  }
+
+  // ---- queries ----
+
+  private query(shape: QueryShape, parent: Scope): QueryOutput {
+    switch (shape.kind) {
+      case 'select':
+        return this.select(shape, parent);
+      case 'set':
+        return this.setOperation(shape, parent);
+      case 'values': {
+        for (const row of shape.rows) for (const expr of row) this.expr(expr, parent, 'value');
+        const width = shape.rows[0]?.length ?? 0;
+        return { columns: Array.from({ length: width }, () => ({ name: null, mask: null, origin: '' })), knownWidth: true };
+      }
+    }
+  }
+
+  private select(shape: SelectShape, parent: Scope): QueryOutput {
+    const scope = this.withCtes(shape.ctes, parent);
+    for (const source of shape.from) scope.sources.push(this.source(source, scope));
+    for (const name of shape.usingColumns) {
+      if (name === '*natural*') {
+        const restricted = scope.sources.find((s) => hasRestrictedColumns(s, this.policy));
+        if (restricted) refuseStar(restricted, this.policy, 'NATURAL JOIN compares every column the tables share');
+      } else {
+        this.column({ qualifier: [], name }, scope, 'condition');
+      }
+    }
+    const output = this.items(shape.items, scope);
+    for (const condition of shape.conditions) this.expr(condition, scope, 'condition', output);
+    this.checkPositions(shape.positions, output);
+    if (shape.distinct) this.noMaskedOutput(output, 'DISTINCT compares the values');
+    return output;
+  }
+
+  private setOperation(shape: SetOperationShape, parent: Scope): QueryOutput {
+    const scope = this.withCtes(shape.ctes, parent);
+    const branches = shape.branches.map((branch) => this.query(branch, scope));
+    const first = branches[0] ?? { columns: [], knownWidth: true };
+    const columns = first.columns.map((column, i) => {
+      const masked = branches.map((b) => b.columns[i]).find((c) => c?.mask);
+      return masked ? { ...column, mask: masked.mask, origin: masked.origin } : column;
+    });
+    const output = { columns, knownWidth: branches.every((b) => b.knownWidth) };
+    if (shape.operators.some((op) => op !== 'union all')) this.noMaskedOutput(output, `${shape.operators.find((op) => op !== 'union all')!.toUpperCase()} compares the values`);
+    for (const condition of shape.conditions) this.expr(condition, scope, 'condition', output);
+    this.checkPositions(shape.positions, output);
+    return output;
+  }
+
+  private withCtes(ctes: readonly CteShape[], parent: Scope): Scope {
+    if (ctes.length === 0) return new Scope(parent, parent.ctes);
+    const visible = new Map(parent.ctes);
+    for (const cte of ctes) {
+      const named = (output: QueryOutput): QueryOutput => ({
+        ...output,
+        columns: output.columns.map((column, i) => ({ ...column, name: cte.columns?.[i] ?? column.name })),
+      });
+      if (cte.recursive) {
+        // The recursive part reads the CTE itself: first as its anchor (the first branch) makes it, then whole.
+        const anchor = cte.query.kind === 'set' ? cte.query.branches[0] : undefined;
+        visible.set(cte.name.toLowerCase(), anchor ? named(this.query(anchor, new Scope(parent, new Map(visible)))) : { columns: [], knownWidth: false });
+      }
+      visible.set(cte.name.toLowerCase(), named(this.query(cte.query, new Scope(parent, new Map(visible)))));
+    }
+    return new Scope(parent, visible);
+  }
+
+  // ---- sources ----
+
+  private source(shape: SourceShape, scope: Scope): Source {
+    switch (shape.kind) {
+      case 'table':
+        return this.tableSource(shape, scope);
+      case 'query': {
+        const output = this.query(shape.query, scope);
+        return derivedSource(shape.alias ? `subquery ${shape.alias}` : 'subquery', shape.alias, output, shape.columns);
+      }
+      case 'function': {
+        this.function(shape.name);
+        for (const arg of shape.args) this.expr(arg, scope, 'value');
+        const label = shape.name.join('.');
+        return { label, names: [[(shape.alias ?? shape.name.at(-1) ?? '').toLowerCase()]], columns: null, ordered: null };
+      }
+      case 'opaque':
+        return refuse(`sqlgate cannot check ${shape.what} in FROM against this environment's table/column policy, so it is refused here.`,
+          'Read the tables directly with SELECT, naming the columns you need.');
+    }
+  }
+
+  /** A table, view or CTE a statement names, with everything the policy says of it checked. */
+  private tableSource(shape: TableSourceShape, scope: Scope): Source {
+    const alias = shape.alias?.toLowerCase();
+    if (shape.parts.length === 1) {
+      const cte = scope.cte(shape.parts[0]!);
+      if (cte) return derivedSource(shape.parts[0]!, alias ?? shape.parts[0]!.toLowerCase(), cte);
+    }
+    const facts = this.relation(shape);
+    const names = alias ? [[alias]] : [shape.parts.map((p) => p.toLowerCase()), [(facts.schema ?? '').toLowerCase(), facts.name.toLowerCase()]];
+    return { label: shape.parts.join('.'), names, policyNames: policyNames(facts), columns: catalogColumns(facts), ordered: facts.columns };
+  }
+
+  /** The catalog facts of a named relation; refuses denied tables, statistics, unknown names and views over restricted tables. */
+  private relation(shape: TableSourceShape): RelationFacts {
+    const shown = shape.parts.join('.');
+    if (shape.parts.length > 2) {
+      return refuse(`${shown}: names of more than two parts (another database or server) are not checked by this environment's table/column policy, so they are refused here.`,
+        'Name tables as schema.table in this database.');
+    }
+    const facts = this.input.catalog.facts(shape.parts);
+    if (!facts || this.policy.isTableDenied(policyNames(facts))) return refuseTable(shown);
+    if (STATISTICS_RELATIONS.has(facts.name.toLowerCase())) {
+      return refuse(`${shown} holds samples of column values (statistics), which this environment's table/column policy cannot filter, so it is refused here.`,
+        'Ask for counts and distributions with SELECT over the tables instead.');
+    }
+    if (facts.kind === 'view') {
+      const reached = this.input.catalog.viewReach(facts);
+      const restricted = reached === null ? undefined : reached.find((r) => this.isRestricted(r));
+      if (reached === null || restricted) {
+        return refuse(`The view ${shown} reads ${restricted ? `${restricted.name}, which` : 'tables that'} this environment's table/column policy restricts; sqlgate does not see into views column by column, so it is refused here.`,
+          'Query the tables the view reads directly, naming the columns you may use (describe_table lists them).');
+      }
+    }
+    return facts;
+  }
+
+  private isRestricted(facts: RelationFacts): boolean {
+    const names = policyNames(facts);
+    return this.policy.isTableDenied(names) || facts.columns.some((c) => this.policy.columnRule(names, c) !== null);
+  }
+
+  /** DDL and CREATE … AS targets: denied tables, and tables with denied or masked columns, are not changed here. */
+  private checkTableName(shape: TableSourceShape): void {
+    const facts = shape.parts.length <= 2 ? this.input.catalog.facts(shape.parts) : null;
+    const names: RelationName[] = facts ? policyNames(facts) : [{ schema: shape.parts.length === 2 ? shape.parts[0]! : null, name: shape.parts.at(-1)! }];
+    if (this.policy.isTableDenied(names)) refuseTable(shape.parts.join('.'));
+    if (facts && this.isRestricted(facts)) {
+      refuse(`${shape.parts.join('.')} has columns this environment's table/column policy denies or masks; schema changes to it are refused here.`,
+        'Ask the operator to make this change.');
+    }
+  }
+
+  private checkWritten(target: Source, column: string): void {
+    if (columnOf(target, column, this.policy).denied) refuseColumn(`${target.label}.${column}`);
+  }
+
+  // ---- select lists and expressions ----
+
+  private items(items: readonly SelectItemShape[], scope: Scope): QueryOutput {
+    const columns: OutputColumn[] = [];
+    let knownWidth = true;
+    for (const item of items) {
+      if (item.kind === 'star') {
+        const sources = item.qualifier ? sourcesQualifiedBy(scope, item.qualifier) : scope.sources.filter((s) => !s.isPseudo);
+        if (item.qualifier && sources.length === 0) this.unresolved(`${item.qualifier.join('.')}.*`);
+        for (const source of sources) {
+          if (hasRestrictedColumns(source, this.policy)) refuseStar(source, this.policy, `${item.qualifier ? `${item.qualifier.join('.')}.*` : '*'} would include them`);
+          if (source.ordered === null) knownWidth = false;
+          for (const name of source.ordered ?? []) columns.push({ name, mask: null, origin: '' });
+        }
+      } else if (item.expr.bare) {
+        const state = this.column(item.expr.bare, scope, 'select');
+        columns.push({ name: item.alias ?? item.expr.bare.name, mask: state.mask, origin: state.origin });
+      } else {
+        this.expr(item.expr, scope, 'value');
+        columns.push({ name: item.alias, mask: null, origin: '' });
+      }
+    }
+    return { columns, knownWidth };
+  }
+
+  /** Checks every reference of an expression; `output` is the SELECT's own output, which ORDER BY may name. */
+  private expr(expr: ExprShape, scope: Scope, context: ExprContext, output?: QueryOutput): void {
+    for (const ref of expr.columns) {
+      if (ref.qualifier.length === 0 && output) {
+        const masked = output.columns.find((c) => c.mask && c.name?.toLowerCase() === ref.name.toLowerCase());
+        if (masked) refuseColumn(masked.origin, 'masked');
+      }
+      this.column(ref, scope, context);
+    }
+    for (const qualifier of expr.wholeRows) {
+      const sources = sourcesQualifiedBy(scope, qualifier);
+      if (sources.length === 0) this.unresolved(qualifier.join('.'));
+      const restricted = sources.find((s) => hasRestrictedColumns(s, this.policy));
+      if (restricted) refuseStar(restricted, this.policy, `the whole row ${qualifier.join('.')} would include them`);
+    }
+    for (const subquery of expr.subqueries) this.noMaskedOutput(this.query(subquery, scope), 'a subquery may not pass it on as a value');
+    for (const name of expr.functions) this.function(name);
+  }
+
+  /** One column reference in `context`; returns what it selects (for a bare select-list column). */
+  private column(ref: { readonly qualifier: readonly string[]; readonly name: string }, scope: Scope, context: ExprContext | 'select'): ColumnState {
+    const states = resolveColumn(ref, scope, this.policy);
+    const shown = [...ref.qualifier, ref.name].join('.');
+    if (states === null) return this.unresolved(shown);
+    if (ref.qualifier.length === 0 && states.length === 0) this.wholeRowByName(ref.name, scope);
+    const denied = states.find((s) => s.denied);
+    if (denied) refuseColumn(denied.origin || shown);
+    const masked = states.find((s) => s.mask);
+    if (masked && context !== 'select') refuseColumn(masked.origin || shown, 'masked');
+    return masked ?? states[0] ?? CLEAN;
+  }
+
+  /** PostgreSQL reads a bare `t` that is no column as the whole row of t. */
+  private wholeRowByName(name: string, scope: Scope): void {
+    const sources = sourcesQualifiedBy(scope, [name]);
+    const restricted = sources.find((s) => hasRestrictedColumns(s, this.policy));
+    if (restricted) refuseStar(restricted, this.policy, `the whole row ${name} would include them`);
+  }
+
+  private function(name: readonly string[]): void {
+    const lower = name.map((p) => p.toLowerCase());
+    if (this.input.userFunctions.has(lower.join('.')) || (lower.length > 1 && this.input.userFunctions.has(lower.at(-1)!))) {
+      refuse(`${name.join('.')}() is a user-defined function: it may read any table, and this environment's table/column policy cannot see inside it, so it is refused here.`,
+        'Write the query with built-in functions over the tables you may read.');
+    }
+    if (STATISTICS_FUNCTIONS.has(lower.at(-1)!)) {
+      refuse(`${name.join('.')}() returns samples of column values (statistics), which this environment's table/column policy cannot filter, so it is refused here.`);
+    }
+  }
+
+  private checkPositions(positions: readonly number[], output: QueryOutput): void {
+    for (const position of positions) {
+      const column = output.columns[position - 1];
+      if (column?.mask) refuseColumn(column.origin, 'masked');
+      if (!column && output.columns.some((c) => c.mask)) this.unresolved(`position ${position}`);
+    }
+  }
+
+  private noMaskedOutput(output: QueryOutput, why: string): void {
+    const masked = output.columns.find((c) => c.mask);
+    if (masked) refuseColumn(masked.origin, 'masked', why);
+  }
+
+  private unresolved(what: string): never {
+    return refuse(`sqlgate cannot tell which table ${what} belongs to, so this environment's table/column policy refuses the statement.`,
+      'Qualify every column with its table\'s name or alias, and name only tables and aliases of the statement.');
+  }
+}
+
+/** Output positions to mask; refused when a `*` of unknown width comes before a masked column. */
+function outcomeOf(output: QueryOutput): PolicyOutcome {
+  const masks = new Map<number, MaskKind>();
+  output.columns.forEach((column, i) => {
+    if (column.mask) masks.set(i, column.mask);
+  });
+  if (masks.size > 0 && !output.knownWidth) {
+    refuse('The statement selects a masked column together with a * whose columns sqlgate cannot count, so it could not mask the right column; it is refused.',
+      'Name the columns instead of using *.');
+  }
+  return { masks, width: output.knownWidth && output.columns.length > 0 ? output.columns.length : null };
+}
+
+function derivedSource(label: string, alias: string | null | undefined, output: QueryOutput, renamed?: readonly string[]): Source {
+  const ordered = output.columns.map((c, i) => renamed?.[i] ?? c.name ?? `?column${i + 1}?`);
+  const columns = new Map<string, ColumnState>();
+  output.columns.forEach((c, i) => {
+    const name = ordered[i]!.toLowerCase();
+    const state: ColumnState = c.mask ? { denied: false, mask: c.mask, origin: c.origin } : CLEAN;
+    // Two outputs of one name: the masked one counts.
+    if (!columns.get(name)?.mask) columns.set(name, state);
+  });
+  return { label, names: alias ? [[alias.toLowerCase()]] : [], columns, ordered: output.knownWidth ? ordered : null };
+}
+
+/**
+ * The target's rows under the names a write gives them: PostgreSQL's EXCLUDED (ON CONFLICT) and OLD/NEW
+ * (RETURNING), SQL Server's INSERTED/DELETED (OUTPUT). Their columns are the target's, under the same policy.
+ */
+function rowsOf(target: Source): Source {
+  return { ...target, names: [['excluded'], ['old'], ['new'], ['inserted'], ['deleted']], isPseudo: true };
+}
+
+function policyNames(facts: RelationFacts): RelationName[] {
+  return [{ schema: facts.schema, name: facts.name }, ...facts.parents];
+}
+
+function catalogColumns(facts: RelationFacts): ReadonlyMap<string, ColumnState> {
+  return new Map(facts.columns.map((c) => [c.toLowerCase(), CLEAN]));
+}
