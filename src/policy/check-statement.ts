@@ -120,6 +120,12 @@ class StatementCheck {
         return NOTHING_RETURNED;
       }
       case 'ddl':
+        // DDL that names no table creates code or changes the database (CREATE FUNCTION, CREATE SCHEMA …):
+        // a function created here could later read what the policy denies.
+        if (shape.tables.length === 0) {
+          return refuse('Schema changes that name no table (functions, procedures, schemas, extensions …) are refused in an environment with a table/column policy: code created here could read what the policy denies.',
+            'Ask the operator to make this change.');
+        }
         for (const table of shape.tables) this.checkTableName(table);
         return NOTHING_RETURNED;
       case 'opaque':
