@@ -6,6 +6,7 @@ import type { McpServerFactory } from '@modelcontextprotocol/server';
 import type { AuditTrail } from './audit/audit-trail.js';
 import { openAuditTrail } from './audit/open-audit-trail.js';
 import { securityRecorder } from './audit/security-recorder.js';
+import { staleNamedRoles, staleNamedRolesWarning } from './auth/stale-named-roles.js';
 import type { Config, EnvironmentConfig } from './config/schema.js';
 import type { ConnectionStatus } from './db/dialect.js';
 import { createDialect } from './db/registry.js';
@@ -140,6 +141,8 @@ async function createAuthorization(config: Config, environments: EnvironmentRegi
   const upstream = config.auth.upstream && new UpstreamSignIn(config.auth.upstream, store.users, store.oauth);
   const reduced = upstream ? await upstream.dropUnmappedAccess() : 0;
   if (reduced > 0) authLogger.info({ users: reduced }, 'took from single sign-on users the access no role mapping gives any more');
+  const stale = await staleNamedRoles(store.users, config.roles);
+  if (stale.size > 0) authLogger.warn({ roles: [...stale.keys()] }, staleNamedRolesWarning(stale));
   return {
     authorizationServer,
     interactions: new InteractionHandler(authorizationServer, store.users, new SignInThrottle(limits.signInCounter, config.auth), authLogger, upstream),
