@@ -128,10 +128,10 @@ function assertMayUse(user: StoredUser, environment: ConfiguredEnvironment, canW
   // The user's own rights, before the environment's read_only (which has its own message below).
   const scopes = allowedScopes(user, environment.name, true, config.roles);
   if (scopes.length === 0) {
-    const allowed = [...user.roles.map((r) => r.environment), ...user.namedRoles.map((r) => `role ${r}`)];
+    const allowed = [...user.roles.map((r) => r.environment), ...user.namedRoles.filter((r) => config.roles.has(r)).map((r) => `role ${r}`)];
     throw new InvalidInputError(`${user.name} may not use the environment "${environment.name}", so no token of theirs can.`, {
       hint: `${user.name} may use: ${allowed.length > 0 ? allowed.join(', ') : 'no environment'}. To grant "${environment.name}", `
-        + `${grantCommand(user, environment.name, user.roles.some((r) => r.canWrite))}.`,
+        + `${grantCommand(user, environment.name, canWrite, config.roles)}.`,
     });
   }
   if (!canWrite) return;
@@ -142,20 +142,26 @@ function assertMayUse(user: StoredUser, environment: ConfiguredEnvironment, canW
   }
   if (!scopes.includes(SCOPE_WRITE)) {
     throw new InvalidInputError(`${user.name} may only read "${environment.name}", so a token of theirs cannot write there.`, {
-      hint: `Leave out --write for a read-only token, or ${grantCommand(user, environment.name, true)}.`,
+      hint: `Leave out --write for a read-only token, or ${grantCommand(user, environment.name, true, config.roles)}.`,
     });
   }
 }
 
 /**
  * The `sqlgate users roles` command that grants `environment` on top of what the user has. It replaces the user's
- * named roles too, so it names the ones they have.
+ * named roles too, so it names the ones they have that are still configured (a removed one would be refused). Its
+ * --write covers every environment it lists, so where the user reads some and writes others the hint says what
+ * the command would change instead of silently making read-only roles writable (or the reverse).
  */
-function grantCommand(user: StoredUser, environment: string, canWrite: boolean): string {
+function grantCommand(user: StoredUser, environment: string, canWrite: boolean, roles: Config['roles']): string {
   const names = [...new Set([...user.roles.map((r) => r.environment), environment])];
   const access = names.includes(ALL_ENVIRONMENTS) ? '--all-envs' : `--env ${names.join(',')}`;
-  const named = user.namedRoles.length > 0 ? ` --role ${user.namedRoles.join(',')}` : '';
-  return `run: sqlgate users roles ${user.name} ${access}${canWrite ? ' --write' : ''}${named}`;
+  const kept = user.namedRoles.filter((role) => roles.has(role));
+  const named = kept.length > 0 ? ` --role ${kept.join(',')}` : '';
+  const changed = user.roles.filter((r) => r.environment !== environment && r.canWrite !== canWrite).map((r) => r.environment);
+  const caution = changed.length === 0 ? ''
+    : ` (it would also make ${changed.join(', ')} ${canWrite ? 'writable' : 'read-only'} for ${user.name}: one command gives every listed environment the same access, so leave ${changed.length > 1 ? 'them' : 'it'} out or give the access through a named role)`;
+  return `run: sqlgate users roles ${user.name} ${access}${canWrite ? ' --write' : ''}${named}${caution}`;
 }
 
 /** The environment's MCP URL: auth.public_url when set, else the address serve binds (a wildcard as localhost). */

@@ -190,6 +190,24 @@ describe('sqlgate tokens create', () => {
   });
 });
 
+describe('sqlgate tokens create: the grant hint', () => {
+  it('names only the named roles the configuration still defines, and warns when --write would change other environments', async () => {
+    const cwd = await workspace({ roles: { analyst: { environments: { demo: 'read' } }, gone: { environments: { demo: 'read' } } } });
+    expect((await sqlgate(cwd, ['users', 'add', 'rae', '--env', 'analytics', '--write', '--role', 'analyst,gone', '--password-stdin'], PASSWORD)).code).toBe(0);
+    // The operator deletes the role "gone" from the configuration.
+    const file = path.join(cwd, 'sqlgate.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/\n {2}gone:\n(?: {4}.*\n)+/, '\n'));
+    const read = await tokens(cwd, ['create', '--user', 'rae', '--env', 'sales']);
+    expect(read.code).toBe(EXIT_FAILURE);
+    expect(read.stderr).toContain('rae may use: analytics, role analyst. To grant "sales", run: sqlgate users roles rae --env analytics,sales --role analyst');
+    expect(read.stderr).not.toContain('gone');
+    // A read token for sales, granted with one command, would make analytics read-only for rae: said, not done silently.
+    expect(read.stderr).toContain('it would also make analytics read-only for rae');
+    const write = await tokens(cwd, ['create', '--user', 'rae', '--env', 'sales', '--write']);
+    expect(write.stderr).toContain('run: sqlgate users roles rae --env analytics,sales --write --role analyst.');
+  });
+});
+
 describe('sqlgate tokens list and revoke', () => {
   it('lists tokens without the token or its hash, filters by user, and shows revocation', async () => {
     const cwd = await workspace();
