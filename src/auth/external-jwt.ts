@@ -15,6 +15,9 @@ export interface ExternalIdentity {
 }
 
 /** Why a token was refused, safe to show (no key material, no claims beyond names). */
+/** The longest external user name accepted: room for any e-mail address or subject identifier. */
+const MAX_USER_CHARS = 320;
+
 export class ExternalTokenError extends Error {
   constructor(
     message: string,
@@ -55,6 +58,11 @@ export class ExternalJwtVerifier {
     }
     const user = payload[this.config.userClaim];
     if (typeof user !== 'string' || user === '') throw new ExternalTokenError(`The token has no "${this.config.userClaim}" claim naming the user.`, 'invalid');
+    // The name goes into the log, the audit trail (PostgreSQL text takes no NUL) and session_context: one line of
+    // printable text, of a length any of them takes, or the token is refused rather than the name altered.
+    if (user.length > MAX_USER_CHARS || /\p{Cc}/u.test(user)) {
+      throw new ExternalTokenError(`The token's "${this.config.userClaim}" claim is not a usable user name (control characters, or longer than ${MAX_USER_CHARS} characters).`, 'invalid');
+    }
     const roles = rolesOf(payload[this.config.rolesClaim]);
     const canWrite = environmentIsWritable && this.config.writeRoles.some((r) => roles.has(r));
     const canRead = canWrite || this.config.readRoles.length === 0 || [...this.config.readRoles, ...this.config.writeRoles].some((r) => roles.has(r));

@@ -99,6 +99,9 @@ describe('external identity provider (resource-server mode)', () => {
     ['alg none', async () => unsigned({ sub: 'dana', aud: `${app.baseUrl}/analytics/mcp`, iss: issuer, exp: Math.floor(Date.now() / 1000) + 600, groups: ['analysts'] })],
     ['HS256 made with the public key', async () => hs256WithPublicKey()],
     ['a token without a user claim', async () => token({ sub: undefined })],
+    ['a user claim with a NUL (it would break the audit record)', async () => token({ sub: 'mallory\u0000admin' })],
+    ['a user claim with a line break (it would forge log lines)', async () => token({ sub: 'mallory\nuser=admin' })],
+    ['a user claim longer than any name', async () => token({ sub: 'x'.repeat(321) })],
     ['an ID token (it has a nonce)', async () => token({ nonce: 'n-0S6_WzA2Mj' })],
   ])('refuses %s with 401', async (_name, make) => {
     const result = await mcpCall(`${app.baseUrl}/analytics/mcp`, await make(), 'tools/list');
