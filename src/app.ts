@@ -5,7 +5,8 @@
 import type { McpServerFactory } from '@modelcontextprotocol/server';
 import type { AuditTrail } from './audit/audit-trail.js';
 import { openAuditTrail } from './audit/open-audit-trail.js';
-import { securityRecorder } from './audit/security-recorder.js';
+import { refusalBudget } from './audit/refusal-budget.js';
+import { securityRecorder, type RecordSecurityEvent } from './audit/security-recorder.js';
 import { staleNamedRoles, staleNamedRolesWarning } from './auth/stale-named-roles.js';
 import type { Config, EnvironmentConfig } from './config/schema.js';
 import type { ConnectionStatus } from './db/dialect.js';
@@ -93,12 +94,14 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
   const serverFactory = (name: string): McpServerFactory => factories.get(environments.resolve(name).name)!;
   let authorization: AuthorizationRoutes | undefined;
   let store: StateStore | undefined;
+  const refusals = refusalBudget(securityRecorder(audit, logger.child({ component: 'auth' })));
   try {
     if (config.auth.mode === 'oauth') {
       store = await openStateStore(config.store);
-      authorization = await createAuthorization(config, environments, store, audit, limits, logger);
+      authorization = await createAuthorization(config, environments, store, refusals.record, limits, logger);
     }
   } catch (err) {
+    await refusals.stop();
     await store?.close();
     await limits.close();
     await audit.close();
@@ -121,13 +124,14 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
       authorization?.authorizationServer.close();
       await environments.close();
       await store?.close();
+      await refusals.stop();
       await audit.close();
       await limits.close();
     },
   };
 }
 
-async function createAuthorization(config: Config, environments: EnvironmentRegistry, store: StateStore, audit: AuditTrail, limits: Limits, logger: Logger): Promise<AuthorizationRoutes> {
+async function createAuthorization(config: Config, environments: EnvironmentRegistry, store: StateStore, recordEvent: RecordSecurityEvent, limits: Limits, logger: Logger): Promise<AuthorizationRoutes> {
   const authLogger = logger.child({ component: 'auth' });
   const authorizationServer = await AuthorizationServer.create({
     auth: config.auth,
@@ -135,7 +139,7 @@ async function createAuthorization(config: Config, environments: EnvironmentRegi
     environments: environments.list().map((e) => ({ name: e.name, readOnly: e.config.readOnly, externalAuth: e.config.externalAuth })),
     roles: config.roles,
     logger: authLogger,
-    recordEvent: securityRecorder(audit, authLogger),
+    recordEvent,
   });
   await authorizationServer.collectGarbage();
   const upstream = config.auth.upstream && new UpstreamSignIn(config.auth.upstream, store.users, store.oauth);
