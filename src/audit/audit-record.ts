@@ -22,8 +22,12 @@ export interface ToolCallEvent {
   readonly sql_sha256: string | null;
   /** The call's other arguments; null when audit.record_parameters is off. */
   readonly parameters: Readonly<Record<string, unknown>> | null;
-  /** allowed: it ran and answered; refused: a rule stopped it before it ran; failed: it ran, or tried, and failed. */
-  readonly verdict: 'allowed' | 'refused' | 'failed';
+  /**
+   * allowed: it ran and answered; refused: a rule stopped it before it ran; failed: it ran, or tried, and failed;
+   * started: a statement that changes data is about to run (recorded before it runs, so that a change committed by
+   * a process killed right after has its record; the call's outcome follows under the same request id).
+   */
+  readonly verdict: 'allowed' | 'refused' | 'failed' | 'started';
   readonly code: string | null;
   readonly reason: string | null;
   readonly rows: number | null;

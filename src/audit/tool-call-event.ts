@@ -24,8 +24,11 @@ export interface ToolCallOutcome {
   readonly statement: string | undefined;
   readonly recordsParameters: boolean;
   readonly ms: number;
-  /** What the call returned, or the error it ended with. */
-  readonly result: { readonly structured: unknown; readonly text: string } | { readonly error: unknown };
+  /**
+   * What the call returned, or the error it ended with; `started` for the record a change of data is given before it
+   * runs (its outcome follows in a second record with the same request id).
+   */
+  readonly result: { readonly structured: unknown; readonly text: string } | { readonly error: unknown } | { readonly started: true };
 }
 
 export function toolCallEvent(outcome: ToolCallOutcome, now = new Date()): ToolCallEvent {
@@ -50,6 +53,9 @@ export function toolCallEvent(outcome: ToolCallOutcome, now = new Date()): ToolC
     parameters: outcome.recordsParameters ? parameters : null,
     ms: outcome.ms,
   };
+  if ('started' in outcome.result) {
+    return { ...base, verdict: 'started', code: null, reason: null, rows: null, result_chars: null, truncated: null };
+  }
   if ('error' in outcome.result) {
     const { error } = outcome.result;
     const known = error instanceof SqlgateError ? error : undefined;

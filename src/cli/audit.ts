@@ -134,7 +134,7 @@ function withFilterOptions(command: Command): Command {
     .option('-e, --env <name>', 'only this environment')
     .option('-u, --user <name>', 'only this user')
     .option('-t, --tool <name>', 'only this tool')
-    .option('--verdict <verdict>', 'allowed, refused or failed', parseVerdict)
+    .option('--verdict <verdict>', 'allowed, refused, failed or started', parseVerdict)
     .option('--kind <kind>', 'only this kind of event: tool_call, auth or admin')
     .option('--client <id>', 'only this OAuth client');
 }
@@ -189,7 +189,7 @@ export function parseWhen(text: string, now: Date, option: string): string {
 }
 
 function parseVerdict(value: string): string {
-  if (!['allowed', 'refused', 'failed'].includes(value)) throw new InvalidArgumentError('use allowed, refused or failed.');
+  if (!['allowed', 'refused', 'failed', 'started'].includes(value)) throw new InvalidArgumentError('use allowed, refused, failed or started.');
   return value;
 }
 

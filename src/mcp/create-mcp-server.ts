@@ -61,7 +61,12 @@ export function createMcpServerFactory(
           let result: { structured: unknown; text: string } | { error: unknown };
           try {
             const confirm = confirmThrough(server, context);
-            const run = () => tool.run(input, { environment, signal: context.mcpReq.signal, confirm, identity, recordStatement });
+            const recordsParameters = audit?.recordsParametersIn(environment.config) ?? false;
+            const beforeChange = audit && (async () => void await audit.record(toolCallEvent({
+              requestId, environment: environment.name, identity, tool: tool.name, input, statement, recordsParameters,
+              ms: Math.round(performance.now() - started), result: { started: true },
+            })));
+            const run = () => tool.run(input, { environment, signal: context.mcpReq.signal, confirm, identity, recordStatement, beforeChange });
             result = limits ? await limits.run(limitScope(environment, identity), run) : await run();
           } catch (err) {
             result = { error: err };

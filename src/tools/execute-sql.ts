@@ -33,9 +33,10 @@ export const executeSqlTool = defineTool({
     idempotentHint: environment.config.readOnly,
     openWorldHint: false,
   }),
-  async run(input, { environment, signal, confirm, identity }) {
+  async run(input, { environment, signal, confirm, identity, beforeChange }) {
     const { config, dialect } = environment;
-    const { policy } = await authorizeStatement(environment, input.query, confirm, identity);
+    const { kind, policy } = await authorizeStatement(environment, input.query, confirm, identity);
+    if (kind !== 'read') await beforeChange?.();
     const result = await runQuery(dialect, {
       sql: input.query,
       params: input.params ?? [],

@@ -26,6 +26,11 @@ export interface ToolContext {
    * audit line says what ran and not only the arguments. Absent where nobody audits (the CLI's tools test).
    */
   readonly recordStatement?: (sql: string) => void;
+  /**
+   * Called after a statement that changes data was allowed and before it runs: commits its `started` audit record,
+   * and throws (so that nothing runs) when it cannot. Absent where nobody audits.
+   */
+  readonly beforeChange?: () => Promise<void>;
 }
 
 export interface ToolOutput<T> {

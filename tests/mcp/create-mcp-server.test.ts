@@ -8,6 +8,7 @@ import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { openAuditLog } from '../../src/store/open-state-store.js';
 import type { Environment } from '../../src/environments/environment.js';
 import type { Identity } from '../../src/environments/identity.js';
+import { runQuery } from '../../src/db/run-query.js';
 import { createMcpServerFactory } from '../../src/mcp/create-mcp-server.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { parseEnvironmentConfig } from '../../src/config/load.js';
@@ -17,7 +18,7 @@ import type { ToolDefinition } from '../../src/tools/tool.js';
 import { createTestDatabase, openEnvironment, type TestDatabase } from '../support/test-databases.js';
 
 let database: TestDatabase;
-let environment: Environment;
+let environment: Environment; // reassigned by the tests of a writable environment
 
 beforeAll(async () => {
   database = await createTestDatabase('sqlite', ['CREATE TABLE t (x INTEGER)', 'INSERT INTO t VALUES (1), (2)']);
@@ -92,6 +93,56 @@ describe('audit', () => {
       expect(record).toMatchObject({ request_id: line!.requestId, tool: 'search', sql: 'SELECT x FROM t WHERE x = ?', parameters: { query: 2 } });
     } finally {
       await trail.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('records a change of data before it runs (started), then its outcome under the same request id; a read gets one record', async () => {
+    const writable = await openEnvironment('audit', database.url, { read_only: false });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-mcp-audit-'));
+    const file = path.join(dir, 'audit.sqlite');
+    const trail = new AuditTrail(await openAuditLog({ kind: 'sqlite', file }), true);
+    const previous = environment;
+    environment = writable;
+    try {
+      await callToolAndCapture(undefined, ALL_TOOLS, 'execute_sql', { query: 'UPDATE t SET x = x WHERE x = 1' }, trail);
+      await callToolAndCapture(undefined, ALL_TOOLS, 'execute_sql', { query: 'SELECT count(*) FROM t' }, trail);
+      const store = await openAuditLog({ kind: 'sqlite', file });
+      const records = (await store.list({}, 10)).map((r) => JSON.parse(r.payload) as Record<string, unknown>);
+      await store.close();
+      expect(records.map((r) => [r.verdict, r.sql])).toEqual([
+        ['started', 'UPDATE t SET x = x WHERE x = 1'],
+        ['allowed', 'UPDATE t SET x = x WHERE x = 1'],
+        ['allowed', 'SELECT count(*) FROM t'],
+      ]);
+      expect(records[0]!.request_id).toBe(records[1]!.request_id);
+    } finally {
+      environment = previous;
+      await trail.close();
+      await writable.dialect.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs no change of data whose started record cannot be written', async () => {
+    const writable = await openEnvironment('audit', database.url, { read_only: false });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-mcp-audit-'));
+    const trail = new AuditTrail(await openAuditLog({ kind: 'sqlite', file: path.join(dir, 'audit.sqlite') }), true);
+    await trail.close(); // every record now fails
+    const previous = environment;
+    environment = writable;
+    try {
+      const [line] = await callToolAndCapture(undefined, ALL_TOOLS, 'execute_sql', { query: 'DELETE FROM t WHERE x = 2' }, trail);
+      expect(line).toMatchObject({ outcome: 'error' });
+      const count = await callToolAndCapture(undefined, ALL_TOOLS, 'execute_sql', { query: 'SELECT count(*) AS n FROM t WHERE x = 2' });
+      expect(count[0]).toMatchObject({ outcome: 'ok' });
+      const check = await openEnvironment('audit', database.url);
+      const rows = await runQuery(check.dialect, { sql: 'SELECT count(*) FROM t WHERE x = 2', params: [], readOnly: true, maxRows: 1, timeoutMs: 5_000, maxBinaryBytes: 0 });
+      await check.dialect.close();
+      expect(rows.rows).toEqual([[1]]);
+    } finally {
+      environment = previous;
+      await writable.dialect.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -61,12 +61,13 @@ export function buildConfigTool(tool: ToolConfig, environment: Environment): Too
     inputSchema,
     outputSchema: tool.trend ? trendOutputSchema : queryOutputSchema,
     hints: () => hints,
-    async run(input, { signal, confirm, identity, recordStatement }) {
+    async run(input, { signal, confirm, identity, recordStatement, beforeChange }) {
       const bound = await bindParameters(tool.parameters, input, dialect, key);
       const statement = renderSqlTemplate(template, bound, (position) => dialect.placeholder(position));
       recordStatement?.(statement.sql);
       // The same gate and policy as execute_sql: the identifiers chosen for this call are in the text it sees.
       const checked = await authorizeStatement(environment, statement.sql, confirm, identity);
+      if (checked.kind !== 'read') await beforeChange?.();
       const result = await runQuery(dialect, {
         sql: statement.sql,
         params: statement.params,
