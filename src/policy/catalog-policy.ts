@@ -13,6 +13,11 @@ import type { MaskKind } from '../config/policy-schema.js';
 import type { ColumnInfo, ForeignKeyInfo, Introspector, TableDetail, TableRef, TableSummary } from '../db/dialect.js';
 import type { Environment } from '../environments/environment.js';
 import type { Identity } from '../environments/identity.js';
+import { PolicyDeniedError } from '../errors.js';
+import type { StatementRules } from '../guard/statement-gate.js';
+import type { SelectShape } from '../guard/statement-shape.js';
+import { checkStatement } from './check-statement.js';
+import { loadCatalog } from './policy-catalog.js';
 import { policyFor } from './statement-policy-check.js';
 import type { RelationName, TablePolicy } from './table-policy.js';
 
@@ -38,13 +43,15 @@ export class CatalogPolicy {
     const policy = policyFor(environment, identity);
     if (!policy) return null;
     const deniesSomething = (environment.config.policy?.deny.length ?? 0) > 0;
-    return new CatalogPolicy(policy, environment.dialect.introspector(), deniesSomething);
+    return new CatalogPolicy(policy, environment.dialect.introspector(), environment.rules, deniesSomething, new Set(environment.config.allowedFunctions));
   }
 
   private constructor(
     private readonly policy: TablePolicy,
     private readonly introspector: Introspector,
+    private readonly rules: StatementRules,
     private readonly deniesSomething: boolean,
+    private readonly userFunctions: ReadonlySet<string>,
   ) {}
 
   /**
@@ -53,8 +60,10 @@ export class CatalogPolicy {
    */
   async isHidden(table: TableRef & { readonly kind?: TableSummary['kind'] }): Promise<boolean> {
     if (this.policy.isTableDenied([table])) return true;
-    // Without deny patterns nothing is hidden; a view inherits from nothing, so its own name decided.
-    if (!this.deniesSomething || table.kind === 'view') return false;
+    // A view that reads a restricted table cannot be queried here: it is hidden like a denied table.
+    if (table.kind === 'view') return this.isUnreadableView(table);
+    // Without deny patterns nothing is hidden.
+    if (!this.deniesSomething) return false;
     const names = await this.namesOf(table);
     return names === null || this.policy.isTableDenied(names);
   }
@@ -79,6 +88,7 @@ export class CatalogPolicy {
    * foreign keys, both ways, that include a denied column on either side or link to a hidden table.
    */
   async describe(detail: TableDetail): Promise<VisibleTableDetail | null> {
+    if (detail.kind === 'view' && (await this.isUnreadableView(detail))) return null;
     const names = await this.namesOf(detail);
     if (names === null || this.policy.isTableDenied(names)) return null;
     const isDenied = (column: string) => this.policy.columnRule(names, column)?.kind === 'deny';
@@ -118,6 +128,21 @@ export class CatalogPolicy {
       }),
     );
     return keys.filter((_, i) => kept[i]);
+  }
+
+  /** Whether reading the view is refused: by the statement check itself, as `SELECT FROM view` would be. */
+  private async isUnreadableView(view: TableRef): Promise<boolean> {
+    const shape: SelectShape = {
+      kind: 'select', ctes: [], items: [], conditions: [], usingColumns: [], positions: [], distinct: false,
+      from: [{ kind: 'table', parts: view.schema === null ? [view.name] : [view.schema, view.name], alias: null }],
+    };
+    try {
+      checkStatement(shape, { policy: this.policy, catalog: await loadCatalog(shape, this.introspector, this.rules), userFunctions: this.userFunctions });
+      return false;
+    } catch (err) {
+      if (err instanceof PolicyDeniedError) return true;
+      throw err;
+    }
   }
 
   /** The names the relation goes by for the policy: its own, then its parents (nearest first). */

@@ -274,9 +274,26 @@ describe('catalog tools under a table/column policy (postgres partitions and inh
     expect(sample.columns.map((c) => c.name)).toEqual(['id', 'name', 'email', 'phone', 'archived_on']);
   });
 
-  it('refuse to sample a view over a denied table, as execute_sql refuses to read it', async () => {
-    const withView = await openShop('postgres', [...SCHEMAS.postgres(true), 'CREATE VIEW payroll_total AS SELECT sum(amount) AS total FROM payroll']);
-    expect((await failure(getTableSampleTool, withView, { table: 'payroll_total' })).code).toBe('SG_POLICY_DENIED');
+  it('hide a view over a restricted table from all three tools, as execute_sql refuses to read it', async () => {
+    const withView = await openShop('postgres', [
+      ...SCHEMAS.postgres(true),
+      'CREATE VIEW payroll_total AS SELECT sum(amount) AS total FROM payroll',
+      'CREATE VIEW customer_ssns AS SELECT id, ssn FROM customers',
+      'CREATE VIEW order_counts AS SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id',
+    ]);
+    const listed = tableNames((await call(listTablesTool, withView, {})).structured);
+    expect(listed).toContain('order_counts');
+    expect(listed).not.toContain('payroll_total');
+    expect(listed).not.toContain('customer_ssns');
+    for (const view of ['payroll_total', 'customer_ssns']) {
+      expect((await failure(describeTableTool, withView, { table: view })).code).toBe('SG_TABLE_NOT_FOUND');
+      expect((await failure(getTableSampleTool, withView, { table: view })).code).toBe('SG_TABLE_NOT_FOUND');
+    }
+    expect((await call(describeTableTool, withView, { table: 'order_counts' })).structured).toMatchObject({ name: 'order_counts' });
+    // hr may read payroll: its view is there for hr; customers.ssn stays denied, so customer_ssns does not.
+    const hr = tableNames((await call(listTablesTool, withView, {}, caller(['hr']))).structured);
+    expect(hr).toContain('payroll_total');
+    expect(hr).not.toContain('customer_ssns');
     expect((await call(getTableSampleTool, withView, { table: 'payroll_total' }, caller(['hr']))).structured).toMatchObject({ rows: [[null]] });
   });
 
