@@ -15,6 +15,7 @@ import { isLoopbackHost } from '../http/request-guards.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { addAuditCommand } from './audit.js';
+import { addBackupCommands } from './backup.js';
 import { startBanner } from './banner.js';
 import { isEnvironmentName, publicUrlProblem } from './connector-doctor/connector-context.js';
 import { runConnectorDoctor } from './connector-doctor/run-connector-doctor.js';
@@ -223,6 +224,7 @@ export async function runCli(io: CliIo): Promise<number> {
   addGrantsCommand(program, { stdout: io.stdout, guard, loadConfig: loadForCommand });
   addKeysCommand(program, { stdout: io.stdout, guard, loadConfig: loadForCommand });
   addAuditCommand(program, { stdout: io.stdout, guard, loadConfig: loadForCommand });
+  addBackupCommands(program, { stdout: io.stdout, guard, loadConfig: loadForCommand });
   addToolsCommand(program, {
     stdout: io.stdout,
     guard,
