@@ -19,7 +19,8 @@ import type {
   CteShape, ExprShape, QueryShape, SelectItemShape, SelectShape, SetOperationShape, SourceShape, StatementShape, TableSourceShape,
 } from '../guard/statement-shape.js';
 import type { LoadedCatalog } from './policy-catalog.js';
-import { refuse, refuseColumn, refuseStar, refuseTable } from './policy-refusal.js';
+import { refuse, refuseColumn, refuseStar, refuseTable, refuseUnplacedMasks } from './policy-refusal.js';
+import { addRecursiveCtes, cteOutput } from './recursive-ctes.js';
 import {
   CLEAN, columnOf, hasRestrictedColumns, resolveColumn, Scope, sourcesQualifiedBy,
   type ColumnState, type OutputColumn, type QueryOutput, type Source,
@@ -31,6 +32,11 @@ const STATISTICS_RELATIONS = new Set([
   'pg_stats', 'pg_stats_ext', 'pg_stats_ext_exprs', 'pg_statistic', 'pg_statistic_ext_data',
   'column_statistics', 'column_stats', 'sqlite_stat3', 'sqlite_stat4',
 ]);
+/**
+ * PostgreSQL's TOAST tables (pg_toast.pg_toast_<oid>) hold every long value of a table's columns, denied ones too,
+ * readable as chunks by anyone who may read the table they belong to.
+ */
+const isToastTable = (facts: RelationFacts): boolean => /^pg_toast(_temp_\d+)?$/i.test(facts.schema ?? '');
 /** Functions that read statistics samples. */
 const STATISTICS_FUNCTIONS = new Set(['pg_mcv_list_items', 'dm_db_stats_histogram', 'dm_db_stats_properties']);
 
@@ -58,12 +64,16 @@ export function checkStatement(shape: StatementShape, input: PolicyCheckInput): 
   return new StatementCheck(input).statement(shape);
 }
 
+/** Queries of WITH RECURSIVE lists checked for one statement, at most (recursive-ctes.ts checks them in rounds). */
+const MAX_RECURSIVE_CHECKS = 500;
+
 const NOTHING_RETURNED: PolicyOutcome = Object.freeze({ masks: new Map(), width: null });
 
 type ExprContext = 'value' | 'condition';
 
 class StatementCheck {
   private readonly policy: TablePolicy;
+  private recursiveChecks = 0;
 
   constructor(private readonly input: PolicyCheckInput) {
     this.policy = input.policy;
@@ -81,7 +91,7 @@ class StatementCheck {
         return NOTHING_RETURNED;
       case 'insert': {
         const scope = this.withCtes(shape.ctes, root);
-        const target = this.tableSource(shape.target, scope);
+        const target = this.writeTarget(shape.target, scope);
         const written = shape.columns ?? target.ordered ?? [];
         if (shape.columns === null && written.some((c) => columnOf(target, c, this.policy).denied)) {
           refuseStar(target, this.policy, 'INSERT without a column list writes every column');
@@ -96,7 +106,7 @@ class StatementCheck {
       }
       case 'update': {
         const scope = this.withCtes(shape.ctes, root);
-        const target = this.tableSource(shape.target, scope);
+        const target = this.writeTarget(shape.target, scope);
         scope.sources.push(target, rowsOf(target));
         for (const source of shape.from) scope.sources.push(this.source(source, scope));
         for (const set of shape.sets) {
@@ -108,7 +118,7 @@ class StatementCheck {
       }
       case 'delete': {
         const scope = this.withCtes(shape.ctes, root);
-        const target = this.tableSource(shape.target, scope);
+        const target = this.writeTarget(shape.target, scope);
         scope.sources.push(target, rowsOf(target));
         for (const source of shape.from) scope.sources.push(this.source(source, scope));
         for (const condition of shape.conditions) this.expr(condition, scope, 'condition');
@@ -161,7 +171,12 @@ class StatementCheck {
         this.column({ qualifier: [], name }, scope, 'condition');
       }
     }
-    const output = this.items(shape.items, scope);
+    // SELECT * over JOIN … USING or NATURAL JOIN puts the joined columns first, once: sqlgate cannot order them.
+    const isUsingStar = shape.usingColumns.length > 0 && shape.items.some((item) => item.kind === 'star' && item.qualifier === null);
+    const items = this.items(shape.items, scope);
+    const output = isUsingStar ? { ...items, knownWidth: false } : items;
+    // From here on the clauses, and their subqueries, may name the select list's aliases (SQLite).
+    scope.aliases.push(...output.columns);
     for (const condition of shape.conditions) this.expr(condition, scope, 'condition', output);
     this.checkPositions(shape.positions, output);
     if (shape.distinct) this.noMaskedOutput(output, 'DISTINCT compares the values');
@@ -177,8 +192,14 @@ class StatementCheck {
       return masked ? { ...column, mask: masked.mask, origin: masked.origin } : column;
     });
     const output = { columns, knownWidth: branches.every((b) => b.knownWidth) };
+    refuseUnplacedMasks({ ...output, columns: branches.flatMap((b) => b.columns) }, shape.operators[0]!.toUpperCase());
     if (shape.operators.some((op) => op !== 'union all')) this.noMaskedOutput(output, `${shape.operators.find((op) => op !== 'union all')!.toUpperCase()} compares the values`);
-    for (const condition of shape.conditions) this.expr(condition, scope, 'condition', output);
+    // SQLite: the ORDER BY of a compound may name an alias of any branch, which sorts on its position.
+    const aliases = {
+      columns: branches.flatMap((b) => b.columns.map((c, i) => ({ ...c, mask: columns[i]?.mask ?? null, origin: columns[i]?.origin ?? '' }))),
+      knownWidth: false,
+    };
+    for (const condition of shape.conditions) this.expr(condition, scope, 'condition', aliases);
     this.checkPositions(shape.positions, output);
     return output;
   }
@@ -186,18 +207,16 @@ class StatementCheck {
   private withCtes(ctes: readonly CteShape[], parent: Scope): Scope {
     if (ctes.length === 0) return new Scope(parent, parent.ctes);
     const visible = new Map(parent.ctes);
-    for (const cte of ctes) {
-      const named = (output: QueryOutput): QueryOutput => ({
-        ...output,
-        columns: output.columns.map((column, i) => ({ ...column, name: cte.columns?.[i] ?? column.name })),
-      });
-      if (cte.recursive) {
-        // The recursive part reads the CTE itself: first as its anchor (the first branch) makes it, then whole.
-        const anchor = cte.query.kind === 'set' ? cte.query.branches[0] : undefined;
-        visible.set(cte.name.toLowerCase(), anchor ? named(this.query(anchor, new Scope(parent, new Map(visible)))) : { columns: [], knownWidth: false });
-      }
-      visible.set(cte.name.toLowerCase(), named(this.query(cte.query, new Scope(parent, new Map(visible)))));
+    const check = (query: QueryShape, seen: ReadonlyMap<string, QueryOutput>): QueryOutput => this.query(query, new Scope(parent, new Map(seen)));
+    if (!ctes.some((cte) => cte.recursive)) {
+      for (const cte of ctes) visible.set(cte.name.toLowerCase(), cteOutput(cte, check(cte.query, visible)));
+      return new Scope(parent, visible);
     }
+    addRecursiveCtes(ctes, visible, (query, seen) => {
+      // Recursive lists nested in recursive lists multiply their rounds: the whole statement gets one budget.
+      if (++this.recursiveChecks > MAX_RECURSIVE_CHECKS) refuse('The WITH RECURSIVE queries of this statement are too intricate for this environment\'s table/column policy to follow, so it is refused.');
+      return check(query, seen);
+    });
     return new Scope(parent, visible);
   }
 
@@ -209,6 +228,7 @@ class StatementCheck {
         return this.tableSource(shape, scope);
       case 'query': {
         const output = this.query(shape.query, scope);
+        if (shape.columns) refuseUnplacedMasks(output, 'a column list');
         return derivedSource(shape.alias ? `subquery ${shape.alias}` : 'subquery', shape.alias, output, shape.columns);
       }
       case 'function': {
@@ -221,6 +241,20 @@ class StatementCheck {
         return refuse(`sqlgate cannot check ${shape.what} in FROM against this environment's table/column policy, so it is refused here.`,
           'Read the tables directly with SELECT, naming the columns you need.');
     }
+  }
+
+  /**
+   * The table a write changes. A CTE of the statement never stands for it in PostgreSQL, SQLite or MySQL (they write
+   * the table of that name), while SQL Server writes through the CTE to the table it reads: `WITH customers AS
+   * (SELECT 1 AS id) UPDATE customers … RETURNING ssn` must not be checked as a write to the CTE, so a target named
+   * like a CTE is refused.
+   */
+  private writeTarget(shape: TableSourceShape, scope: Scope): Source {
+    if (shape.parts.length === 1 && scope.cte(shape.parts[0]!)) {
+      refuse(`${shape.parts[0]} names both a CTE of the statement and the table it writes, which engines read differently; this environment's table/column policy refuses it.`,
+        'Give the CTE another name.');
+    }
+    return this.tableSource(shape, scope);
   }
 
   /** A table, view or CTE a statement names, with everything the policy says of it checked. */
@@ -248,9 +282,13 @@ class StatementCheck {
       return refuse(`${shown} holds samples of column values (statistics), which this environment's table/column policy cannot filter, so it is refused here.`,
         'Ask for counts and distributions with SELECT over the tables instead.');
     }
+    if (isToastTable(facts)) {
+      return refuse(`${shown} holds the long values of another table's columns, stored apart, which this environment's table/column policy cannot filter, so it is refused here.`);
+    }
     if (facts.kind === 'view') {
       const reached = this.input.catalog.viewReach(facts);
-      const restricted = reached === null ? undefined : reached.find((r) => this.isRestricted(r));
+      // A view over pg_stats or a TOAST table shows what they hold as well as they would.
+      const restricted = reached?.find((r) => this.isRestricted(r) || STATISTICS_RELATIONS.has(r.name.toLowerCase()) || isToastTable(r));
       if (reached === null || restricted) {
         return refuse(`The view ${shown} reads ${restricted ? `${restricted.name}, which` : 'tables that'} this environment's table/column policy restricts; sqlgate does not see into views column by column, so it is refused here.`,
           'Query the tables the view reads directly, naming the columns you may use (describe_table lists them).');
@@ -315,12 +353,19 @@ class StatementCheck {
     }
     for (const qualifier of expr.wholeRows) {
       const sources = sourcesQualifiedBy(scope, qualifier);
-      if (sources.length === 0) this.unresolved(qualifier.join('.'));
+      // `(home).city`, `(a.home).city`: no source goes by that name, so it is a composite column, checked above.
+      if (sources.length === 0 && !this.isColumn(qualifier, expr, scope)) this.unresolved(qualifier.join('.'));
       const restricted = sources.find((s) => hasRestrictedColumns(s, this.policy));
       if (restricted) refuseStar(restricted, this.policy, `the whole row ${qualifier.join('.')} would include them`);
     }
     for (const subquery of expr.subqueries) this.noMaskedOutput(this.query(subquery, scope), 'a subquery may not pass it on as a value');
     for (const name of expr.functions) this.function(name);
+  }
+
+  /** Whether `parts` is one of the expression's column references, and names a column of a source in scope. */
+  private isColumn(parts: readonly string[], expr: ExprShape, scope: Scope): boolean {
+    const ref = expr.columns.find((c) => [...c.qualifier, c.name].join('.') === parts.join('.'));
+    return ref !== undefined && (resolveColumn(ref, scope, this.policy)?.length ?? 0) > 0;
   }
 
   /** One column reference in `context`; returns what it selects (for a bare select-list column). */
@@ -355,6 +400,7 @@ class StatementCheck {
   }
 
   private checkPositions(positions: readonly number[], output: QueryOutput): void {
+    if (positions.length > 0) refuseUnplacedMasks(output, 'ORDER BY or GROUP BY n');
     for (const position of positions) {
       const column = output.columns[position - 1];
       if (column?.mask) refuseColumn(column.origin, 'masked');

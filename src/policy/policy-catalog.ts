@@ -3,7 +3,8 @@
  * relation a statement names and, for views, every relation their definitions name, down to the tables.
  *
  * Facts are kept for a minute per environment (RELATION_TTL_MS): a statement over the same tables does not pay
- * for catalog queries again, and a view redefined outside sqlgate is seen within that minute. Nothing the policy
+ * for catalog queries again, and a view redefined outside sqlgate is seen within that minute (a schema change made
+ * through sqlgate is seen at once). Nothing the policy
  * relies on for safety depends on the facts being complete: a name the catalog does not know is refused, and a
  * view whose definition cannot be read or parsed counts as reaching everything.
  */
@@ -48,8 +49,16 @@ function refOf(parts: readonly string[]): TableRef {
 }
 
 export async function loadCatalog(shape: StatementShape, introspector: Introspector, rules: StatementRules): Promise<LoadedCatalog> {
+  // A schema change made here must be seen by the statements after it (`CREATE TABLE t AS …` then `SELECT … FROM
+  // t`, which the facts kept for t would refuse as unknown for a minute): what was kept is dropped, and what this
+  // statement reads, from before the change, is not kept.
+  const isSchemaChange = shape.kind === 'ddl' || shape.kind === 'create-from-query';
+  if (isSchemaChange) caches.delete(introspector);
   let cache = caches.get(introspector);
-  if (!cache) caches.set(introspector, (cache = new LruCache(MAX_CACHED_RELATIONS)));
+  if (!cache) {
+    cache = new LruCache<string, CachedFacts>(MAX_CACHED_RELATIONS);
+    if (!isSchemaChange) caches.set(introspector, cache);
+  }
   const byKey = new Map<string, RelationFacts | null>();
   const viewTables = new Map<string, readonly (readonly string[])[] | null>();
 
@@ -110,18 +119,48 @@ export async function loadCatalog(shape: StatementShape, introspector: Introspec
   };
 }
 
+/**
+ * SQL Server stores a view as the `CREATE [OR ALTER] VIEW … AS SELECT …` it was made with, which its grammar cannot
+ * parse; the same text as ALTER VIEW it parses. A header after a leading comment is not matched (the view is refused).
+ */
+const CREATE_VIEW_HEADER = /^\s*CREATE\s+(?:OR\s+ALTER\s+)?VIEW\b/i;
+
 /** The relations a view's stored definition names; null when there is no definition or it does not parse. */
 function viewDefinitionTables(view: RelationFacts, rules: StatementRules): (readonly string[])[] | null {
   if (!view.definition) return null;
-  let shape: StatementShape;
+  let definition = view.definition;
+  let shape = shapeOrNull(definition, rules);
+  const isAltered = shape?.kind !== 'create-from-query' && CREATE_VIEW_HEADER.test(definition);
+  if (isAltered) {
+    definition = definition.replace(CREATE_VIEW_HEADER, 'ALTER VIEW');
+    shape = shapeOrNull(definition, rules);
+  }
+  if (!shape) return null;
+  const query: QueryShape | StatementShape = shape.kind === 'create-from-query' ? shape.query : shape;
+  if (query.kind !== 'select' && query.kind !== 'set' && query.kind !== 'values') return null;
+  // A view that calls a function the gate does not allow (a user-defined payroll_total(), query_to_xml(…)) reads
+  // tables its FROM list does not show. A definition stored as a query (PostgreSQL, MySQL), or SQL Server's read as
+  // ALTER VIEW, must pass the gate as a statement would. SQLite's CREATE VIEW text is not put through it: SQLite
+  // keeps no functions in the database.
+  if ((shape.kind !== 'create-from-query' || isAltered) && !passesGate(definition, rules)) return null;
+  return tableSourcesOf(query).map((t: TableSourceShape) => t.parts);
+}
+
+function shapeOrNull(sql: string, rules: StatementRules): StatementShape | null {
   try {
-    shape = rules.shape(view.definition);
+    return rules.shape(sql);
   } catch {
     return null;
   }
-  const query: QueryShape | StatementShape = shape.kind === 'create-from-query' ? shape.query : shape;
-  if (query.kind !== 'select' && query.kind !== 'set' && query.kind !== 'values') return null;
-  return tableSourcesOf(query).map((t: TableSourceShape) => t.parts);
+}
+
+function passesGate(sql: string, rules: StatementRules): boolean {
+  try {
+    rules.classify(sql, { allowedFunctions: [] });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

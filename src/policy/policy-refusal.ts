@@ -4,7 +4,7 @@
  * nothing of it. A masked column is named, since the caller can see it (masked) anyway.
  */
 import { PolicyDeniedError } from '../errors.js';
-import { columnOf, type Source } from './statement-scope.js';
+import { columnOf, type QueryOutput, type Source } from './statement-scope.js';
 import type { TablePolicy } from './table-policy.js';
 
 export function refuse(message: string, hint?: string): never {
@@ -37,4 +37,17 @@ export function refuseStar(source: Source, policy: TablePolicy, why: string): ne
     `${source.label} has columns you may not see whole in this environment, and ${why}.`,
     usable.length > 0 ? `Name the columns instead; you may use: ${usable.join(', ')}.` : 'Name the columns you need instead.',
   );
+}
+
+/**
+ * Refuses to place `output`'s masks by position when its positions are not known. After a `*` whose columns sqlgate
+ * cannot count (a function's) or order (over JOIN … USING), the n-th column it counts is not the n-th the database
+ * returns: ORDER BY n, a column list (`AS s(a, b)`) or a set operation would pin a mask on the wrong column, and
+ * leave the masked one bare. `how` says what matches by position.
+ */
+export function refuseUnplacedMasks(output: QueryOutput, how: string): void {
+  const masked = output.columns.find((c) => c.mask);
+  if (output.knownWidth || !masked) return;
+  refuse(`${masked.origin} is masked, and ${how} matches columns by position after a * whose columns sqlgate cannot count or order, so it could not tell which column is masked; the statement is refused.`,
+    'Name the columns instead of using *.');
 }

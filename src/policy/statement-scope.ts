@@ -48,6 +48,11 @@ export interface Source {
 
 export class Scope {
   readonly sources: Source[] = [];
+  /**
+   * The SELECT's output columns, once its select list is checked: SQLite lets WHERE, JOIN … ON, GROUP BY, HAVING
+   * and ORDER BY name them, and so do the subqueries of those clauses (`WHERE id IN (SELECT … WHERE e LIKE …)`).
+   */
+  readonly aliases: OutputColumn[] = [];
 
   constructor(
     readonly parent: Scope | null,
@@ -68,14 +73,28 @@ export function columnOf(source: Source, name: string, policy: TablePolicy): Col
     if (rule === null) return CLEAN;
     return { denied: rule.kind === 'deny', mask: rule.kind === 'mask' ? rule.mask : null, origin: `${source.label}.${name}` };
   }
-  return source.columns?.get(lower) ?? CLEAN;
+  return (source.columns && derivedColumn(source.columns, lower)) ?? CLEAN;
 }
 
 /** Whether `source` certainly has a column `name` (as far as the catalog and the policy know). */
 function certainlyHas(source: Source, name: string, policy: TablePolicy): boolean {
   const lower = name.toLowerCase();
-  if (source.columns?.has(lower)) return true;
-  return source.policyNames !== undefined && policy.columnRule(source.policyNames, lower) !== null;
+  if (source.policyNames) return source.columns?.has(lower) === true || policy.columnRule(source.policyNames, lower) !== null;
+  return source.columns !== null && derivedColumn(source.columns, lower) !== undefined;
+}
+
+/**
+ * A column of a derived table or CTE by its lower-case name. SQLite names the second output of one name `name:1`,
+ * the next `name:2` … (past three, a random number), and the query around may use those names: `SELECT
+ * upper("email:1") FROM (SELECT email, email FROM customers)`. So `x:<digits>` is also every output named x.
+ */
+function derivedColumn(columns: ReadonlyMap<string, ColumnState>, lower: string): ColumnState | undefined {
+  const found = columns.get(lower);
+  if (found) return found;
+  const base = /^(.*):\d+$/s.exec(lower)?.[1];
+  if (base === undefined) return undefined;
+  const same = [...columns].filter(([name]) => name === base || name.replace(/:\d+$/, '') === base).map(([, state]) => state);
+  return same.find((state) => state.mask) ?? same[0];
 }
 
 /** Whether a qualifier (`t`, `s.t`) names `source`: one is the other's tail, compared case-insensitively. */
@@ -99,7 +118,8 @@ export function sourcesQualifiedBy(scope: Scope, qualifier: readonly string[]): 
 /**
  * What a column reference can mean. Qualified: that column of the nearest sources the qualifier names (empty when
  * nothing does: the caller refuses). Unqualified: the columns of that name in the nearest scope where a source
- * certainly has it, plus any source of unknown columns met on the way (each could be the one).
+ * certainly has it, plus any source of unknown columns met on the way (each could be the one), plus the masked
+ * select-list aliases of the scopes before it (Scope.aliases).
  */
 export function resolveColumn(ref: ColumnRefShape, scope: Scope, policy: TablePolicy): ColumnState[] | null {
   if (ref.qualifier.length > 0) {
@@ -107,10 +127,16 @@ export function resolveColumn(ref: ColumnRefShape, scope: Scope, policy: TablePo
     return sources.length === 0 ? null : sources.map((source) => columnOf(source, ref.name, policy));
   }
   const states: ColumnState[] = [];
+  const lower = ref.name.toLowerCase();
   for (let s: Scope | null = scope; s; s = s.parent) {
     const certain = s.sources.filter((source) => certainlyHas(source, ref.name, policy));
     states.push(...certain.map((source) => columnOf(source, ref.name, policy)));
     if (certain.length > 0) return states;
+    // SQLite tries a SELECT's aliases after its FROM columns. They hide nothing further out: other engines do not
+    // see them there, so the outer column counts as well.
+    for (const alias of s.aliases) {
+      if (alias.mask && alias.name?.toLowerCase() === lower) states.push({ denied: false, mask: alias.mask, origin: alias.origin });
+    }
   }
   return states;
 }

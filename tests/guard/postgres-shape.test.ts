@@ -73,6 +73,13 @@ describe('postgres statement shape: SELECT', () => {
     expect(shape('SELECT j.id FROM a JOIN b USING (id) AS j')).toMatchObject({ from: [{ kind: 'opaque', what: 'JOIN … AS alias' }] });
   });
 
+  it('makes a table alias that renames columns an opaque source: `c(i, n, e)` would hide customers.email as e', () => {
+    const renamed = { kind: 'opaque', what: 'a table alias that renames columns' };
+    expect(shape('SELECT e FROM customers c(i, n, e)')).toMatchObject({ from: [renamed] });
+    expect(shape('SELECT c.e FROM customers AS c(i, n, e) TABLESAMPLE SYSTEM (50)')).toMatchObject({ from: [renamed] });
+    expect(shape('SELECT 1 FROM t, (SELECT a FROM u) AS s(x)')).toMatchObject({ from: [table('t'), { kind: 'query', columns: ['x'] }] });
+  });
+
   it('reads derived tables with their column aliases, LATERAL or not', () => {
     expect(shape('SELECT * FROM t, (SELECT a FROM u) AS s(x), LATERAL (SELECT t.b) l')).toEqual(select({
       from: [

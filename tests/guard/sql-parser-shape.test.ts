@@ -162,6 +162,21 @@ describe('dialect specifics', () => {
     }));
   });
 
+  it.each(MYSQLS)('%s: BINARY x, which the grammar reads as a column "BINARY" named x, is opaque; a quoted `binary` column is not', (_name, rules) => {
+    expect(rules.shape('SELECT BINARY email FROM t')).toStrictEqual(selectFrom('t', item(ex([], { subqueries: [opaqueQuery('a column reference the gate cannot read')] }), 'email')));
+    expect(rules.shape('SELECT `binary` FROM t')).toStrictEqual(selectFrom('t', item(bare('binary'))));
+  });
+
+  it('SQL Server: $IDENTITY and $ROWGUID, which the grammar gives as variables, are opaque (they are some column of the table)', () => {
+    expect(mssql.shape('SELECT $IDENTITY FROM t WHERE $ROWGUID IS NOT NULL')).toStrictEqual(select({
+      from: [table('t')],
+      items: [item(ex([], { subqueries: [opaqueQuery('$IDENTITY')] }))],
+      conditions: [ex([], { subqueries: [opaqueQuery('$ROWGUID')] })],
+    }));
+    // In SQLite, $id is a bound parameter.
+    expect(sqlite.shape('SELECT a FROM t WHERE b = $id')).toStrictEqual(select({ from: [table('t')], items: [item(bare('a'))], conditions: [ex(['b'])] }));
+  });
+
   it('SQL Server: TOP, dbo.t, db.dbo.t, CROSS and OUTER APPLY', () => {
     expect(mssql.shape('SELECT TOP 5 x.a, dbo.t.b, db.dbo.t.c FROM db.dbo.t AS x CROSS APPLY OPENJSON(x.doc) j OUTER APPLY (SELECT TOP 1 u.b FROM dbo.u AS u WHERE u.a = x.a) o')).toStrictEqual(select({
       from: [
@@ -320,6 +335,11 @@ describe('EXPLAIN, schema changes, and what the tree does not show', () => {
   it.each([['mysql', mysql], ['sqlite', sqlite]] as const)('%s: CREATE VIEW and CREATE TABLE … AS SELECT', (_name, rules) => {
     expect(rules.shape('CREATE VIEW v AS SELECT a FROM t')).toStrictEqual({ kind: 'create-from-query', target: table('v'), query: selectFrom('t', item(bare('a'))) });
     expect(rules.shape('CREATE TABLE n AS SELECT a FROM t')).toStrictEqual({ kind: 'create-from-query', target: table('n'), query: selectFrom('t', item(bare('a'))) });
+  });
+
+  it('SQL Server: ALTER VIEW … AS SELECT replaces the view\'s query, like CREATE VIEW (which its grammar cannot read)', () => {
+    expect(mssql.shape('ALTER VIEW dbo.v AS SELECT a FROM dbo.t')).toStrictEqual({ kind: 'create-from-query', target: table('dbo.v'), query: selectFrom('dbo.t', item(bare('a'))) });
+    expect(mssql.shape('DROP VIEW dbo.v')).toStrictEqual({ kind: 'ddl', tables: [table('dbo.v')] });
   });
 
   it.each(ALL)('%s: DROP TABLE and ALTER TABLE name their tables', (name, rules) => {

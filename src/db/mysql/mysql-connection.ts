@@ -13,6 +13,15 @@ export const CONNECTION_COLLATION = 'utf8mb4_unicode_ci';
 const CLOSE_GRACE_MS = 1_000;
 const ER_NO_SUCH_THREAD = 1094;
 
+/**
+ * sql_mode flags our sessions never run with, whatever the server's default. NO_BACKSLASH_ESCAPES: parameters are
+ * escaped by the driver with backslashes, and under it a parameter could end its string literal early. ANSI_QUOTES
+ * and the combination modes that set it (and MariaDB's ORACLE, another grammar): the statement gate and the
+ * table/column policy read "…" as a string, as the parser does; under ANSI_QUOTES `SELECT "ssn" FROM customers`
+ * would read a denied column the policy never saw.
+ */
+const REMOVED_SQL_MODES = new Set(['NO_BACKSLASH_ESCAPES', 'ANSI_QUOTES', 'ANSI', 'DB2', 'MAXDB', 'MSSQL', 'ORACLE', 'POSTGRESQL']);
+
 /** A failure while connecting or preparing a new connection: whatever its cause, the database is unusable. */
 export class MysqlConnectError extends Error {
   constructor(override readonly cause: unknown) {
@@ -29,7 +38,7 @@ export class MysqlConnection {
   private constructor(
     readonly raw: Connection,
     readonly flavor: MysqlFlavor,
-    /** The session's sql_mode without NO_BACKSLASH_ESCAPES, restored at the start of every session. */
+    /** The session's sql_mode without REMOVED_SQL_MODES, restored at the start of every session. */
     private readonly sqlMode: string,
   ) {
     raw.on('error', () => (this.isBroken = true));
@@ -55,11 +64,9 @@ export class MysqlConnection {
         { version: string; sql_mode: string },
       ];
       const flavor: MysqlFlavor = /mariadb/i.test(info.version) ? 'mariadb' : 'mysql';
-      // Parameters are escaped by the driver with backslashes; under NO_BACKSLASH_ESCAPES that escaping would be
-      // wrong and a parameter could end its string literal early. So that mode is always off for our sessions.
       const sqlMode = info.sql_mode
         .split(',')
-        .filter((mode) => mode !== '' && mode !== 'NO_BACKSLASH_ESCAPES')
+        .filter((mode) => mode !== '' && !REMOVED_SQL_MODES.has(mode))
         .join(',');
       if (!/^[A-Z0-9_,]*$/.test(sqlMode)) throw new Error(`unexpected sql_mode ${sqlMode}`);
       const connection = new MysqlConnection(raw, flavor, sqlMode);

@@ -69,6 +69,9 @@ export function tableOf(rangeVar: unknown): TableSourceShape {
   const body = (node?.[0] === 'RangeVar' ? node[1] : rangeVar) as NodeBody | undefined;
   const relname = body?.['relname'];
   if (typeof relname !== 'string') throw new OpaqueConstruct('RangeVar');
+  // `FROM customers AS c(i, n, e)` renames the table's columns by position, so `e` would be customers.email under a
+  // name the policy does not know: a table source has no place for the renaming, so it is not read.
+  if ((body!['alias'] as { colnames?: unknown } | undefined)?.colnames !== undefined) throw new OpaqueConstruct('a table alias that renames columns');
   const parts = [body!['catalogname'], body!['schemaname']].filter((p): p is string => typeof p === 'string');
   return { kind: 'table', parts: [...parts, relname], alias: aliasName(body!['alias']) };
 }

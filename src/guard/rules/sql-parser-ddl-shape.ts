@@ -1,5 +1,5 @@
 /**
- * Schema changes of node-sql-parser's tree: CREATE VIEW and CREATE TABLE … AS SELECT as CreateFromQueryShape, and
+ * Schema changes of node-sql-parser's tree: CREATE/ALTER VIEW and CREATE TABLE … AS SELECT as CreateFromQueryShape, and
  * CREATE/ALTER/DROP/TRUNCATE/RENAME of tables, views and indexes as DdlShape with every table they name. Any other
  * object (a database, trigger, procedure …) is opaque: its effect is not a matter of the tables it names.
  */
@@ -11,7 +11,7 @@ import type { QueryShapeBuilder } from './sql-parser-query-shape.js';
 /** Statement type → the `keyword` values (object kinds) mapped here; '' where the grammar gives none. */
 const DDL_KINDS: Readonly<Record<string, ReadonlySet<string>>> = {
   create: new Set(['table', 'view', 'index']),
-  alter: new Set(['', 'table']),
+  alter: new Set(['', 'table', 'view']),
   drop: new Set(['table', 'view', 'index']),
   truncate: new Set(['', 'table']),
   rename: new Set(['', 'table']),
@@ -22,7 +22,8 @@ export function shapeDdl(node: AstNode, queries: QueryShapeBuilder): StatementSh
   const keyword = typeof node.keyword === 'string' ? node.keyword.toLowerCase() : '';
   const what = `${type} ${keyword}`.trim().toUpperCase();
   if (!DDL_KINDS[type]?.has(keyword)) return { kind: 'opaque', what };
-  const query = type === 'create' ? (keyword === 'view' ? node.select : node.query_expr) : undefined;
+  // ALTER VIEW … AS SELECT (SQL Server) replaces the view's query: checked like CREATE VIEW.
+  const query = keyword === 'view' && type !== 'drop' ? node.select : type === 'create' ? node.query_expr : undefined;
   const named = namedTables(node, query);
   // A query anywhere else (a CHECK, a trigger body) reads tables the list below would not show.
   if (named === null) return { kind: 'opaque', what: `${what} with a query in it` };

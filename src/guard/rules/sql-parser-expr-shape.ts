@@ -14,6 +14,10 @@ export interface ExprContext {
   readonly doubleQuotedAreNames: boolean;
   /** SQL Server: an unqualified column_ref named `@p` is a variable (see ShapeHints). */
   readonly atNamesAreVariables: boolean;
+  /** Unquoted words the grammar reads as a column that the server reads otherwise (see ShapeHints.misreadColumnNames). */
+  readonly misreadColumnNames: ReadonlySet<string>;
+  /** SQLite: `$name` is a parameter; elsewhere a name the server resolves (see ShapeHints.dollarNamesAreParameters). */
+  readonly dollarNamesAreParameters: boolean;
   /** The shape of a query found inside an expression (a select node). */
   query(node: AstNode): QueryShape;
 }
@@ -63,6 +67,12 @@ export function summarizeExpr(root: unknown, context: ExprContext): ExprShape {
     if (isNode(value.ast) || type === 'select') {
       // A subquery: `{ ast }` in expressions, a bare select node in some positions.
       subqueries.push(context.query(isNode(value.ast) ? value.ast : value));
+      continue;
+    }
+    // SQL Server's $IDENTITY and $ROWGUID, which the grammar gives as variables, are the table's identity or
+    // ROWGUIDCOL column, whichever that is (and MySQL's `$x` a column).
+    if (type === 'var' && value.prefix === '$' && !context.dollarNamesAreParameters) {
+      subqueries.push(opaqueQuery(`$${String(value.name)}`));
       continue;
     }
     const reference = referenceOf(value, context);
@@ -117,6 +127,7 @@ function referenceOf(node: AstNode, context: ExprContext): ColumnRefShape | 'var
   if (name === null || name === '') return 'opaque';
   const qualifier = qualifierOf(node);
   if (context.atNamesAreVariables && qualifier.length === 0 && name.startsWith('@')) return 'variable';
+  if (qualifier.length === 0 && context.misreadColumnNames.has(name.toUpperCase())) return 'opaque';
   return { qualifier, name };
 }
 

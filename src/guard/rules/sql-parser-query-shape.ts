@@ -41,7 +41,13 @@ export class QueryShapeBuilder {
   private readonly context: ExprContext;
 
   constructor(private readonly hints: ShapeHints) {
-    this.context = { doubleQuotedAreNames: hints.doubleQuotedAreNames, atNamesAreVariables: hints.atNamesAreVariables, query: (node) => this.query(node) };
+    this.context = {
+      doubleQuotedAreNames: hints.doubleQuotedAreNames,
+      atNamesAreVariables: hints.atNamesAreVariables,
+      misreadColumnNames: hints.misreadColumnNames,
+      dollarNamesAreParameters: hints.dollarNamesAreParameters,
+      query: (node) => this.query(node),
+    };
   }
 
   expr(node: unknown): ExprShape {
@@ -296,8 +302,18 @@ function withoutBare(item: SelectItemShape): SelectItemShape {
   return { ...item, expr };
 }
 
+/**
+ * The select-list position an ORDER BY or GROUP BY item names, or null. SQLite reads an integer there however it
+ * is written: `ORDER BY - -2`, `ORDER BY 0x2` sort on column 2 (sqlite3ExprIsInteger), so they are positions too
+ * (a negative one names no column, which the policy refuses when the output has a masked column).
+ */
 function positionOf(node: unknown): number | null {
-  return isNode(node) && node.type === 'number' && Number.isInteger(node.value) ? (node.value as number) : null;
+  if (!isNode(node)) return null;
+  if (node.type === 'number') return Number.isInteger(node.value) ? (node.value as number) : null;
+  if (node.type === 'full_hex_string' && typeof node.value === 'string' && /^[0-9a-f]+$/i.test(node.value)) return Number.parseInt(node.value, 16);
+  if (node.type !== 'unary_expr' || (node.operator !== '-' && node.operator !== '+')) return null;
+  const inner = positionOf(node.expr);
+  return inner === null ? null : node.operator === '-' ? -inner : inner;
 }
 
 function isDistinct(value: unknown): boolean {

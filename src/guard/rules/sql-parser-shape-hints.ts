@@ -45,11 +45,26 @@ export interface ShapeHints {
   readonly cteVisibility: 'earlier' | 'earlier-and-self' | 'whole-clause';
   /** T-SQL: `SELECT total = SUM(x)` is `SUM(x) AS total`. */
   readonly selectEqualsIsAlias: boolean;
+  /**
+   * Unquoted words the grammar reads as a column that the server reads otherwise (upper-case): MySQL's prefix
+   * operator BINARY (`SELECT BINARY email` parses as the column "BINARY" named email, and returns email's bytes). A
+   * column reference of such a name is opaque.
+   */
+  readonly misreadColumnNames: ReadonlySet<string>;
+  /**
+   * SQLite: `$name` is a bound parameter. Elsewhere the grammar's `$name` variable is something the server resolves:
+   * SQL Server's $IDENTITY and $ROWGUID (the table's identity or ROWGUIDCOL column), a MySQL column named `$name`.
+   */
+  readonly dollarNamesAreParameters: boolean;
 }
 
 const JOIN_WORDS = new Set(['NATURAL', 'CROSS']);
 const JOIN_FOLLOWERS = new Set(['JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'CROSS']);
 const SET_OPERATORS = new Set(['UNION', 'EXCEPT', 'INTERSECT', 'MINUS']);
+/** Words each dialect's grammar misreads as a column (ShapeHints.misreadColumnNames). */
+const MISREAD_COLUMN_NAMES: Partial<Record<DialectName, ReadonlySet<string>>> = {
+  mysql: new Set(['BINARY']),
+};
 
 export function readShapeHints(tokens: readonly Token[], edits: Edits, lexer: LexerRules, dialect: DialectName): ShapeHints {
   const joinWords = new Set<string>();
@@ -74,6 +89,8 @@ export function readShapeHints(tokens: readonly Token[], edits: Edits, lexer: Le
     hiddenClause: hiddenClause(tokens, edits),
     cteVisibility: dialect === 'sqlite' ? 'whole-clause' : dialect === 'mssql' ? 'earlier-and-self' : 'earlier',
     selectEqualsIsAlias: dialect === 'mssql',
+    dollarNamesAreParameters: dialect === 'sqlite',
+    misreadColumnNames: new Set(tokens.filter((t) => t.kind === 'word' && MISREAD_COLUMN_NAMES[dialect]?.has(t.value)).map((t) => t.value)),
   };
 }
 
