@@ -20,25 +20,15 @@ import type {
 } from '../guard/statement-shape.js';
 import type { LoadedCatalog } from './policy-catalog.js';
 import { refuse, refuseColumn, refuseStar, refuseTable, refuseUnplacedMasks } from './policy-refusal.js';
+import {
+  catalogColumns, derivedSource, isToastTable, policyNames, rowsOf, STATISTICS_FUNCTIONS, STATISTICS_RELATIONS,
+} from './policy-sources.js';
 import { addRecursiveCtes, cteOutput } from './recursive-ctes.js';
 import {
-  CLEAN, columnOf, hasRestrictedColumns, resolveColumn, Scope, sourcesQualifiedBy,
+  CLEAN, columnOf, isNameInReach, hasRestrictedColumns, resolveColumn, Scope, sourcesQualifiedBy,
   type ColumnState, type OutputColumn, type QueryOutput, type Source,
 } from './statement-scope.js';
 import type { RelationName, TablePolicy } from './table-policy.js';
-
-/** Relations that hold samples of column values (most common values, histograms, bounds). */
-const STATISTICS_RELATIONS = new Set([
-  'pg_stats', 'pg_stats_ext', 'pg_stats_ext_exprs', 'pg_statistic', 'pg_statistic_ext_data',
-  'column_statistics', 'column_stats', 'sqlite_stat3', 'sqlite_stat4',
-]);
-/**
- * PostgreSQL's TOAST tables (pg_toast.pg_toast_<oid>) hold every long value of a table's columns, denied ones too,
- * readable as chunks by anyone who may read the table they belong to.
- */
-const isToastTable = (facts: RelationFacts): boolean => /^pg_toast(_temp_\d+)?$/i.test(facts.schema ?? '');
-/** Functions that read statistics samples. */
-const STATISTICS_FUNCTIONS = new Set(['pg_mcv_list_items', 'dm_db_stats_histogram', 'dm_db_stats_properties']);
 
 export interface PolicyCheckInput {
   readonly policy: TablePolicy;
@@ -313,8 +303,14 @@ class StatementCheck {
     }
   }
 
+  /**
+   * A write may not name a denied column; nor a masked one: with a unique constraint on it, whether an INSERT or
+   * UPDATE of a guessed value fails would tell whether that value is there.
+   */
   private checkWritten(target: Source, column: string): void {
-    if (columnOf(target, column, this.policy).denied) refuseColumn(`${target.label}.${column}`);
+    const state = columnOf(target, column, this.policy);
+    if (state.denied) refuseColumn(`${target.label}.${column}`);
+    if (state.mask) refuseColumn(state.origin, 'masked', 'writing it is refused too (a unique constraint would confirm a guessed value)');
   }
 
   // ---- select lists and expressions ----
@@ -345,11 +341,9 @@ class StatementCheck {
   /** Checks every reference of an expression; `output` is the SELECT's own output, which ORDER BY may name. */
   private expr(expr: ExprShape, scope: Scope, context: ExprContext, output?: QueryOutput): void {
     for (const ref of expr.columns) {
-      if (ref.qualifier.length === 0 && output) {
-        const masked = output.columns.find((c) => c.mask && c.name?.toLowerCase() === ref.name.toLowerCase());
-        if (masked) refuseColumn(masked.origin, 'masked');
-      }
-      this.column(ref, scope, context);
+      const alias = ref.qualifier.length === 0 ? output?.columns.find((c) => c.name?.toLowerCase() === ref.name.toLowerCase()) : undefined;
+      if (alias?.mask) refuseColumn(alias.origin, 'masked');
+      this.column(ref, scope, context, alias !== undefined);
     }
     for (const qualifier of expr.wholeRows) {
       const sources = sourcesQualifiedBy(scope, qualifier);
@@ -369,11 +363,16 @@ class StatementCheck {
   }
 
   /** One column reference in `context`; returns what it selects (for a bare select-list column). */
-  private column(ref: { readonly qualifier: readonly string[]; readonly name: string }, scope: Scope, context: ExprContext | 'select'): ColumnState {
+  private column(ref: { readonly qualifier: readonly string[]; readonly name: string }, scope: Scope, context: ExprContext | 'select', isOutputName = false): ColumnState {
     const states = resolveColumn(ref, scope, this.policy);
     const shown = [...ref.qualifier, ref.name].join('.');
     if (states === null) return this.unresolved(shown);
-    if (ref.qualifier.length === 0 && states.length === 0) this.wholeRowByName(ref.name, scope);
+    if (ref.qualifier.length === 0 && states.length === 0) {
+      this.wholeRowByName(ref.name, scope);
+      // A name no source in reach has: the engine reads something the check cannot see (a stale catalog, a word
+      // the parser took for a column). Refused, unless it is an output alias, a row, or a known pseudo-column.
+      if (!isOutputName && !isNameInReach(ref.name, scope)) return this.unresolved(shown);
+    }
     const denied = states.find((s) => s.denied);
     if (denied) refuseColumn(denied.origin || shown);
     const masked = states.find((s) => s.mask);
@@ -430,32 +429,4 @@ function outcomeOf(output: QueryOutput): PolicyOutcome {
       'Name the columns instead of using *.');
   }
   return { masks, width: output.knownWidth && output.columns.length > 0 ? output.columns.length : null };
-}
-
-function derivedSource(label: string, alias: string | null | undefined, output: QueryOutput, renamed?: readonly string[]): Source {
-  const ordered = output.columns.map((c, i) => renamed?.[i] ?? c.name ?? `?column${i + 1}?`);
-  const columns = new Map<string, ColumnState>();
-  output.columns.forEach((c, i) => {
-    const name = ordered[i]!.toLowerCase();
-    const state: ColumnState = c.mask ? { denied: false, mask: c.mask, origin: c.origin } : CLEAN;
-    // Two outputs of one name: the masked one counts.
-    if (!columns.get(name)?.mask) columns.set(name, state);
-  });
-  return { label, names: alias ? [[alias.toLowerCase()]] : [], columns, ordered: output.knownWidth ? ordered : null };
-}
-
-/**
- * The target's rows under the names a write gives them: PostgreSQL's EXCLUDED (ON CONFLICT) and OLD/NEW
- * (RETURNING), SQL Server's INSERTED/DELETED (OUTPUT). Their columns are the target's, under the same policy.
- */
-function rowsOf(target: Source): Source {
-  return { ...target, names: [['excluded'], ['old'], ['new'], ['inserted'], ['deleted']], isPseudo: true };
-}
-
-function policyNames(facts: RelationFacts): RelationName[] {
-  return [{ schema: facts.schema, name: facts.name }, ...facts.parents];
-}
-
-function catalogColumns(facts: RelationFacts): ReadonlyMap<string, ColumnState> {
-  return new Map(facts.columns.map((c) => [c.toLowerCase(), CLEAN]));
 }

@@ -146,3 +146,29 @@ export function hasRestrictedColumns(source: Source, policy: TablePolicy): boole
   if (source.policyNames && source.columns === null) return true;
   return [...(source.ordered ?? source.columns?.keys() ?? [])].some((name) => columnOf(source, name, policy) !== CLEAN);
 }
+
+/**
+ * Columns every row has without the catalog listing them, and SQL words some grammars read as column names: an
+ * unqualified name of these that no source has is no reason to refuse.
+ */
+const PSEUDO_COLUMNS = new Set([
+  'ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid', 'oid', 'rowid', '_rowid_', '_rowid',
+  'current_date', 'current_time', 'current_timestamp', 'localtime', 'localtimestamp', 'current_user', 'session_user',
+  'system_user', 'user', 'current_role', 'current_catalog', 'current_schema', 'sysdate', 'utc_date', 'utc_time',
+  'utc_timestamp', 'null', 'true', 'false', 'unknown', 'default',
+]);
+
+/**
+ * Whether an unqualified name that no source certainly has may still be harmless: some source in reach has columns
+ * the check does not know (a function's), a source or a select-list alias goes by that name, or it is a
+ * pseudo-column.
+ */
+export function isNameInReach(name: string, scope: Scope): boolean {
+  const lower = name.toLowerCase();
+  if (PSEUDO_COLUMNS.has(lower)) return true;
+  for (let s: Scope | null = scope; s; s = s.parent) {
+    if (s.sources.some((source) => source.columns === null || source.names.some((n) => n.at(-1) === lower))) return true;
+    if (s.aliases.some((alias) => alias.name?.toLowerCase() === lower)) return true;
+  }
+  return false;
+}

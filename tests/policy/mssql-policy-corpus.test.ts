@@ -80,6 +80,8 @@ const CODES = { policy: 'SG_POLICY_DENIED', gate: 'SG_READ_ONLY', grammar: 'SG_I
 type Case = [sql: string, holder?: keyof typeof CODES];
 
 const LEAKS: Case[] = [
+  // writing a masked column: a unique key would confirm a guessed value
+  ["UPDATE customers SET email = 'new@corp-x.test' WHERE id = 3"], ["INSERT INTO customers (id, name, phone) VALUES (9, 'x', '1')"],
   // names: brackets, double quotes, odd case, schema-qualified, three- and four-part names, synonyms
   ['SELECT ssn FROM customers'], ['SELECT [ssn] FROM [dbo].[customers]'], ['SELECT "ssn" FROM "dbo"."customers"'], ['SELECT [SSN] FROM customers'],
   ['SELECT c.ssn FROM dbo.customers AS c'], ['SELECT c.ssn FROM customers AS [c]'], ['SELECT dbo.customers.ssn FROM dbo.customers'], ['SELECT customers.[ssn] FROM dbo.customers'],
@@ -202,7 +204,7 @@ const LEGIT: [string, Record<number, MaskKind>][] = [
   ['SELECT name, phone FROM customers WHERE id = @p1', { 1: 'last4' }],
   // Writes that touch no denied column, and copy no masked value, pass.
   ["INSERT INTO orders (id, customer_id, total, status) VALUES (20, 1, 5, 'new')", {}], ["UPDATE orders SET status = 'shipped' WHERE id = 20", {}],
-  ["UPDATE customers SET email = 'new@corp-x.test' WHERE id = 3", {}], ['UPDATE o SET o.status = c.region FROM orders o JOIN customers c ON c.id = o.customer_id', {}],
+  ["UPDATE customers SET name = 'Cy' WHERE id = 3", {}], ['UPDATE o SET o.status = c.region FROM orders o JOIN customers c ON c.id = o.customer_id', {}],
   ['DELETE FROM orders WHERE id = 20', {}], ['ALTER VIEW dbo.v_orders AS SELECT id, customer_id, total, status FROM dbo.orders', {}],
 ];
 

@@ -241,6 +241,9 @@ export const HELD_OTHERWISE: readonly { readonly sql: string; readonly by: 'SG_R
 
 /** Writes that would store, change or return what the caller may not read. */
 export const WRITES_REFUSED_BY_POLICY: readonly string[] = [
+  "INSERT INTO customers (id, name, email, region) VALUES (3, 'Carol', 'carol@corp-c.test', 'west')",
+  "UPDATE customers SET email = 'x@corp-x.test' WHERE id = 2",
+  "UPDATE customers SET phone = NULL",
   "INSERT INTO payroll VALUES (2, 1, 1.00, 'x')",
   "INSERT INTO payroll_2024 VALUES (3, 1, 1.00, 'x')",
   "UPDATE customers SET ssn = 'x' WHERE id = 1",

@@ -136,9 +136,10 @@ export const POSTGRES_LEGIT: readonly LegitStatement[] = [
 export const POSTGRES_WRITES_ALLOWED: readonly LegitStatement[] = [
   { sql: "UPDATE customers SET name = 'x' WHERE id = 1 RETURNING email", rows: [['z•••@corp-a.test']] },
   { sql: "UPDATE customers SET name = 'Alice' WHERE id = 1 RETURNING id, name, phone", rows: [[1, 'Alice', '•••0001']] },
-  { sql: "INSERT INTO customers (id, name, email, region) VALUES (3, 'Carol', 'carol@corp-c.test', 'west') RETURNING email", rows: [['c•••@corp-c.test']] },
+  // Masked columns are not written (a unique key would confirm a guessed value).
+  { sql: "INSERT INTO customers (id, name, region) VALUES (3, 'Carol', 'west') RETURNING email", rows: [[null]] },
   { sql: "INSERT INTO orders VALUES (10, 3, 1.00, 'new', '2024-04-01T00:00:00Z') RETURNING id, status", rows: [[10, 'new']] },
-  { sql: "UPDATE orders o SET status = 'gift' FROM customers c WHERE c.id = o.customer_id AND c.name = 'Carol' RETURNING o.id, c.email", rows: [[10, 'c•••@corp-c.test']] },
+  { sql: "UPDATE orders o SET status = 'gift' FROM customers c WHERE c.id = o.customer_id AND c.name = 'Carol' RETURNING o.id, c.email", rows: [[10, null]] },
   { sql: "INSERT INTO customers (id, name) VALUES (3, 'x') ON CONFLICT (id) DO UPDATE SET name = excluded.name || '!' RETURNING name", rows: [['x!']] },
   { sql: 'CREATE TABLE order_copy AS SELECT id, status FROM orders', rows: [] },
   // Right after CREATE TABLE … AS looked the name up as its target (policy-catalog.ts drops the facts it kept).
@@ -146,5 +147,5 @@ export const POSTGRES_WRITES_ALLOWED: readonly LegitStatement[] = [
   { sql: 'CREATE VIEW v_names AS SELECT id, name FROM orders JOIN (SELECT 1 AS id, \'n\' AS name) x USING (id)', rows: [] },
   { sql: 'SELECT * FROM v_names', rows: [[1, 'n']] },
   { sql: 'DELETE FROM orders WHERE id = 10 RETURNING *', rows: [[10, 3, '1.00', 'gift', '2024-04-01T00:00:00Z']] },
-  { sql: 'DELETE FROM customers WHERE id = 3 RETURNING id, email', rows: [[3, 'c•••@corp-c.test']] },
+  { sql: 'DELETE FROM customers WHERE id = 3 RETURNING id, email', rows: [[3, null]] },
 ];

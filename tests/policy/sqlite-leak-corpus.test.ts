@@ -265,7 +265,8 @@ const HELD_OTHERWISE: readonly (readonly [sql: string, outcome: 'answered' | str
   ['SELECT count(*) FROM hr', 'answered'],
   ['SELECT 1; SELECT ssn FROM customers', 'SG_READ_ONLY'],
   // SQLite as built here refuses a double-quoted name that no column has (SQLITE_DQS=0), instead of reading a string.
-  ['SELECT "ssn" FROM orders', 'SG_QUERY_FAILED'],
+  // No source in reach has a column ssn: refused before the database could say so.
+  ['SELECT "ssn" FROM orders', 'SG_POLICY_DENIED'],
   // node-sql-parser's SQLite grammar does not read these: the gate refuses them before the policy sees them.
   ['SELECT main.customers.ssn FROM main.customers', 'SG_INVALID_INPUT'],
   ['SELECT email FROM customers LIMIT (SELECT length(ssn) FROM customers WHERE id = 1)', 'SG_INVALID_INPUT'],
