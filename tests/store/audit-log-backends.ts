@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { StoreConfig } from '../../src/config/schema.js';
 import type { AuditLogStore, AuditRow } from '../../src/store/audit-log-store.js';
 import { openAuditLog } from '../../src/store/open-state-store.js';
+import { closingAfterEach } from './store-backends.js';
 import { createTestDatabase, withPgClient, type TestDatabase } from '../support/test-databases.js';
 import { storeConfigFor } from './store-backends.js';
 
@@ -35,20 +36,9 @@ export interface AuditBackend {
   insertDirectly(rows: readonly AuditRow[]): Promise<void>;
 }
 
-/** Closes every store opened through `track`, after each test. */
-function closingAfterEach(): (store: AuditLogStore) => AuditLogStore {
-  const opened: AuditLogStore[] = [];
-  afterEach(async () => {
-    for (const store of opened.splice(0)) await store.close().catch(() => undefined);
-  });
-  return (store) => {
-    opened.push(store);
-    return store;
-  };
-}
 
 export function sqliteAuditBackend(): AuditBackend {
-  const track = closingAfterEach();
+  const track = closingAfterEach<AuditLogStore>();
   let dir: string | undefined;
   let file = '';
   const empty = async () => {
@@ -98,7 +88,7 @@ export function sqliteAuditBackend(): AuditBackend {
 }
 
 export function postgresAuditBackend(): AuditBackend {
-  const track = closingAfterEach();
+  const track = closingAfterEach<AuditLogStore>();
   let database: TestDatabase | undefined;
   let config: StoreConfig | undefined;
   beforeAll(async () => {

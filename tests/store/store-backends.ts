@@ -24,9 +24,9 @@ export interface StoreBackend {
   reopen(store: StateStore): Promise<StateStore>;
 }
 
-/** Closes every store a backend opened, after each test of the file. */
-function closingAfterEach(): (store: StateStore) => StateStore {
-  const opened: StateStore[] = [];
+/** Closes every store a backend opened (state or audit), after each test of the file. */
+export function closingAfterEach<T extends { close(): Promise<void> }>(): (store: T) => T {
+  const opened: T[] = [];
   afterEach(async () => {
     for (const store of opened.splice(0)) await store.close().catch(() => undefined);
   });
@@ -38,7 +38,7 @@ function closingAfterEach(): (store: StateStore) => StateStore {
 
 /** SQLite: each store is a new file in a temp folder, removed after the test. */
 export function sqliteBackend(): StoreBackend {
-  const track = closingAfterEach();
+  const track = closingAfterEach<StateStore>();
   const files = new Map<StateStore, string>();
   const dirs: string[] = [];
   afterEach(() => {
@@ -105,7 +105,7 @@ export function storeConfigFor(url: string): StoreConfig {
 
 /** PostgreSQL: every store is on this file's database, emptied when a new store is opened. */
 export function postgresBackend(database = postgresStoreDatabase()): StoreBackend & { readonly database: PostgresStoreDatabase } {
-  const track = closingAfterEach();
+  const track = closingAfterEach<StateStore>();
   return {
     name: 'PostgreSQL',
     database,
