@@ -8,6 +8,7 @@ import { openAuditTrail } from './audit/open-audit-trail.js';
 import { refusalBudget } from './audit/refusal-budget.js';
 import { securityRecorder, type RecordSecurityEvent } from './audit/security-recorder.js';
 import { staleNamedRoles, staleNamedRolesWarning } from './auth/stale-named-roles.js';
+import { startTracing } from './telemetry/tracing.js';
 import type { Config, EnvironmentConfig } from './config/schema.js';
 import type { ConnectionStatus } from './db/dialect.js';
 import { createDialect } from './db/registry.js';
@@ -33,11 +34,20 @@ import { publicBaseResolver } from './http/public-base.js';
 import type { AuthorizationRoutes } from './http/authorization-routes.js';
 import { openStateStore } from './store/open-state-store.js';
 import type { StateStore } from './store/state-store.js';
+import { Drain } from './util/drain.js';
+import { isMetricsEnabled } from './config/metrics-schema.js';
+import type { Listening } from './http/listen.js';
+import { listenForMetrics } from './http/metrics-listener.js';
+import type { StoreProbe } from './http/ready-route.js';
+import { createMetrics } from './telemetry/metrics.js';
+import { SQLGATE_VERSION } from './version.js';
 
 export interface Sqlgate {
   readonly config: Config;
   readonly environments: EnvironmentRegistry;
   readonly http: HttpApp;
+  /** The shutdown as requests and tool calls see it (cli/graceful-shutdown.ts drives it on SIGTERM/SIGINT). */
+  readonly drain: Drain;
   /** The state store (users, tokens, OAuth records); absent when auth.mode is none. */
   readonly store?: StateStore;
   /** The authorization server; absent when auth.mode is none. */
@@ -48,12 +58,21 @@ export interface Sqlgate {
   serverFactory(environmentName: string): McpServerFactory;
   /** The tools of one environment (built-ins it keeps, then its configured tools). */
   tools(environmentName: string): readonly ToolDefinition[];
+  /**
+   * Starts metrics.listen's own listener when it is set, and resolves with its port (undefined: not set). `serve`
+   * calls it; stdio never does (several stdio processes would fight over the port). close() stops it.
+   */
+  serveMetrics(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
 export async function createSqlgate(config: Config, logger: Logger): Promise<Sqlgate> {
   const createdDemoFiles = await ensureDemoDatabases(config.environments, logger);
   const built: Environment[] = [];
+  // Measured only when served somewhere (metrics.token, metrics.listen): nobody would read them otherwise.
+  const metrics = isMetricsEnabled(config.metrics)
+    ? createMetrics({ version: SQLGATE_VERSION, pools: () => built.map((e) => ({ environment: e.name, ...e.dialect.poolStats() })) })
+    : undefined;
   const rulesCache = new StatementRulesCache();
   try {
     for (const environmentConfig of config.environments) {
@@ -63,6 +82,7 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
       built.push({
         name: environmentConfig.name, config: environmentConfig, dialect, rules: await rulesCache.rulesFor(environmentConfig.target), description,
         namedRoleLimits: namedRoleLimits(config.roles, environmentConfig.name),
+        observeStatement: metrics?.statementObserver(environmentConfig.name),
       });
     }
     await checkDatabasesAtStart(built, logger);
@@ -80,21 +100,22 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
   }
   let audit: AuditTrail;
   try {
-    audit = await openAuditTrail(config.audit, logger);
+    audit = await openAuditTrail(config.audit, logger, { observeWrite: metrics?.auditWrite });
   } catch (err) {
     await environments.close();
     throw err;
   }
   // Never throws for a Redis that is down (see limits.on_store_error).
   const limits = await openLimits(config.limits, logger);
+  const drain = new Drain();
   const factories = new Map(
-    environments.list().map((e) => [e.name, createMcpServerFactory(e, toolsByEnvironment.get(e.name)!, logger.child({ environment: e.name }), audit, limits.usage)]),
+    environments.list().map((e) => [e.name, createMcpServerFactory(e, toolsByEnvironment.get(e.name)!, logger.child({ environment: e.name }), audit, limits.usage, drain, metrics?.toolCall)]),
   );
   // resolve() throws the NotFoundError for an unknown name; every known name has a factory.
   const serverFactory = (name: string): McpServerFactory => factories.get(environments.resolve(name).name)!;
   let authorization: AuthorizationRoutes | undefined;
   let store: StateStore | undefined;
-  const refusals = refusalBudget(securityRecorder(audit, logger.child({ component: 'auth' })));
+  const refusals = refusalBudget(securityRecorder(audit, logger.child({ component: 'auth' })), { observe: metrics?.securityEvent });
   try {
     if (config.auth.mode === 'oauth') {
       store = await openStateStore(config.store);
@@ -108,14 +129,25 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
     await environments.close();
     throw err;
   }
+  // Nothing can fail after this but serving: tracing starts last, and close() stops it last.
+  const stopTracing = await startTracing(config.telemetry, logger);
   const toolNames = (name: string) => (toolsByEnvironment.get(name) ?? []).map((t) => t.name);
-  const http = createHttpApp({ server: config.server, environments, toolNames, serverFactory, logger, authorization, limits: limits.usage });
+  const http = createHttpApp({
+    server: config.server, environments, toolNames, serverFactory, logger, authorization, limits: limits.usage, drain, stores: readinessStores(audit, store),
+    metrics: metrics && { metrics, tokenOnMainPort: config.metrics.listen ? undefined : config.metrics.token },
+  });
+  let metricsListener: Listening | undefined;
   return {
     config,
     environments,
     http,
+    drain,
     serverFactory,
     tools: (name) => toolsByEnvironment.get(environments.resolve(name).name)!,
+    serveMetrics: async () => {
+      if (metrics && config.metrics.listen && !metricsListener) metricsListener = await listenForMetrics(metrics, config.metrics.listen, config.metrics.token, logger);
+      return metricsListener?.port;
+    },
     store,
     createdDemoFiles,
     authorizationServer: authorization?.authorizationServer,
@@ -127,6 +159,9 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
       await refusals.stop();
       await audit.close();
       await limits.close();
+      // Last: a scrape during the shutdown still sees the final counts.
+      await metricsListener?.close();
+      await stopTracing();
     },
   };
 }
@@ -155,6 +190,13 @@ async function createAuthorization(config: Config, environments: EnvironmentRegi
     publicBase: publicBaseResolver(config.auth),
     registrations: limits.signInCounter('registrations', 3_600),
   };
+}
+
+/** What /ready checks: the audit trail always (no call is answered without its record), the state store with sign-in. */
+function readinessStores(audit: AuditTrail, store: StateStore | undefined): StoreProbe[] {
+  const stores: StoreProbe[] = [{ name: 'audit_store', ping: () => audit.ping() }];
+  if (store) stores.push({ name: 'state_store', ping: () => store.ping() });
+  return stores;
 }
 
 /**

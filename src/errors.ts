@@ -26,6 +26,7 @@ export const ERROR_CATALOGUE = {
   SG_CANCELLED: { status: 499, summary: 'The client cancelled the request; the running statement was cancelled.' },
   SG_BUSY: { status: 503, summary: 'Every connection of the environment is in use; retry shortly.' },
   SG_DB_UNAVAILABLE: { status: 503, summary: 'The environment\'s database cannot be reached.' },
+  SG_SHUTTING_DOWN: { status: 503, summary: 'The server is shutting down: a new request is refused, and a statement still running when the shutdown grace ends is cancelled in the database.' },
   SG_QUERY_FAILED: { status: 400, summary: 'The database rejected the statement (syntax, missing column, type error …).' },
   SG_RATE_LIMITED: { status: 429, summary: 'The caller is over one of the environment\'s limits (calls per minute, concurrent queries, rows per hour); the message says which and when to retry.' },
   SG_LIMITS_UNAVAILABLE: { status: 503, summary: 'The shared limits store (Redis) cannot be reached and limits.on_store_error says to refuse rather than go uncounted.' },
@@ -158,6 +159,20 @@ export class BusyError extends SqlgateError {
 export class UnavailableError extends SqlgateError {
   constructor(message: string, options?: SqlgateErrorOptions) {
     super('SG_DB_UNAVAILABLE', message, options);
+  }
+}
+
+/**
+ * The server is stopping (SIGTERM/SIGINT): a request that arrives during the drain is refused, and a statement still
+ * running when server.shutdown_grace ends is cancelled with this. `retryAfterSeconds` goes out as Retry-After.
+ */
+export class ShuttingDownError extends SqlgateError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options?: SqlgateErrorOptions,
+  ) {
+    super('SG_SHUTTING_DOWN', message, options);
   }
 }
 

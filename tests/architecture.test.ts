@@ -97,6 +97,12 @@ describe('architecture', () => {
     expect(violations(outside, (spec) => spec === 'hono' || spec.startsWith('hono/') || spec.startsWith('@hono/'))).toEqual([]);
   });
 
+  it('only telemetry/ imports prom-client: the instrumented layers get an observer (telemetry/observers.ts)', () => {
+    const outside = sources.filter((s) => !s.file.startsWith('telemetry/'));
+    expect(violations(outside, (spec) => spec === 'prom-client' || spec.startsWith('prom-client/'))).toEqual([]);
+    expect(violations(inFolder('telemetry'), (spec) => spec === 'prom-client').length).toBeGreaterThan(0);
+  });
+
   it('only cli/ and main.ts read process.env or call process.exit (a connection process entry excepted)', () => {
     const offenders = sources
       .filter((s) => !s.file.startsWith('cli/') && s.file !== 'main.ts' && s.file !== 'db/sqlite/sqlite-worker.ts')

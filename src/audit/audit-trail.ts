@@ -8,13 +8,16 @@ import { auditJsonLine } from './audit-json-line.js';
 import { canonicalJson, chainHash, GENESIS_HASH, type AuditEvent } from './audit-record.js';
 import type { AuditPruning } from './audit-retention.js';
 import type { AuditStream } from './audit-stream.js';
+import type { AuditWriteObserver } from '../telemetry/observers.js';
 
-/** What a running trail has besides its store; both optional (the CLI and tests append without them). */
+/** What a running trail has besides its store; all optional (the CLI and tests append without them). */
 export interface AuditTrailOptions {
   /** Where each committed record is copied as a JSON line. */
   readonly stream?: AuditStream;
   /** The retention schedule, stopped when the trail is closed. */
   readonly pruning?: AuditPruning;
+  /** Told how long each append took and whether it committed (the server's metrics). */
+  readonly observeWrite?: AuditWriteObserver;
 }
 
 /** Appends audit records in one chain, then copies each to the stream when there is one. */
@@ -41,6 +44,8 @@ export class AuditTrail {
    */
   async record(event: AuditEvent): Promise<AuditRow> {
     const payload = canonicalJson(event);
+    const started = performance.now();
+    const observe = (isCommitted: boolean) => this.options.observeWrite?.({ seconds: (performance.now() - started) / 1000, isCommitted });
     const row = await this.store.append((previous) => {
       const prevHash = previous?.hash ?? GENESIS_HASH;
       return {
@@ -54,9 +59,18 @@ export class AuditTrail {
         prevHash,
         hash: chainHash(prevHash, payload),
       };
+    }).catch((err: unknown) => {
+      observe(false);
+      throw err;
     });
+    observe(true);
     this.options.stream?.write(auditJsonLine(row), row.seq);
     return row;
+  }
+
+  /** Resolves when the store answers (readiness); rejects when it cannot be reached. Writes nothing. */
+  ping(): Promise<void> {
+    return this.store.ping();
   }
 
   async close(): Promise<void> {

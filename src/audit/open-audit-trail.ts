@@ -5,6 +5,7 @@
 import type { AuditConfig } from '../config/schema.js';
 import { openAuditLog } from '../store/open-state-store.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { AuditWriteObserver } from '../telemetry/observers.js';
 import { scheduleAuditPruning } from './audit-retention.js';
 import { openAuditStream } from './audit-stream.js';
 import { AuditTrail } from './audit-trail.js';
@@ -18,6 +19,8 @@ export interface OpenAuditTrailOptions {
   readonly stdout?: NodeJS.WritableStream | null;
   /** Prune at start and then hourly (default true). One-shot commands leave it to the server and `audit prune`. */
   readonly isPruning?: boolean;
+  /** Told of every append (the server's metrics: audit write latency). */
+  readonly observeWrite?: AuditWriteObserver;
 }
 
 /**
@@ -30,5 +33,6 @@ export async function openAuditTrail(config: AuditConfig, logger: Logger, option
   return new AuditTrail(store, config.recordParameters, {
     stream: config.stream && openAuditStream(config.stream, auditLogger, options.stdout === undefined ? process.stdout : options.stdout),
     pruning: options.isPruning === false ? undefined : scheduleAuditPruning(store, { retentionSeconds: config.retentionSeconds, logger: auditLogger }),
+    observeWrite: options.observeWrite,
   });
 }

@@ -8,6 +8,7 @@
  */
 import type { SecurityEventInput } from './audit-record.js';
 import type { RecordSecurityEvent } from './security-recorder.js';
+import type { SecurityEventObserver } from '../telemetry/observers.js';
 
 const PER_MINUTE = 120;
 const WINDOW_MS = 60_000;
@@ -27,7 +28,15 @@ export interface RefusalBudget {
   stop(): Promise<void>;
 }
 
-export function refusalBudget(record: RecordSecurityEvent, options: { perMinute?: number; now?: () => number } = {}): RefusalBudget {
+/** The budget's tuning (tests shorten the minute), and who else is told of every event. */
+export interface RefusalBudgetOptions {
+  readonly perMinute?: number;
+  readonly now?: () => number;
+  /** Told of every event, suppressed or not (the server's metrics count sign-ins and tokens exactly). */
+  readonly observe?: SecurityEventObserver;
+}
+
+export function refusalBudget(record: RecordSecurityEvent, options: RefusalBudgetOptions = {}): RefusalBudget {
   const perMinute = options.perMinute ?? PER_MINUTE;
   const now = options.now ?? Date.now;
   const windows = new Map<string, Window>();
@@ -58,6 +67,7 @@ export function refusalBudget(record: RecordSecurityEvent, options: { perMinute?
 
   return {
     async record(input: SecurityEventInput) {
+      options.observe?.(input);
       if (input.verdict !== 'refused' || input.user) return record(input);
       await flush(true);
       let window = windows.get(input.action);

@@ -11,6 +11,8 @@ server:
   # allowed_hosts: [data.example.com]         # host names this server answers to behind a proxy
   # allowed_origins: [https://app.example.com] # browser origins allowed to call /<env>/mcp
   # max_body_bytes: 1048576
+  # shutdown_grace: 10s   # on SIGTERM, calls in flight may finish for this long (docs/operations/shutdown-and-timeouts.md)
+  # headers_timeout: 10s  # slow clients: headers, whole request, idle keep-alive (request_timeout, keep_alive_timeout)
 
 log:
   level: info            # trace | debug | info | warn | error | fatal | silent
@@ -38,6 +40,11 @@ auth:
 # roles:
 #   analyst: { environments: { demo: read } }
 #   ops:     { environments: { "*": write }, limits: { calls_per_minute: 600 } }
+
+# Prometheus metrics at /metrics (docs/operations/metrics.md); off unless one of these is set.
+# metrics:
+#   listen: 127.0.0.1:9464                   # a listener of its own, for the scraper
+#   token: \${METRICS_TOKEN}                 # or alone: /metrics on this port, behind a bearer token
 
 # Each environment is served at /<name>/mcp (Streamable HTTP) and /<name>/sse (legacy SSE).
 environments:

@@ -21,6 +21,7 @@ import { isEnvironmentName, publicUrlProblem } from './connector-doctor/connecto
 import { runConnectorDoctor } from './connector-doctor/run-connector-doctor.js';
 import { runDoctor } from './doctor.js';
 import { reportCliError } from './exit.js';
+import { drainAndClose, onShutdownSignals, serveHangAfterMs } from './graceful-shutdown.js';
 import { INIT_CONFIG } from './init-config.js';
 import { readNewPassword, type CliStdin } from './read-password.js';
 import { addGrantsCommand } from './grants.js';
@@ -28,6 +29,9 @@ import { addKeysCommand } from './keys.js';
 import { addTokensCommand } from './tokens.js';
 import { addToolsCommand } from './tools.js';
 import { addUsersCommand } from './users.js';
+
+/** stdio has no calls to drain (its client went away or asked it to stop): closing takes seconds at most. */
+const STDIO_HANG_AFTER_MS = 10_000;
 
 export interface CliIo {
   argv: string[];
@@ -81,8 +85,10 @@ export async function runCli(io: CliIo): Promise<number> {
       const sqlgate = await createSqlgate(config, logger);
       let server;
       try {
-        server = await listen(sqlgate.http, config.server.host, config.server.port);
+        server = await listen(sqlgate.http, config.server.host, config.server.port, config.server);
+        await sqlgate.serveMetrics(); // metrics.listen, when set
       } catch (err) {
+        await server?.close();
         await sqlgate.close();
         throw err;
       }
@@ -91,10 +97,11 @@ export async function runCli(io: CliIo): Promise<number> {
       const userCount = sqlgate.store ? (await sqlgate.store.users.list()).length : undefined;
       // With audit.stream: stdout, standard output is the SIEM's: the banner goes beside the log, on stderr.
       (config.audit.stream?.kind === 'stdout' ? io.stderr : io.stdout)(startBanner(sqlgate, `http://${host}:${port}`, SQLGATE_VERSION, path.resolve(io.argv[1] ?? 'sqlgate'), cwd, userCount));
-      installShutdown(logger, async () => {
-        await server.close();
-        await sqlgate.close();
-      });
+      const listening = server;
+      const graceMs = config.server.shutdownGraceMs;
+      onShutdownSignals(logger, () => drainAndClose({
+        drain: sqlgate.drain, listening, graceMs, logger, closeStreams: () => sqlgate.http.close(), closeRest: () => sqlgate.close(),
+      }), serveHangAfterMs(graceMs));
       return new Promise<never>(() => undefined);
     }));
 
@@ -127,10 +134,10 @@ export async function runCli(io: CliIo): Promise<number> {
       const handle = serveStdio(sqlgate.serverFactory(options.env), {
         onerror: (err) => logger.warn({ err: err.message }, 'stdio transport'),
       });
-      installShutdown(logger, async () => {
+      onShutdownSignals(logger, async () => {
         await handle.close();
         await sqlgate.close();
-      });
+      }, STDIO_HANG_AFTER_MS);
       process.stdin.on('end', () => void handle.close().then(() => sqlgate.close()).then(() => process.exit(0)));
       return new Promise<never>(() => undefined);
     }));
@@ -289,16 +296,4 @@ function refuseUnauthenticatedExposure(host: string, isAllowed: boolean, logger:
     });
   }
   logger.warn({ host }, '!!! INSECURE: serving a non-loopback address WITHOUT AUTHENTICATION (--insecure-no-auth). Anyone who can reach it can query every environment.');
-}
-
-function installShutdown(logger: Logger, close: () => Promise<void>): void {
-  let isClosing = false;
-  const stop = (signal: string) => {
-    if (isClosing) return;
-    isClosing = true;
-    logger.info({ signal }, 'shutting down');
-    close().finally(() => process.exit(0));
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
 }

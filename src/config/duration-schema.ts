@@ -1,6 +1,6 @@
 /**
  * A duration in the configuration: a whole number of seconds, or a string such as "90s", "15m", "1h" or "30d".
- * Every duration key (token lifetimes, audit retention) reads the same forms; each gives its own bounds.
+ * Every duration key (token lifetimes, audit retention, server timeouts) reads the same forms; each gives its own bounds.
  */
 import { z } from 'zod';
 
@@ -12,14 +12,19 @@ export function parseDurationSeconds(text: string): number | undefined {
   return match ? Number(match[1]) * SECONDS_PER_UNIT[match[2] as keyof typeof SECONDS_PER_UNIT] : undefined;
 }
 
-/** A duration schema whose output is seconds, between `minSeconds` (default 1) and `maxDays`. */
-export function durationSchema(bounds: { readonly maxDays: number; readonly minSeconds?: number; readonly minMessage?: string }) {
+/**
+ * A duration schema whose output is seconds, between `minSeconds` (default 1) and `maxDays` days (or, for the
+ * short ones such as server timeouts, `maxSeconds`).
+ */
+export function durationSchema(bounds: { readonly maxDays?: number; readonly maxSeconds?: number; readonly minSeconds?: number; readonly minMessage?: string }) {
   const minSeconds = bounds.minSeconds ?? 1;
+  const maxSeconds = bounds.maxSeconds ?? (bounds.maxDays ?? 36_500) * 86_400;
+  const maxMessage = bounds.maxSeconds === undefined ? `must be at most ${maxSeconds / 86_400} days` : `must be at most ${maxSeconds} seconds`;
   return z
     .union([z.int().min(1), z.string().regex(/^\d+\s*[smhd]$/, 'must be a duration such as "90s", "15m", "1h" or "30d"')], {
       error: 'must be a number of seconds or a duration such as "90s", "15m", "1h" or "30d"',
     })
     .transform((v) => (typeof v === 'number' ? v : parseDurationSeconds(v)!))
     .refine((seconds) => seconds >= minSeconds, bounds.minMessage ?? `must be at least ${minSeconds} seconds`)
-    .refine((seconds) => seconds <= bounds.maxDays * 86_400, `must be at most ${bounds.maxDays} days`);
+    .refine((seconds) => seconds <= maxSeconds, maxMessage);
 }

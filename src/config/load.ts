@@ -52,8 +52,11 @@ export type EnvironmentsToOpen = 'all' | readonly string[];
 export const DEFAULT_CONFIG_FILE = 'sqlgate.yaml';
 export const DEMO_DATABASE_FILE = path.join('data', 'demo.sqlite');
 
-/** Keys whose values are secrets: masked in errors, and loadable from `<key>_file`. `store` is limits.store (a Redis URL). */
-const SECRET_KEYS = new Set(['database', 'password', 'url', 'store']);
+/**
+ * Keys whose values are secrets: masked in errors, never read as a number or boolean after `${VAR}` expansion, and
+ * (in an environment) loadable from `<key>_file`. `store` is limits.store (a Redis URL); `token` is metrics.token.
+ */
+const SECRET_KEYS = new Set(['database', 'password', 'url', 'store', 'token']);
 
 /** An environment's database secrets: what a command that does not open its database leaves alone. */
 const DATABASE_SECRET_KEYS = ['database', 'password', 'database_file', 'password_file'];
@@ -90,7 +93,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
   const store = toStoreConfig(parsed.data.store.url, options.cwd, source, STATE_STORE_URL);
   const audit = toAuditConfig(parsed.data.audit, options.cwd, source);
   return deepFreeze({
-    server: parsed.data.server, auth: parsed.data.auth, log: parsed.data.log, store, audit, limits: parsed.data.limits, roles: parsed.data.roles,
+    server: parsed.data.server, auth: parsed.data.auth, log: parsed.data.log, store, audit, limits: parsed.data.limits, metrics: parsed.data.metrics, telemetry: parsed.data.telemetry, roles: parsed.data.roles,
     environments, configuredEnvironments, source,
   });
 }

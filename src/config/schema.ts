@@ -6,8 +6,11 @@ import { z } from 'zod';
 import type { DatabaseTarget, NetworkTarget } from './database-url.js';
 import { authSchema, CLAUDE_REDIRECT_URIS, type StaticClientConfig, type UpstreamConfig } from './auth-schema.js';
 import { durationSchema } from './duration-schema.js';
+import { IDLE_MARGIN_MS, serverSchema, type ServerConfig } from './server-schema.js';
 import { limitSetSchema, limitsSchema, type LimitsConfig } from './limits-schema.js';
+import { metricsSchema, type MetricsConfig } from './metrics-schema.js';
 import { policySchema } from './policy-schema.js';
+import { telemetrySchema, type TelemetryConfig } from './telemetry-schema.js';
 import { EVERY_ENVIRONMENT, rolesSchema, type NamedRoles } from './roles-schema.js';
 import { unknownNameIssue } from './unknown-name-issue.js';
 import { environmentToolsSchema } from './tool-schema.js';
@@ -184,27 +187,6 @@ export const environmentSchema = z
     policy: e.policy,
   }));
 
-const serverSchema = z
-  .strictObject({
-    host: z.string().min(1).default('127.0.0.1'),
-    port: z.int().min(0).max(65_535).default(8008),
-    /** Extra browser origins allowed to call the MCP endpoints (DNS-rebinding protection refuses the rest). */
-    allowed_origins: z.array(z.url()).default([]),
-    /** Host names the server answers to besides its bind address and localhost (set this behind a proxy). */
-    allowed_hosts: z.array(z.string().min(1)).default([]),
-    max_body_bytes: z.int().min(1_024).max(64 * 1_048_576).default(1_048_576),
-    /** Serve a non-loopback address without authentication. Dangerous; warns loudly. */
-    insecure_no_auth: z.boolean().default(false),
-  })
-  .transform((s) => ({
-    host: s.host,
-    port: s.port,
-    allowedOrigins: s.allowed_origins,
-    allowedHosts: s.allowed_hosts,
-    maxBodyBytes: s.max_body_bytes,
-    insecureNoAuth: s.insecure_no_auth,
-  }));
-
 /**
  * Where sqlgate keeps its own state (users, personal tokens, OAuth clients, grants, token hashes, signing keys):
  * a SQLite file (the default; one instance), or a PostgreSQL database that several instances behind a load
@@ -260,6 +242,10 @@ export const configSchema = z.strictObject({
   store: z.preprocess((v) => v ?? {}, storeSchema),
   audit: z.preprocess((v) => v ?? {}, auditSchema),
   limits: z.preprocess((v) => v ?? {}, limitsSchema),
+  /** Prometheus metrics: a bearer token for /metrics on the main port, or a listener of its own (docs/operations/metrics.md). */
+  metrics: z.preprocess((v) => v ?? {}, metricsSchema),
+  /** OpenTelemetry traces over OTLP/HTTP; off unless otlp_endpoint is set. */
+  telemetry: z.preprocess((v) => v ?? {}, telemetrySchema),
   auth: z.preprocess((v) => v ?? {}, authSchema),
   /** Named roles: users (`users add --role`) and upstream groups get them by name. */
   roles: z.preprocess((v) => v ?? {}, rolesSchema),
@@ -280,6 +266,11 @@ export const configSchema = z.strictObject({
   // The checks below read the sections as parsed: they run only when every section parsed (a section with an
   // issue of its own is still in its raw form here).
   if (ctx.issues.length > 0) return;
+  // A tool call sends nothing while its statement runs: an idle timeout shorter than that would cut its answer off.
+  for (const [name, environment] of Object.entries(config.environments)) {
+    if (config.server.idleTimeoutMs >= environment.statementTimeoutMs + IDLE_MARGIN_MS) continue;
+    ctx.addIssue({ code: 'custom', path: ['server', 'idle_timeout'], message: `must be at least ${IDLE_MARGIN_MS / 1_000} s longer than environments.${name}.statement_timeout_ms (${environment.statementTimeoutMs / 1_000} s): a tool call sends nothing while its statement runs` });
+  }
   // A misspelt name would give nothing and say nothing: the role's users would find out at sign-in.
   const environmentNames = Object.keys(config.environments);
   for (const [name, role] of config.roles) {
@@ -300,15 +291,17 @@ export const configSchema = z.strictObject({
   }
 });
 
-export type ServerConfig = z.output<typeof serverSchema>;
+export type { ServerConfig };
 export type AuthConfig = z.output<typeof authSchema>;
 export { CLAUDE_REDIRECT_URIS };
 export type ExternalAuthConfig = z.output<typeof externalAuthSchema>;
 export type { StaticClientConfig, UpstreamConfig };
 export type TlsConfig = z.output<typeof tlsSchema>;
 export type { LimitSet, LimitsConfig, LimitsStoreConfig, StoreErrorPolicy } from './limits-schema.js';
+export type { MetricsConfig, MetricsListenAddress } from './metrics-schema.js';
 export type { NamedRole, NamedRoles, RoleAccess } from './roles-schema.js';
 export type { MaskKind, PolicyConfig } from './policy-schema.js';
+export type { TelemetryConfig } from './telemetry-schema.js';
 export type PoolConfig = z.output<typeof poolSchema>;
 
 /** One environment's configuration, with its database URL parsed. */
@@ -365,6 +358,9 @@ export interface Config {
   readonly audit: AuditConfig;
   /** Where the limit counters live and what happens when that store does not answer (each environment has its own limits). */
   readonly limits: LimitsConfig;
+  /** Whether and where /metrics is served (metrics.token, metrics.listen); neither set: not at all. */
+  readonly metrics: MetricsConfig;
+  readonly telemetry: TelemetryConfig;
   readonly auth: AuthConfig;
   /** The named roles (`roles`), by name; empty when there are none. Each names only configured environments. */
   readonly roles: NamedRoles;

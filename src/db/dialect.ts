@@ -234,6 +234,17 @@ export interface PrivilegeReport {
   readonly findingsWhenWritable: readonly PrivilegeFinding[];
 }
 
+/** A dialect's connection pool at one moment, for metrics. */
+export interface PoolStats {
+  /** Connections that exist: in use, idle, or being opened. */
+  readonly size: number;
+  readonly inUse: number;
+  /** Sessions waiting for a free connection (each gives up after pool.acquire_timeout_ms with SG_BUSY). */
+  readonly waiting: number;
+  /** pool.max. */
+  readonly max: number;
+}
+
 /** A database engine. Built by db/registry.ts from an EnvironmentConfig; owns its connection pool. */
 export interface Dialect {
   readonly name: DialectName;
@@ -244,6 +255,8 @@ export interface Dialect {
   close(): Promise<void>;
   /** Round-trip to the database. Never throws. */
   ping(): Promise<ConnectionStatus>;
+  /** The connection pool as it stands (all zero but `max` before open() and after close()). Cheap: read per scrape. */
+  poolStats(): PoolStats;
   /** Takes a connection from the pool (waiting up to the pool's acquire timeout, then BusyError). */
   session(options: SessionOptions): Promise<Session>;
   introspector(): Introspector;

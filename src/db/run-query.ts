@@ -8,6 +8,8 @@ import { CancelledError, SqlgateError, TimeoutError } from '../errors.js';
 import type { Cursor, Dialect, ResultColumn, Session, SessionContext } from './dialect.js';
 import { serializeValue, type JsonValue } from './serialize-value.js';
 import { assertSessionContext } from './session-context.js';
+import { tracingIncludesSql, withSpan } from '../telemetry/tracing.js';
+import type { StatementObserver, StatementOutcome } from '../telemetry/observers.js';
 
 export interface QueryRequest {
   readonly sql: string;
@@ -21,6 +23,8 @@ export interface QueryRequest {
   readonly signal?: AbortSignal;
   /** The caller, made visible to the statement for row-level security (environments with session_context: true). */
   readonly sessionContext?: SessionContext;
+  /** Told how long the statement ran and how it ended (the environment's metrics); absent: nobody is told. */
+  readonly observe?: StatementObserver;
 }
 
 export interface QueryResult {
@@ -42,7 +46,16 @@ const TIMEOUT_BACKSTOP_GRACE_MS = 2_000;
  */
 const BATCH_ROWS = 2_000;
 
-export async function runQuery(dialect: Dialect, request: QueryRequest): Promise<QueryResult> {
+export function runQuery(dialect: Dialect, request: QueryRequest): Promise<QueryResult> {
+  const attributes = { 'db.system.name': dialect.name, 'db.query.text': tracingIncludesSql() ? request.sql : undefined };
+  return withSpan('db.statement', attributes, async (span) => {
+    const result = await runStatement(dialect, request);
+    span.setAttribute('db.response.returned_rows', result.rowCount);
+    return result;
+  });
+}
+
+async function runStatement(dialect: Dialect, request: QueryRequest): Promise<QueryResult> {
   const started = performance.now();
   throwIfCancelled(request.signal);
   const { sessionContext } = request;
@@ -54,6 +67,9 @@ export async function runQuery(dialect: Dialect, request: QueryRequest): Promise
     throw err instanceof SqlgateError ? err : dialect.toError(err);
   }
 
+  // Timed from here: the wait for a pooled connection is the pool's to report (its waiting gauge), not the statement's.
+  const executed = performance.now();
+  const observe = (outcome: StatementOutcome) => request.observe?.({ seconds: (performance.now() - executed) / 1000, outcome });
   let timedOut = false;
   const cancelInDatabase = () => void session.cancel().catch(() => undefined);
   const backstop = setTimeout(() => {
@@ -80,6 +96,7 @@ export async function runQuery(dialect: Dialect, request: QueryRequest): Promise
     await session.finish(request.readOnly ? 'rollback' : 'commit');
     const truncated = rows.length > request.maxRows;
     if (truncated) rows.length = request.maxRows;
+    observe('ok');
     return {
       columns,
       rows,
@@ -91,9 +108,11 @@ export async function runQuery(dialect: Dialect, request: QueryRequest): Promise
   } catch (err) {
     await cursor?.close().catch(() => undefined);
     await session.finish('rollback').catch(() => undefined);
-    if (request.signal?.aborted) throw cancelledError();
-    if (timedOut) throw timeoutError(request.timeoutMs);
-    throw err instanceof SqlgateError ? err : dialect.toError(err);
+    const error = request.signal?.aborted ? cancelledError(request.signal)
+      : timedOut ? timeoutError(request.timeoutMs)
+        : err instanceof SqlgateError ? err : dialect.toError(err);
+    observe(request.signal?.aborted ? 'cancelled' : error instanceof TimeoutError ? 'timeout' : 'failed');
+    throw error;
   } finally {
     clearTimeout(backstop);
     request.signal?.removeEventListener('abort', cancelInDatabase);
@@ -101,10 +120,12 @@ export async function runQuery(dialect: Dialect, request: QueryRequest): Promise
 }
 
 function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw cancelledError();
+  if (signal?.aborted) throw cancelledError(signal);
 }
 
-function cancelledError(): CancelledError {
+/** Whoever aborts may say why with one of our errors (the server shutting down does); else the client cancelled. */
+function cancelledError(signal: AbortSignal): SqlgateError {
+  if (signal.reason instanceof SqlgateError) return signal.reason;
   return new CancelledError('The request was cancelled; the statement was stopped in the database.');
 }
 

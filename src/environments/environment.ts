@@ -7,6 +7,7 @@ import type { EnvironmentConfig, LimitSet } from '../config/schema.js';
 import type { ConnectionStatus, Dialect } from '../db/dialect.js';
 import { NotFoundError } from '../errors.js';
 import type { StatementRules } from '../guard/statement-gate.js';
+import type { StatementObserver } from '../telemetry/observers.js';
 
 export interface Environment {
   readonly name: string;
@@ -21,6 +22,8 @@ export interface Environment {
    * limits is not here). A caller's roles (Identity.roles) add theirs to config.limits: see limits/limit-scope.ts.
    */
   readonly namedRoleLimits: ReadonlyMap<string, LimitSet>;
+  /** Told of every statement a tool runs here (QueryRequest.observe): the environment's metrics; absent when off. */
+  readonly observeStatement?: StatementObserver;
 }
 
 export interface EnvironmentStatus {

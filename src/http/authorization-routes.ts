@@ -27,6 +27,7 @@ import type { Identity } from '../environments/identity.js';
 import { jsonDepthLimit } from './json-depth-limit.js';
 import { nodeRequestWithBody } from './node-request-with-body.js';
 import type { PublicBaseResolver } from './public-base.js';
+import { setSecurityHeaders } from './security-headers.js';
 
 export type AuthEnv = { Bindings: HttpBindings; Variables: { identity: Identity; bearerToken: string } };
 
@@ -78,6 +79,8 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
     incoming.headers['x-forwarded-proto'] = url.protocol.slice(0, -1);
     incoming.headers['x-forwarded-for'] = publicBase.clientAddress(c);
     if (path !== undefined) incoming.url = path;
+    // The provider writes the response itself, past the app's middleware: it gets the security headers here.
+    setSecurityHeaders(outgoing);
     await callbackOf(provider)(await providerRequest(c, incoming), outgoing);
     return RESPONSE_ALREADY_SENT;
   };

@@ -1,12 +1,12 @@
 /**
  * The Hono application: per environment, Streamable HTTP at `/<env>/mcp`, the legacy SSE transport at
- * `/<env>/sse` + `/<env>/messages`, and the server's own `/health`. The only folder that imports Hono.
+ * `/<env>/sse` + `/<env>/messages`, and the server's own `/health`, `/ready` and (metrics.token) `/metrics`. The only
+ * folder that imports Hono.
  */
 import { createMcpHandler, type AuthInfo, type McpServerFactory } from '@modelcontextprotocol/server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { secureHeaders } from 'hono/secure-headers';
 import type { ServerConfig } from '../config/schema.js';
 import type { EnvironmentRegistry } from '../environments/environment.js';
 import { NotFoundError, PayloadTooLargeError } from '../errors.js';
@@ -15,14 +15,21 @@ import type { UsageLimiter } from '../limits/usage-limiter.js';
 import { SERVED_PROTOCOL_VERSIONS } from '../mcp/protocol-versions.js';
 import { LegacySseEndpoint } from '../mcp/transports/legacy-sse.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Drain } from '../util/drain.js';
+import { withSpan } from '../telemetry/tracing.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { errorResponse } from './on-error.js';
+import { securityHeaders } from './security-headers.js';
 import { withEnvironmentPathHeader, type FetchHandler } from './environment-path-header.js';
 import { hostGuard, isLoopbackHost, requestGuards } from './request-guards.js';
 import { bearerGuard, isAuthorizationServerPath, MAX_FORM_BYTES, mountAuthorizationRoutes, type AuthEnv, type AuthorizationRoutes } from './authorization-routes.js';
 import { jsonDepthLimit } from './json-depth-limit.js';
 import { cancelledIds, executeSqlTexts, toolCallIds } from './json-rpc-body.js';
 import { StatelessCancellation } from './stateless-cancellation.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { metricsEndpoint } from './metrics-endpoint.js';
+import { readyRoute, type StoreProbe } from './ready-route.js';
+import { requestMetrics } from './request-metrics.js';
 
 export interface HttpAppOptions {
   server: ServerConfig;
@@ -36,6 +43,16 @@ export interface HttpAppOptions {
   authorization?: AuthorizationRoutes;
   /** The per-user limits: a tools/call from a caller already over one is answered 429 before any work. */
   limits?: UsageLimiter;
+  /** The server's shutdown: once it drains, every new request is refused. */
+  drain?: Drain;
+  /** The stores /ready checks: the audit trail, and the state store when sign-in is on. */
+  stores?: readonly StoreProbe[];
+  /** Present when metrics are on (metrics.token or metrics.listen): every request is counted. */
+  metrics?: {
+    readonly metrics: Metrics;
+    /** Serve /metrics on this port behind this bearer token (metrics.token without metrics.listen); absent: not here. */
+    readonly tokenOnMainPort?: string;
+  };
 }
 
 export interface HttpApp {
@@ -50,7 +67,16 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const app = new Hono<AuthEnv>();
   const closers: (() => Promise<void>)[] = [];
 
-  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin', xFrameOptions: 'DENY' }));
+  // The root span of every request (telemetry.otlp_endpoint); the tool call, gate and statement spans are its children.
+  app.use('*', (c, next) => withSpan(`HTTP ${c.req.method}`, { 'http.request.method': c.req.method, 'url.path': c.req.path }, async (span) => {
+    await next();
+    span.setAttribute('http.response.status_code', c.res.status);
+  }));
+  if (options.metrics) app.use('*', requestMetrics(options.metrics.metrics, new Set(environments.list().map((e) => e.name))));
+  app.use('*', securityHeaders());
+  // While the server drains (SIGTERM), nothing new is started: 503 with Retry-After, and the connection is closed.
+  const { drain } = options;
+  if (drain) app.use('*', (_c, next) => (drain.isDraining ? Promise.reject(drain.refusal()) : next()));
   const limitBody = bodyLimit({
     maxSize: server.maxBodyBytes,
     onError: () => {
@@ -81,13 +107,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   // Browsers ask for /favicon.ico beside every sign-in page; "no icon" (rather than a 404) keeps their consoles clean.
   app.get('/favicon.ico', (c) => c.body(null, 204, { 'Cache-Control': 'public, max-age=86400' }));
 
+  // With sign-in on, strangers learn only whether the server is healthy (or ready): environment names, dialects and
+  // database errors are for the machine itself (and its monitoring on loopback).
+  // (Behind a proxy on this machine, the client is the one trusted_proxies' X-Forwarded-For names.)
+  const isStranger = (c: Context) => authorization !== undefined && !isLoopbackHost(authorization.publicBase.clientAddress(c));
   app.get('/health', async (c) => {
     const statuses = await environments.status();
     const isHealthy = statuses.every((s) => s.database.connected);
-    // With sign-in on, strangers learn only whether the server is healthy: environment names, dialects and
-    // database errors are for the machine itself (and its monitoring on loopback).
-    // (Behind a proxy on this machine, the client is the one trusted_proxies' X-Forwarded-For names.)
-    if (authorization && !isLoopbackHost(authorization.publicBase.clientAddress(c))) {
+    if (isStranger(c)) {
       return c.json({ status: isHealthy ? 'ok' : 'degraded', version: SQLGATE_VERSION });
     }
     return c.json({
@@ -114,6 +141,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       ),
     });
   });
+
+  app.get('/ready', readyRoute({ environments, stores: options.stores ?? [], isStranger }));
+  if (options.metrics?.tokenOnMainPort) app.get('/metrics', metricsEndpoint(options.metrics.metrics, options.metrics.tokenOnMainPort));
 
   const guards = requestGuards(server);
   // Every body of an MCP POST is parsed as JSON (legacy SSE parses it whatever its Content-Type): check its depth

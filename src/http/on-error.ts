@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { InsufficientScopeError, PayloadTooLargeError, RateLimitedError, SqlgateError, UnauthorizedError } from '../errors.js';
+import { InsufficientScopeError, PayloadTooLargeError, RateLimitedError, ShuttingDownError, SqlgateError, UnauthorizedError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export function errorResponse(err: unknown, c: Context, logger: Logger): Response {
@@ -20,6 +20,11 @@ export function errorResponse(err: unknown, c: Context, logger: Logger): Respons
     c.header('WWW-Authenticate', error.challenge);
   }
   if (error instanceof RateLimitedError) c.header('Retry-After', String(error.retryAfterSeconds));
+  if (error instanceof ShuttingDownError) {
+    // The server is going away: the client should take its next request elsewhere, not down this connection.
+    c.header('Retry-After', String(error.retryAfterSeconds));
+    c.header('Connection', 'close');
+  }
   if (error instanceof SqlgateError) {
     logger.info({ path: c.req.path, code: error.code, detail: error.detail }, 'request failed');
     return c.json({ error: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }, error.status as 400);

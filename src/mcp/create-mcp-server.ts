@@ -7,14 +7,18 @@ import { randomUUID } from 'node:crypto';
 import { McpServer, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { toolCallEvent } from '../audit/tool-call-event.js';
+import { withSpan } from '../telemetry/tracing.js';
 import type { Environment } from '../environments/environment.js';
 import type { Identity } from '../environments/identity.js';
 import { limitScope } from '../limits/limit-scope.js';
 import type { UsageLimiter } from '../limits/usage-limiter.js';
+import type { Drain } from '../util/drain.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ConfirmWithUser, ToolDefinition } from '../tools/tool.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { toToolErrorResult } from './error-result.js';
+import type { ToolCallObserver } from '../telemetry/observers.js';
+import { observedToolCall } from './observed-tool-call.js';
 
 export function createMcpServerFactory(
   environment: Environment,
@@ -24,8 +28,13 @@ export function createMcpServerFactory(
   audit?: AuditTrail,
   /** The caller's limits, checked around every call (a refusal is audited like any other); absent: none. */
   limits?: UsageLimiter,
+  /** The server's shutdown: it waits for the calls in flight and cancels their statements when its grace is over. */
+  drain?: Drain,
+  /** Told of every call once it is answered (the server's metrics); absent: nobody is told. */
+  observe?: ToolCallObserver,
 ): McpServerFactory {
   const instructions = describeEnvironment(environment);
+  const counted = <T>(call: () => Promise<T>): Promise<T> => (drain ? drain.count(call) : call());
   // The SDK converts a tool's output schema to JSON Schema on its first tools/call and memoises it on the
   // registered tool, which lives as long as the server: one HTTP request here. The schemas never change, so the
   // first server's conversion is handed to every later one (the SDK only reads it).
@@ -47,7 +56,7 @@ export function createMcpServerFactory(
           outputSchema: tool.outputSchema,
           annotations: hints,
         },
-        async (input, context) => {
+        (input, context) => counted(async () => {
           // http/ verified the token of this very request and put the caller here; stdio and unauthenticated
           // servers have none. Read per call, not per server: a legacy SSE session outlives its first request.
           const identity = context.http?.authInfo?.extra?.identity as Identity | undefined;
@@ -66,20 +75,29 @@ export function createMcpServerFactory(
               requestId, environment: environment.name, identity, tool: tool.name, input, statement, recordsParameters,
               ms: Math.round(performance.now() - started), result: { started: true },
             })));
-            const run = () => tool.run(input, { environment, signal: context.mcpReq.signal, confirm, identity, recordStatement, beforeChange });
-            result = limits ? await limits.run(limitScope(environment, identity), run) : await run();
+            const run = () => tool.run(input, { environment, signal: drain ? drain.signalFor(context.mcpReq.signal) : context.mcpReq.signal, confirm, identity, recordStatement, beforeChange });
+            const traced = () => withSpan(`tool ${tool.name}`, {
+              'sqlgate.request_id': requestId, 'sqlgate.environment': environment.name, 'sqlgate.tool': tool.name, 'enduser.id': identity?.user,
+            }, run);
+            result = limits ? await limits.run(limitScope(environment, identity), traced) : await traced();
           } catch (err) {
             result = { error: err };
           }
+          const ended = {
+            requestId, environment: environment.name, identity, tool: tool.name, input, statement,
+            recordsParameters: audit?.recordsParametersIn(environment.config) ?? false, ms: Math.round(performance.now() - started),
+          };
+          const event = toolCallEvent({ ...ended, result });
+          // Counted as answered: a call whose record could not be written is a failure, whatever it returned.
+          const observeAs = (answered: typeof event) => observe?.(observedToolCall(answered, (performance.now() - started) / 1000));
           try {
             // Committed before anything goes back: a process killed after answering cannot lose the record.
-            await audit?.record(toolCallEvent({
-              requestId, environment: environment.name, identity, tool: tool.name, input, statement,
-              recordsParameters: audit.recordsParametersIn(environment.config), ms: Math.round(performance.now() - started), result,
-            }));
+            await audit?.record(event);
           } catch (err) {
+            observeAs(toolCallEvent({ ...ended, result: { error: err } }));
             return toToolErrorResult(err, logger, { ...audited(), outcome: 'error' });
           }
+          observeAs(event);
           // One audit line for a failed call too: toToolErrorResult logs it with the error code.
           if ('error' in result) return toToolErrorResult(result.error, logger, { ...audited(), outcome: 'error' });
           logger.info({ ...audited(), outcome: 'ok' }, 'tool call');
@@ -87,7 +105,7 @@ export function createMcpServerFactory(
             content: [{ type: 'text' as const, text: result.text }],
             structuredContent: result.structured as Record<string, unknown>,
           };
-        },
+        }),
       );
       if (outputSchemaJson.has(tool.name)) registered.outputSchemaJson = outputSchemaJson.get(tool.name);
       else outputSchemaJson.set(tool.name, registered.outputSchemaJson);

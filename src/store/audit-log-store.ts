@@ -80,5 +80,7 @@ export interface AuditLogStore {
   /** Every record from `afterSeq` on (exclusive), oldest first, at most `limit`: verification reads in pages. */
   page(afterSeq: number, limit: number): Promise<AuditRow[]>;
   readonly location: string;
+  /** Resolves once the store answered a trivial read (readiness); rejects with UnavailableError when it cannot. Writes nothing. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -47,3 +47,6 @@ export function storeLocation(config: StoreConfig): string {
 export async function openLimitCounters(config: Pick<LimitsConfig, 'store' | 'keyPrefix'>): Promise<LimitCounterStore> {
   return config.store ? openRedisLimitCounters(config.store, config.keyPrefix) : memoryLimitCounters(config.keyPrefix);
 }
+
+/** `sqlgate backup` / `restore`: SQLite stores copied into, and put back from, one file. */
+export { readBackupBundle, restorePart, writeBackupBundle, type BackupSource } from './sqlite/sqlite-backup-bundle.js';

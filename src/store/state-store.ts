@@ -13,6 +13,8 @@ export interface StateStore {
   readonly secrets: SecretStore;
   /** Where the state lives, for messages (a file path, or a URL with its password masked; never a secret). */
   readonly location: string;
+  /** Resolves once the store answered a trivial read (readiness); rejects with UnavailableError when it cannot. Writes nothing. */
+  ping(): Promise<void>;
   /** Releases the file or connection. Calls after close fail. */
   close(): Promise<void>;
 }

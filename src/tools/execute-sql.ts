@@ -47,6 +47,7 @@ export const executeSqlTool = defineTool({
       maxBinaryBytes: config.maxBinaryBytes,
       signal,
       sessionContext: sessionContextFor(environment, identity),
+      observe: environment.observeStatement,
     });
     applyPolicyOutcome(policy, result);
     return toQueryOutput(result, environment, config.maxRows);

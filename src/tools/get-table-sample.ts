@@ -51,6 +51,7 @@ export const getTableSampleTool = defineTool({
       maxBinaryBytes: config.maxBinaryBytes,
       signal,
       sessionContext: sessionContextFor(environment, identity),
+      observe: environment.observeStatement,
     });
     if (outcome) applyPolicyOutcome(outcome, result);
     const notes = limit < input.limit ? [`The environment returns at most ${config.maxRows} rows; showing ${limit}.`] : [];

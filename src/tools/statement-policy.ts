@@ -11,6 +11,7 @@ import { ForbiddenError, ReadOnlyError } from '../errors.js';
 import type { StatementVerdict } from '../guard/statement-gate.js';
 import type { PolicyOutcome } from '../policy/check-statement.js';
 import { checkStatementPolicy } from '../policy/statement-policy-check.js';
+import { withSpan } from '../telemetry/tracing.js';
 import type { ConfirmWithUser } from './tool.js';
 
 /** A statement allowed to run: the gate's verdict, and what the table/column policy asks of its result. */
@@ -18,7 +19,15 @@ export interface AuthorizedStatement extends StatementVerdict {
   readonly policy: PolicyOutcome;
 }
 
-export async function authorizeStatement(environment: Environment, sql: string, confirm?: ConfirmWithUser, identity?: Identity): Promise<AuthorizedStatement> {
+export function authorizeStatement(environment: Environment, sql: string, confirm?: ConfirmWithUser, identity?: Identity): Promise<AuthorizedStatement> {
+  return withSpan('sqlgate.gate', { 'sqlgate.environment': environment.name }, async (span) => {
+    const authorized = await authorize(environment, sql, confirm, identity);
+    span.setAttribute('sqlgate.statement_kind', authorized.kind);
+    return authorized;
+  });
+}
+
+async function authorize(environment: Environment, sql: string, confirm?: ConfirmWithUser, identity?: Identity): Promise<AuthorizedStatement> {
   const { config } = environment;
   const verdict = environment.rules.classify(sql, { allowedFunctions: config.allowedFunctions });
   if (config.readOnly && verdict.kind !== 'read') {

@@ -4,7 +4,11 @@
  * `idleTimeoutMs`. Resources that broke are released with `release(r, { destroy: true })`.
  */
 export class PoolTimeoutError extends Error {
-  constructor(readonly waitedMs: number) {
+  constructor(
+    readonly waitedMs: number,
+    /** Every resource of the pool was still being created: none was busy, none could be made in time. */
+    readonly isStillCreating = false,
+  ) {
     super(`no resource became free within ${waitedMs} ms`);
   }
 }
@@ -23,6 +27,14 @@ export interface ResourcePoolOptions<T> {
   idleTimeoutMs: number;
 }
 
+/** A pool's state at one moment: resources that exist, those lent out, acquires waiting, and the limit. */
+export interface ResourcePoolStats {
+  readonly size: number;
+  readonly inUse: number;
+  readonly waiting: number;
+  readonly max: number;
+}
+
 interface Waiter<T> {
   resolve(resource: T): void;
   reject(err: Error): void;
@@ -33,6 +45,8 @@ export class ResourcePool<T> {
   private readonly idle: { resource: T; timer: NodeJS.Timeout }[] = [];
   private readonly waiters: Waiter<T>[] = [];
   private size = 0;
+  /** Of `size`, those whose creation has not finished. */
+  private creating = 0;
   private isClosed = false;
 
   constructor(private readonly options: ResourcePoolOptions<T>) {}
@@ -44,6 +58,16 @@ export class ResourcePool<T> {
 
   get inUse(): number {
     return this.size - this.idle.length;
+  }
+
+  /** Acquires waiting for a resource now (each gives up after acquireTimeoutMs). */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** The counts above and the limit, in one reading (for metrics). */
+  stats(): ResourcePoolStats {
+    return { size: this.size, inUse: this.inUse, waiting: this.waiters.length, max: this.options.max };
   }
 
   async acquire(): Promise<T> {
@@ -60,7 +84,7 @@ export class ResourcePool<T> {
         reject,
         timer: setTimeout(() => {
           this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          reject(new PoolTimeoutError(this.options.acquireTimeoutMs));
+          reject(new PoolTimeoutError(this.options.acquireTimeoutMs, this.size === this.creating));
         }, this.options.acquireTimeoutMs),
       };
       this.waiters.push(waiter);
@@ -111,12 +135,27 @@ export class ResourcePool<T> {
 
   private async createCounted(): Promise<T> {
     this.size++;
+    this.creating++;
+    let resource: T;
     try {
-      return await this.options.create();
+      resource = await this.options.create();
     } catch (err) {
       this.size--;
-      this.serveWaiterWithNewResource();
+      this.creating--;
+      // Nothing the pool made works and this attempt failed (a database that is down or hangs): the callers
+      // queued behind it would each try the same again, one connect timeout after another. They fail now.
+      if (this.size === this.creating) this.rejectWaiters(err as Error);
+      else this.serveWaiterWithNewResource();
       throw err;
+    }
+    this.creating--;
+    return resource;
+  }
+
+  private rejectWaiters(err: Error): void {
+    for (const waiter of this.waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.reject(err);
     }
   }
 

@@ -267,7 +267,7 @@ describe('configuration error messages', () => {
     expect(message(`enviroment: {}\n${demo('max_rows: 10')}`))
       .toBe('Invalid configuration:\n- unknown key "enviroment" at the top level — did you mean "environments"?');
     expect(message(`server: { colour: blue }\n${demo('max_rows: 10')}`))
-      .toBe('Invalid configuration:\n- unknown key "colour" in server (the keys there are host, port, allowed_origins, allowed_hosts, max_body_bytes, insecure_no_auth)');
+      .toBe('Invalid configuration:\n- unknown key "colour" in server (the keys there are host, port, allowed_origins, allowed_hosts, max_body_bytes, insecure_no_auth, shutdown_grace, headers_timeout, request_timeout, keep_alive_timeout, idle_timeout)');
     expect(message(demo('pool: { max: 2, acquire_timeout: 10 }')))
       .toBe('Invalid configuration:\n- unknown key "acquire_timeout" in environments.demo.pool — did you mean "acquire_timeout_ms"?');
   });

@@ -35,6 +35,7 @@ export async function startApp(config?: Record<string, unknown>, options: { port
   const loaded = loadConfig({ configPath, env: {}, cwd: dir, overrides: { port: 0, authMode } });
   const sqlgate = await createSqlgate(loaded, options.logger ?? createLogger(process.env.SQLGATE_TEST_LOG ?? 'silent'));
   const server = await listen(sqlgate.http, '127.0.0.1', options.port ?? 0);
+  await sqlgate.serveMetrics(); // metrics.listen, when the config sets it
   return {
     baseUrl: `http://127.0.0.1:${server.port}`,
     sqlgate,

@@ -11,7 +11,7 @@ import { UnavailableError, type SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
 import { acquireConnection } from '../acquire-connection.js';
 import { pingDialect } from '../ping-dialect.js';
-import type { ConnectionStatus, Dialect, Introspector, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
+import type { ConnectionStatus, Dialect, Introspector, PoolStats, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { MssqlConnection } from './mssql-connection.js';
 import { mssqlConnectionOptions, type MssqlEnvironmentConfig } from './mssql-connection-options.js';
 import { firstServerError, mssqlToError, MssqlConnectError } from './mssql-errors.js';
@@ -47,6 +47,10 @@ export class MssqlDialect implements Dialect {
 
   ping(): Promise<ConnectionStatus> {
     return pingDialect(this);
+  }
+
+  poolStats(): PoolStats {
+    return this.pool?.stats() ?? { size: 0, inUse: 0, waiting: 0, max: this.config.pool.max };
   }
 
   async session(options: SessionOptions): Promise<Session> {

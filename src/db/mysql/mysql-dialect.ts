@@ -8,7 +8,7 @@ import { UnavailableError, type SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
 import { acquireConnection } from '../acquire-connection.js';
 import { pingDialect } from '../ping-dialect.js';
-import type { ConnectionStatus, Dialect, Introspector, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
+import type { ConnectionStatus, Dialect, Introspector, PoolStats, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { mysqlConnectionOptions, type MysqlEnvironmentConfig } from './mysql-connection-options.js';
 import { killQuery, MysqlConnection, type MysqlFlavor } from './mysql-connection.js';
 import { mysqlToError } from './mysql-errors.js';
@@ -55,6 +55,10 @@ export class MysqlDialect implements Dialect {
 
   ping(): Promise<ConnectionStatus> {
     return pingDialect(this);
+  }
+
+  poolStats(): PoolStats {
+    return this.pool?.stats() ?? { size: 0, inUse: 0, waiting: 0, max: this.config.pool.max };
   }
 
   async session(options: SessionOptions): Promise<Session> {

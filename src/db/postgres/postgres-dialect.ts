@@ -12,7 +12,7 @@ import { UnavailableError, type SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
 import { acquireConnection } from '../acquire-connection.js';
 import { pingDialect } from '../ping-dialect.js';
-import type { ConnectionStatus, Dialect, Introspector, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
+import type { ConnectionStatus, Dialect, Introspector, PoolStats, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { PostgresConnection, withSideConnection } from './postgres-connection.js';
 import { postgresConnectionOptions, resolveSslMode, type PostgresConnectionOptions } from './postgres-connection-options.js';
 import { postgresToError } from './postgres-errors.js';
@@ -59,6 +59,10 @@ export class PostgresDialect implements Dialect {
 
   ping(): Promise<ConnectionStatus> {
     return pingDialect(this);
+  }
+
+  poolStats(): PoolStats {
+    return this.pool?.stats() ?? { size: 0, inUse: 0, waiting: 0, max: this.config.pool.max };
   }
 
   async session(options: SessionOptions): Promise<Session> {

@@ -9,7 +9,7 @@ import type { SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
 import { acquireConnection } from '../acquire-connection.js';
 import { pingDialect } from '../ping-dialect.js';
-import type { ConnectionStatus, Dialect, Introspector, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
+import type { ConnectionStatus, Dialect, Introspector, PoolStats, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { sqliteToError } from './sqlite-errors.js';
 import { SqliteIntrospector } from './sqlite-introspector.js';
@@ -52,6 +52,10 @@ export class SqliteDialect implements Dialect {
 
   ping(): Promise<ConnectionStatus> {
     return pingDialect(this);
+  }
+
+  poolStats(): PoolStats {
+    return this.pool?.stats() ?? { size: 0, inUse: 0, waiting: 0, max: this.config.pool.max };
   }
 
   async session(options: SessionOptions): Promise<Session> {

@@ -21,6 +21,8 @@ export interface LegacySseOptions {
 
 const encoder = new TextEncoder();
 const MAX_SESSIONS_PER_OWNER = 10;
+/** When a client whose stream was closed by a shutdown should reconnect: by then a restarted or another instance answers. */
+const SHUTDOWN_RETRY_MS = 5_000;
 
 /** One open SSE stream, connected to one MCP server instance. */
 class SseServerTransport implements Transport {
@@ -51,6 +53,12 @@ class SseServerTransport implements Transport {
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.isClosed) throw new Error('SSE stream is closed');
     this.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+  }
+
+  /** Ends the stream with a last event, so the client knows it was closed on purpose and when to come back. */
+  async closeWith(event: string, data: unknown, retryMs: number): Promise<void> {
+    this.write(`event: ${event}\nretry: ${retryMs}\ndata: ${JSON.stringify(data)}\n\n`);
+    await this.close();
   }
 
   async close(): Promise<void> {
@@ -137,8 +145,13 @@ export class LegacySseEndpoint {
     return new Response('Accepted', { status: 202 });
   }
 
+  /**
+   * The server is shutting down: every open stream gets a last `shutdown` event (its `retry` tells an EventSource
+   * when to reconnect) and is closed. The calls in flight have ended by now (cli/graceful-shutdown.ts waits).
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map((t) => t.close()));
+    const farewell = { reason: 'sqlgate is shutting down', retry_after_seconds: SHUTDOWN_RETRY_MS / 1_000 };
+    await Promise.all([...this.sessions.values()].map((t) => t.closeWith('shutdown', farewell, SHUTDOWN_RETRY_MS)));
   }
 }
 

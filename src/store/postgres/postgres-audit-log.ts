@@ -138,6 +138,7 @@ export async function openPostgresAuditLog(target: PostgresTarget, maskedUrl: st
       }
     },
     anchor: () => readAnchor(db),
+    ping: () => db.ping(),
     close: () => db.close(),
   };
 }

@@ -122,6 +122,11 @@ export class PostgresStateDatabase implements StoreQuery {
     }
   }
 
+  /** One `SELECT 1` on a pooled connection: rejects with UnavailableError when the server cannot be reached. */
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;

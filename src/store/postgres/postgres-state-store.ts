@@ -19,6 +19,7 @@ export async function openPostgresStateStore(target: PostgresTarget, maskedUrl: 
     oauth: new PostgresOAuthRecordStore(db),
     secrets: new PostgresSecretStore(db),
     location: maskedUrl,
+    ping: () => db.ping(),
     close: () => db.close(),
   };
 }

@@ -11,7 +11,7 @@
  */
 import { ConfigError, SqlgateError, UnavailableError } from '../../errors.js';
 import type { AuditAnchor, AuditFilter, AuditLogStore, AuditRow } from '../audit-log-store.js';
-import { openOwnerOnlyDatabase } from './sqlite-state-store.js';
+import { openOwnerOnlyDatabase, pingSqliteFile } from './sqlite-state-store.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS audit_records (
@@ -141,6 +141,7 @@ export function openSqliteAuditLog(file: string): AuditLogStore {
     async anchor() {
       return anchor.get() ?? null;
     },
+    ping: async () => pingSqliteFile(db, file, 'The audit trail'),
     close: async () => void db.close(),
   };
 }

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ConfigError, SqlgateError } from '../../errors.js';
+import { ConfigError, SqlgateError, UnavailableError } from '../../errors.js';
 import type { StateStore } from '../state-store.js';
 import { migrateSqliteStore } from './sqlite-migrations.js';
 import { SqliteOAuthRecordStore, SqliteSecretStore } from './sqlite-oauth-store.js';
@@ -41,8 +41,21 @@ export function openSqliteStateStore(file: string): StateStore {
     oauth: new SqliteOAuthRecordStore(db),
     secrets: new SqliteSecretStore(db),
     location: file,
+    ping: async () => pingSqliteFile(db, file, 'The state store'),
     close: async () => void db.close(),
   };
+}
+
+/**
+ * Reads the file's schema page: fails once the handle is closed, or the file cannot be read (a disk gone, a file
+ * locked for longer than busy_timeout). `what` names the store in the error ("The audit trail").
+ */
+export function pingSqliteFile(db: Database.Database, file: string, what: string): void {
+  try {
+    db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();
+  } catch (err) {
+    throw new UnavailableError(`${what} cannot be read.`, { detail: `${file}: ${(err as Error).message}`, cause: err });
+  }
 }
 
 /**

@@ -77,6 +77,7 @@ export function buildConfigTool(tool: ToolConfig, environment: Environment): Too
         maxBinaryBytes: config.maxBinaryBytes,
         signal,
         sessionContext: sessionContextFor(environment, identity),
+        observe: environment.observeStatement,
       });
       applyPolicyOutcome(checked.policy, result);
       if (!tool.trend) return toQueryOutput(result, environment, maxRows);
