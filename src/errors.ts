@@ -21,6 +21,7 @@ export const ERROR_CATALOGUE = {
   SG_FORBIDDEN: { status: 403, summary: 'The request is not allowed (origin, host or policy).' },
   SG_POLICY_DENIED: { status: 403, summary: 'The environment\'s table/column policy refuses the statement: it reads a denied table or column, or uses a masked column other than by selecting it.' },
   SG_READ_ONLY: { status: 403, summary: 'The environment is read-only and the statement would write.' },
+  SG_RESULT_TOO_LARGE: { status: 400, summary: 'The statement would return more bytes than the environment\'s max_result_bytes; it was stopped before the rows were held in memory.' },
   SG_ROW_LIMIT: { status: 400, summary: 'A requested limit exceeds what the environment allows.' },
   SG_TIMEOUT: { status: 504, summary: 'The statement ran longer than the environment\'s statement timeout and was cancelled in the database.' },
   SG_CANCELLED: { status: 499, summary: 'The client cancelled the request; the running statement was cancelled.' },
@@ -130,6 +131,20 @@ export class ReadOnlyError extends SqlgateError {
   constructor(message: string, options?: SqlgateErrorOptions) {
     super('SG_READ_ONLY', message, options);
   }
+}
+
+/** The rows (or one value) of a statement exceed max_result_bytes: stopped on the wire, before they were decoded. */
+export class ResultTooLargeError extends SqlgateError {
+  constructor(limitBytes: number, options?: SqlgateErrorOptions) {
+    super('SG_RESULT_TOO_LARGE', `The result is larger than this environment's limit of ${formatBytes(limitBytes)}; the statement was stopped before the rows were held in memory.`, {
+      hint: 'Select fewer rows or columns, or shorter values: cut long text with left(col, 200) or substr, aggregate instead of listing, add LIMIT.',
+      ...options,
+    });
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes % 1_048_576 === 0 ? `${bytes / 1_048_576} MiB` : `${bytes} bytes`;
 }
 
 export class RowLimitError extends SqlgateError {

@@ -148,6 +148,11 @@ export const environmentSchema = z
     max_result_chars: z.int().min(1_000).max(10_000_000).default(100_000),
     /** A single text value longer than this is cut with a notice (a blob of text must not eat the whole budget). */
     max_cell_chars: z.int().min(16).max(1_000_000).default(4_000),
+    /**
+     * Bytes of row data one call may receive from the database, counted on the wire as rows arrive: a statement
+     * whose rows (or one value) would exceed it is stopped before they are held in memory (issue 15).
+     */
+    max_result_bytes: z.int().min(65_536).max(1_073_741_824).default(64 * 1_048_576),
     pool: z.preprocess((v) => v ?? {}, poolSchema),
     tls: tlsSchema.optional(),
     /** Accept JWTs from an existing identity provider for this environment (instead of sqlgate's own sign-in). */
@@ -178,6 +183,7 @@ export const environmentSchema = z
     maxBinaryBytes: e.max_binary_bytes,
     maxResultChars: e.max_result_chars,
     maxCellChars: e.max_cell_chars,
+    maxResultBytes: e.max_result_bytes,
     pool: e.pool,
     tls: e.tls,
     externalAuth: e.external_auth,

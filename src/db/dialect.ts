@@ -160,6 +160,11 @@ export interface SessionOptions {
   readonly timeoutMs: number;
   /** The caller, made visible to the session's statement; absent: nothing is set (catalog queries, no session_context). */
   readonly sessionContext?: SessionContext;
+  /**
+   * Bytes of row data the statement may send, counted on the wire before rows are decoded; past it the statement is
+   * stopped, its connection discarded, and the cursor fails with ResultTooLargeError. Absent: no limit (catalog).
+   */
+  readonly maxResultBytes?: number;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface QueryRequest {
   readonly sessionContext?: SessionContext;
   /** Told how long the statement ran and how it ended (the environment's metrics); absent: nobody is told. */
   readonly observe?: StatementObserver;
+  /** Bytes of row data the statement may send (the environment's max_result_bytes); absent: no limit. */
+  readonly maxResultBytes?: number;
 }
 
 export interface QueryResult {
@@ -62,7 +64,7 @@ async function runStatement(dialect: Dialect, request: QueryRequest): Promise<Qu
   if (sessionContext) assertSessionContext(sessionContext);
   let session: Session;
   try {
-    session = await dialect.session({ readOnly: request.readOnly, timeoutMs: request.timeoutMs, sessionContext });
+    session = await dialect.session({ readOnly: request.readOnly, timeoutMs: request.timeoutMs, sessionContext, maxResultBytes: request.maxResultBytes });
   } catch (err) {
     throw err instanceof SqlgateError ? err : dialect.toError(err);
   }

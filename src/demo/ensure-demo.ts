@@ -93,6 +93,7 @@ function writableSqliteEnvironment(file: string): EnvironmentConfig {
     maxBinaryBytes: 0,
     maxResultChars: 100_000,
     maxCellChars: 4_000,
+    maxResultBytes: 64 * 1_048_576,
     pool: { max: 1, acquireTimeoutMs: 10_000, idleTimeoutMs: 60_000 },
     tls: undefined,
     limits: { callsPerMinute: undefined, concurrentQueries: undefined, rowsPerHour: undefined },

@@ -45,6 +45,7 @@ export const executeSqlTool = defineTool({
       maxRows: config.maxRows,
       timeoutMs: config.statementTimeoutMs,
       maxBinaryBytes: config.maxBinaryBytes,
+      maxResultBytes: config.maxResultBytes,
       signal,
       sessionContext: sessionContextFor(environment, identity),
       observe: environment.observeStatement,

@@ -49,6 +49,7 @@ export const getTableSampleTool = defineTool({
       maxRows: limit,
       timeoutMs: config.statementTimeoutMs,
       maxBinaryBytes: config.maxBinaryBytes,
+      maxResultBytes: config.maxResultBytes,
       signal,
       sessionContext: sessionContextFor(environment, identity),
       observe: environment.observeStatement,

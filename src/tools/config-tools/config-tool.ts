@@ -75,6 +75,7 @@ export function buildConfigTool(tool: ToolConfig, environment: Environment): Too
         maxRows,
         timeoutMs: config.statementTimeoutMs,
         maxBinaryBytes: config.maxBinaryBytes,
+        maxResultBytes: config.maxResultBytes,
         signal,
         sessionContext: sessionContextFor(environment, identity),
         observe: environment.observeStatement,
