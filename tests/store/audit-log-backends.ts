@@ -9,13 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterEach, beforeEach } from 'vitest';
 import type { StoreConfig } from '../../src/config/schema.js';
 import type { AuditLogStore, AuditRow } from '../../src/store/audit-log-store.js';
 import { openAuditLog } from '../../src/store/open-state-store.js';
-import { closingAfterEach } from './store-backends.js';
-import { createTestDatabase, withPgClient, type TestDatabase } from '../support/test-databases.js';
-import { storeConfigFor } from './store-backends.js';
+import { closingAfterEach, postgresStoreDatabase } from './store-backends.js';
+import { withPgClient } from '../support/test-databases.js';
 
 export interface AuditBackend {
   /** For test names: "SQLite", "PostgreSQL". */
@@ -89,17 +88,9 @@ export function sqliteAuditBackend(): AuditBackend {
 
 export function postgresAuditBackend(): AuditBackend {
   const track = closingAfterEach<AuditLogStore>();
-  let database: TestDatabase | undefined;
-  let config: StoreConfig | undefined;
-  beforeAll(async () => {
-    database = await createTestDatabase('postgres', []);
-    config = storeConfigFor(database.url);
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
+  const database = postgresStoreDatabase();
   // Past the triggers that refuse TRUNCATE and UPDATE (a superuser's session may switch them off).
-  const asSuperuser = <T>(use: (client: pg.Client) => Promise<T>) => withPgClient(database!.url, async (client) => {
+  const asSuperuser = <T>(use: (client: pg.Client) => Promise<T>) => withPgClient(database.url, async (client) => {
     await client.query('SET session_replication_role = replica');
     return use(client);
   });
@@ -113,15 +104,15 @@ export function postgresAuditBackend(): AuditBackend {
   return {
     name: 'PostgreSQL',
     get url() {
-      return database!.url;
+      return database.url;
     },
     get config() {
-      return config!;
+      return database.config;
     },
     get location() {
-      return database!.url;
+      return database.url;
     },
-    open: async () => track(await openAuditLog(config!)),
+    open: async () => track(await openAuditLog(database.config)),
     empty,
     tamper: (sql, ...params) => asSuperuser(async (c) => (await c.query(positional(sql), params)).rows),
     // One statement: a row at a time, 12,000 round trips would make a slow test.
