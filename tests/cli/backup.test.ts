@@ -91,6 +91,10 @@ describe('sqlgate backup and restore', () => {
     expect((await sqlgate(source, ['users', 'add', 'alice', '--env', 'demo', '--password-stdin'], PASSWORD)).code).toBe(0);
     const file = path.join(source, 'backup.sqlgate');
     expect((await sqlgate(source, ['backup', file])).code).toBe(0);
+    const nowhere = await sqlgate(source, ['backup', path.join(source, 'no', 'such', 'dir', 'b.sqlgate')]);
+    expect(nowhere.code).toBe(EXIT_FAILURE);
+    expect(nowhere.stderr).toContain('does not exist');
+    expect(nowhere.stderr).toContain('mkdir -p');
     const again = await sqlgate(source, ['backup', file]);
     expect(again.code).toBe(EXIT_FAILURE);
     expect(again.stderr).toContain('already exists; a backup never overwrites a file');

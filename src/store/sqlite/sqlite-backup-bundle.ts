@@ -37,6 +37,9 @@ export async function writeBackupBundle(bundleFile: string, sources: readonly Ba
   if (fs.existsSync(bundleFile)) {
     throw new InvalidInputError(`${bundleFile} already exists; a backup never overwrites a file.`, { hint: 'Name a new file, e.g. with the date in it.' });
   }
+  if (!fs.existsSync(path.dirname(path.resolve(bundleFile)))) {
+    throw new InvalidInputError(`The directory of ${bundleFile} does not exist.`, { hint: `Create it first (mkdir -p ${path.dirname(bundleFile)}), or name a file in an existing directory.` });
+  }
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-backup-'));
   const partial = `${bundleFile}.partial`;
   try {
