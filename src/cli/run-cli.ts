@@ -5,21 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import { createSqlgate } from '../app.js';
 import { loadConfig, DEFAULT_CONFIG_FILE } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
-import { listen } from '../http/listen.js';
 import { isLoopbackHost } from '../http/request-guards.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { addAuditCommand } from './audit.js';
 import { addBackupCommands } from './backup.js';
-import { startBanner } from './banner.js';
 import { isEnvironmentName, publicUrlProblem } from './connector-doctor/connector-context.js';
-import { runConnectorDoctor } from './connector-doctor/run-connector-doctor.js';
-import { runDoctor } from './doctor.js';
 import { reportCliError } from './exit.js';
 import { drainAndClose, onShutdownSignals, serveHangAfterMs } from './graceful-shutdown.js';
 import { INIT_CONFIG } from './init-config.js';
@@ -82,6 +76,8 @@ export async function runCli(io: CliIo): Promise<number> {
       const logger = createLogger(config.log.level);
       if (config.auth.mode === 'none') refuseUnauthenticatedExposure(config.server.host, config.server.insecureNoAuth, logger);
       else refuseUnknownPublicUrl(config);
+      // The server's modules load only for the commands that serve: an admin command starts in a fraction of the time.
+      const [{ createSqlgate }, { listen }, { startBanner }] = await Promise.all([import('../app.js'), import('../http/listen.js'), import('./banner.js')]);
       const sqlgate = await createSqlgate(config, logger);
       let server;
       try {
@@ -128,6 +124,7 @@ export async function runCli(io: CliIo): Promise<number> {
         });
       }
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
+      const [{ createSqlgate }, { serveStdio }] = await Promise.all([import('../app.js'), import('@modelcontextprotocol/server/stdio')]);
       const sqlgate = await createSqlgate(config, logger);
       // stdio's log is quiet (warnings only), and the first start may take a second to make the demo: say so.
       for (const file of sqlgate.createdDemoFiles) io.stderr(`sqlgate: created the demo database ${file} (generated sales data from 2024-01-01 to now)\n`);
@@ -187,6 +184,7 @@ export async function runCli(io: CliIo): Promise<number> {
         environmentsToOpen: options.env === undefined ? 'all' : [options.env],
       });
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
+      const { runDoctor } = await import('./doctor.js');
       return runDoctor({ config, environmentName: options.env, isJson: options.json === true, write: io.stdout, logger });
     }));
 
@@ -206,6 +204,7 @@ export async function runCli(io: CliIo): Promise<number> {
       });
     }
     const password = options.user === undefined ? undefined : await readNewPassword({ stdin: io.stdin, isFromStdin: true, prompt: io.stderr });
+    const { runConnectorDoctor } = await import('./connector-doctor/run-connector-doctor.js');
     return runConnectorDoctor({
       publicUrl: options.publicUrl,
       environments: options.env === undefined ? [] : [options.env],

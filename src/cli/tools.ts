@@ -4,7 +4,7 @@
  * before anyone connects.
  */
 import type { Command } from 'commander';
-import { createSqlgate, type Sqlgate } from '../app.js';
+import type { Sqlgate } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { InvalidInputError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -66,6 +66,7 @@ export function addToolsCommand(program: Command, deps: ToolsCommandDeps): void 
 
 async function withSqlgate(deps: ToolsCommandDeps, options: ToolsOptions, environments: 'all' | readonly string[], action: (sqlgate: Sqlgate) => Promise<void>): Promise<number> {
   const config = deps.loadConfig(options, environments);
+  const { createSqlgate } = await import('../app.js');
   const sqlgate = await createSqlgate(config, deps.createLogger(config));
   try {
     await action(sqlgate);
