@@ -22,7 +22,7 @@ import { cpuDelta, cpuPercent, cpuSnapshot, ownProcessGroup } from './lib/cpu.mj
 import { gateSettings, measureGateCost } from './lib/gate-cost.mjs';
 import { callOnce, floorTarget, mcpTarget, runLoad, summarize } from './lib/load.mjs';
 import { killAllSync, sleep, startNodeProcess, stopAll, stopProcess } from './lib/procs.mjs';
-import { fmt, renderGateMarkdown, renderGateOnlyMarkdown, renderGateText, renderMarkdown, renderText, replaceGateSection } from './lib/report.mjs';
+import { fmt, keepMarkedSections, renderGateMarkdown, renderGateOnlyMarkdown, renderGateText, renderMarkdown, renderText, replaceGateSection } from './lib/report.mjs';
 import { rssNow, startRssSampler } from './lib/rss.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -156,7 +156,8 @@ async function main() {
   results.elapsedSeconds = (Date.now() - started) / 1000;
 
   log(`\n${renderText(results)}`);
-  fs.writeFileSync(settings.resultsFile, renderMarkdown(results));
+  const previous = fs.existsSync(settings.resultsFile) ? fs.readFileSync(settings.resultsFile, 'utf8') : '';
+  fs.writeFileSync(settings.resultsFile, keepMarkedSections(previous, renderMarkdown(results)));
   log(`\nWrote ${path.relative(process.cwd(), settings.resultsFile)} (${results.elapsedSeconds.toFixed(0)} s in total).`);
   failOnGateRefusals(results.gate);
 }

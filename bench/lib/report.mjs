@@ -275,6 +275,19 @@ export function renderGateMarkdown(gate, run) {
  * Puts the gate section into an existing RESULTS.md: between its markers when present, else before "## Errors and
  * notes" (or at the end). Everything else is kept as it is.
  */
+/**
+ * Sections other runs wrote between `<!-- name:start -->` and `<!-- name:end -->` (the soak, the large-value RSS
+ * measurements), carried over into a freshly rendered RESULTS.md so that `npm run bench` does not erase them.
+ */
+export function keepMarkedSections(existing, fresh) {
+  let result = fresh;
+  for (const match of existing.matchAll(/<!-- ([a-z0-9-]+):start -->[\s\S]*?<!-- \1:end -->/g)) {
+    if (`<!-- ${match[1]}:start -->` === GATE_START || result.includes(`<!-- ${match[1]}:start -->`)) continue;
+    result = `${result.replace(/\n*$/, '\n\n')}${match[0]}\n`;
+  }
+  return result;
+}
+
 export function replaceGateSection(existing, section) {
   const start = existing.indexOf(GATE_START);
   const end = existing.indexOf(GATE_END);
