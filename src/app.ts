@@ -16,6 +16,7 @@ import { describeDemo } from './demo/describe-demo.js';
 import { ensureDemoDatabase } from './demo/ensure-demo.js';
 import { checkPrivileges, reasonOf, type PrivilegeCheck } from './environments/check-privileges.js';
 import { EnvironmentRegistry, type Environment } from './environments/environment.js';
+import { logRunaway } from './environments/runaway-log.js';
 import { ConfigError } from './errors.js';
 import { StatementRulesCache } from './guard/create-statement-rules.js';
 import { createHttpApp, type HttpApp } from './http/create-http-app.js';
@@ -83,6 +84,7 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
         name: environmentConfig.name, config: environmentConfig, dialect, rules: await rulesCache.rulesFor(environmentConfig.target), description,
         namedRoleLimits: namedRoleLimits(config.roles, environmentConfig.name),
         observeStatement: metrics?.statementObserver(environmentConfig.name),
+        reportRunaway: logRunaway(logger.child({ environment: environmentConfig.name })),
       });
     }
     await checkDatabasesAtStart(built, logger);

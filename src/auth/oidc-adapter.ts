@@ -6,7 +6,7 @@
  * so the key is its SHA-256 and the payload's copy in `jti` is dropped and restored on read), and a client's
  * secret (stored as `sha256:<hex>`; authorization-server.ts makes the Client model compare against that).
  */
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { OAuthRecordStore } from '../store/oauth-store.js';
 import { hashSecret } from './hash-secret.js';
 
@@ -66,8 +66,21 @@ export function createStoreAdapter(store: OAuthRecordStore): new (model: string)
       return record && restoreWithoutId(record.payload, record.consumedAt);
     }
 
+    /**
+     * oidc-provider reads a code or refresh token, refuses it if it is consumed, and only later consumes it: two
+     * requests with the same one (a replay racing the client, on one instance or two behind a load balancer) could
+     * both pass that check. The store consumes atomically, so the one that finds it consumed here is the replay:
+     * answered as oidc-provider answers one it caught itself, with invalid_grant and the whole grant revoked
+     * (RFC 6749 §4.1.2 for codes, RFC 9700 §4.14.2 for rotated refresh tokens). The grant's tokens issued to the
+     * other request go with it, as the bearer check and the refresh grant both need the grant.
+     */
     async consume(id: string): Promise<void> {
-      await store.consume(this.model, hashSecret(id));
+      const key = hashSecret(id);
+      if (await store.consume(this.model, key)) return;
+      const record = await store.find(this.model, key);
+      if (record?.grantId) await store.revokeByGrantId(record.grantId);
+      const label = this.model.replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase(); // AuthorizationCode → authorization code
+      throw new errors.InvalidGrant(`${label} already used, by a request racing this one`);
     }
 
     async destroy(id: string): Promise<void> {

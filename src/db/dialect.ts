@@ -181,6 +181,26 @@ export interface Session {
   cancel(): Promise<void>;
   /** Commits or rolls back, then returns the connection to the pool (or destroys it when it is unhealthy). */
   finish(outcome: 'commit' | 'rollback'): Promise<void>;
+  /**
+   * For a statement that cancel() did not stop (work the engine never interrupts, a server or network that went
+   * silent): tells the server, from another connection, to end this session's connection — PostgreSQL
+   * pg_terminate_backend, MySQL/MariaDB KILL CONNECTION, SQL Server KILL, SQLite ends the worker process. Only the
+   * server is told; destroy() drops our side. May reject or take as long as opening a connection: run-query.ts
+   * bounds the wait and destroys the connection whatever happened.
+   */
+  terminate(): Promise<void>;
+  /**
+   * Drops the connection at once, whatever runs on it: the socket is destroyed (never a polite goodbye that could
+   * wait on a silent server), the connection never goes back to the pool, and the session is over — finish() does
+   * nothing afterwards. Idempotent; never throws.
+   */
+  destroy(): void;
+  /**
+   * After terminate(): whether the server still runs work for this session's connection (pg_stat_activity,
+   * information_schema.PROCESSLIST …), asked from another connection; null when it cannot tell (no connection,
+   * no permission to see it). Never rejects.
+   */
+  isRunningInDatabase(): Promise<boolean | null>;
 }
 
 export interface ConnectionStatus {

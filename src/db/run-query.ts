@@ -8,6 +8,7 @@ import { CancelledError, SqlgateError, TimeoutError } from '../errors.js';
 import type { Cursor, Dialect, ResultColumn, Session, SessionContext } from './dialect.js';
 import { serializeValue, type JsonValue } from './serialize-value.js';
 import { assertSessionContext } from './session-context.js';
+import { CANCEL_WAIT_MS, stopRunaway, type RunawayObserver } from './stop-runaway.js';
 import { tracingIncludesSql, withSpan } from '../telemetry/tracing.js';
 import type { StatementObserver, StatementOutcome } from '../telemetry/observers.js';
 
@@ -27,6 +28,8 @@ export interface QueryRequest {
   readonly observe?: StatementObserver;
   /** Bytes of row data the statement may send (the environment's max_result_bytes); absent: no limit. */
   readonly maxResultBytes?: number;
+  /** Told how a statement the caller was answered without ended in the database (the operator's log); absent: nobody. */
+  readonly reportRunaway?: RunawayObserver;
 }
 
 export interface QueryResult {
@@ -40,8 +43,11 @@ export interface QueryResult {
   readonly elapsedMs: number;
 }
 
-/** How long after the database's own statement timeout we cancel from our side, as a backstop. */
-const TIMEOUT_BACKSTOP_GRACE_MS = 2_000;
+/**
+ * How long after the database's own statement timeout the caller is answered SG_TIMEOUT whatever the database does:
+ * the statement is then cancelled, terminated and its connection destroyed in the background (stop-runaway.ts).
+ */
+export const TIMEOUT_BACKSTOP_GRACE_MS = 2_000;
 /**
  * Rows fetched per driver round trip at most. Above the default max_rows (1,000) plus the one extra row, so a
  * default-capped result comes in one round trip; a larger max_rows still streams in bounded batches.
@@ -72,14 +78,57 @@ async function runStatement(dialect: Dialect, request: QueryRequest): Promise<Qu
   // Timed from here: the wait for a pooled connection is the pool's to report (its waiting gauge), not the statement's.
   const executed = performance.now();
   const observe = (outcome: StatementOutcome) => request.observe?.({ seconds: (performance.now() - executed) / 1000, outcome });
-  let timedOut = false;
-  const cancelInDatabase = () => void session.cancel().catch(() => undefined);
-  const backstop = setTimeout(() => {
-    timedOut = true;
-    cancelInDatabase();
-  }, request.timeoutMs + TIMEOUT_BACKSTOP_GRACE_MS);
-  request.signal?.addEventListener('abort', cancelInDatabase, { once: true });
+  const statement = readStatement(session, request);
 
+  // The caller is answered by the statement, or at the deadline whatever the database does: the timeout plus grace,
+  // or a moment after a cancel the statement ignored. What is left of it is stopped in the background.
+  // The first reason given wins: a promise settles once.
+  let abandon: (reason: 'timeout' | 'cancelled') => void = () => undefined;
+  const abandoned = new Promise<{ abandoned: 'timeout' | 'cancelled' }>((resolve) => (abandon = (reason) => resolve({ abandoned: reason })));
+  const backstop = setTimeout(() => abandon('timeout'), request.timeoutMs + TIMEOUT_BACKSTOP_GRACE_MS);
+  let cancelWait: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    void session.cancel().catch(() => undefined);
+    cancelWait = setTimeout(() => abandon('cancelled'), CANCEL_WAIT_MS);
+  };
+  request.signal?.addEventListener('abort', onAbort, { once: true });
+  if (request.signal?.aborted) onAbort();
+
+  try {
+    const first = await Promise.race([statement.then((value) => ({ value }), (error: unknown) => ({ error })), abandoned]);
+    if ('abandoned' in first) {
+      const reason = first.abandoned;
+      void stopRunaway(session, {
+        database: dialect.displayName,
+        reason,
+        cancel: reason === 'timeout',
+        settled: statement.catch(() => undefined),
+        report: request.reportRunaway,
+      });
+      observe(reason);
+      throw reason === 'cancelled' && request.signal ? cancelledError(request.signal) : timeoutError(request.timeoutMs);
+    }
+    if ('error' in first) {
+      const err = first.error;
+      const error = request.signal?.aborted ? cancelledError(request.signal)
+        : err instanceof SqlgateError ? err : dialect.toError(err);
+      observe(request.signal?.aborted ? 'cancelled' : error instanceof TimeoutError ? 'timeout' : 'failed');
+      throw error;
+    }
+    observe('ok');
+    return { ...first.value, elapsedMs: Math.round((performance.now() - started) * 10) / 10 };
+  } finally {
+    clearTimeout(backstop);
+    clearTimeout(cancelWait);
+    request.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * The statement's own path: execute, read up to the row cap, close, commit or roll back. On failure it still closes
+ * the cursor and ends the session; the caller may have stopped waiting for it (see runStatement).
+ */
+async function readStatement(session: Session, request: QueryRequest): Promise<Omit<QueryResult, 'elapsedMs'>> {
   let cursor: Cursor | undefined;
   try {
     cursor = session.execute(request.sql, request.params);
@@ -98,26 +147,11 @@ async function runStatement(dialect: Dialect, request: QueryRequest): Promise<Qu
     await session.finish(request.readOnly ? 'rollback' : 'commit');
     const truncated = rows.length > request.maxRows;
     if (truncated) rows.length = request.maxRows;
-    observe('ok');
-    return {
-      columns,
-      rows,
-      rowCount: rows.length,
-      truncated,
-      rowsAffected,
-      elapsedMs: Math.round((performance.now() - started) * 10) / 10,
-    };
+    return { columns, rows, rowCount: rows.length, truncated, rowsAffected };
   } catch (err) {
     await cursor?.close().catch(() => undefined);
     await session.finish('rollback').catch(() => undefined);
-    const error = request.signal?.aborted ? cancelledError(request.signal)
-      : timedOut ? timeoutError(request.timeoutMs)
-        : err instanceof SqlgateError ? err : dialect.toError(err);
-    observe(request.signal?.aborted ? 'cancelled' : error instanceof TimeoutError ? 'timeout' : 'failed');
-    throw error;
-  } finally {
-    clearTimeout(backstop);
-    request.signal?.removeEventListener('abort', cancelInDatabase);
+    throw err;
   }
 }
 

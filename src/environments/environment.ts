@@ -5,6 +5,7 @@
  */
 import type { EnvironmentConfig, LimitSet } from '../config/schema.js';
 import type { ConnectionStatus, Dialect } from '../db/dialect.js';
+import type { RunawayObserver } from '../db/stop-runaway.js';
 import { NotFoundError } from '../errors.js';
 import type { StatementRules } from '../guard/statement-gate.js';
 import type { StatementObserver } from '../telemetry/observers.js';
@@ -24,6 +25,8 @@ export interface Environment {
   readonly namedRoleLimits: ReadonlyMap<string, LimitSet>;
   /** Told of every statement a tool runs here (QueryRequest.observe): the environment's metrics; absent when off. */
   readonly observeStatement?: StatementObserver;
+  /** Told how a statement ended that its caller was answered without (QueryRequest.reportRunaway): the log. */
+  readonly reportRunaway?: RunawayObserver;
 }
 
 export interface EnvironmentStatus {

@@ -30,7 +30,12 @@ export interface OAuthRecordStore {
   find(model: string, key: string): Promise<OAuthRecord | undefined>;
   findByUid(model: string, uid: string): Promise<OAuthRecord | undefined>;
   findByUserCode(model: string, userCode: string): Promise<OAuthRecord | undefined>;
-  consume(model: string, key: string): Promise<void>;
+  /**
+   * Marks a single-use record (an authorization code, a rotated refresh token) consumed now, if it is not yet, in
+   * one atomic step: true when this call consumed it, false when it was consumed already or is gone. Of several
+   * requests that race with one code or refresh token, on one instance or on several, exactly one gets true.
+   */
+  consume(model: string, key: string): Promise<boolean>;
   destroy(model: string, key: string): Promise<void>;
   /** Removes every record of the grant (its tokens and codes, and the grant itself). */
   revokeByGrantId(grantId: string): Promise<number>;

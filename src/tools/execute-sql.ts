@@ -49,6 +49,7 @@ export const executeSqlTool = defineTool({
       signal,
       sessionContext: sessionContextFor(environment, identity),
       observe: environment.observeStatement,
+      reportRunaway: environment.reportRunaway,
     });
     applyPolicyOutcome(policy, result);
     return toQueryOutput(result, environment, config.maxRows);

@@ -53,6 +53,7 @@ export const getTableSampleTool = defineTool({
       signal,
       sessionContext: sessionContextFor(environment, identity),
       observe: environment.observeStatement,
+      reportRunaway: environment.reportRunaway,
     });
     if (outcome) applyPolicyOutcome(outcome, result);
     const notes = limit < input.limit ? [`The environment returns at most ${config.maxRows} rows; showing ${limit}.`] : [];

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError, ReadOnlyError } from '../../src/errors.js';
 import { createMysqlRules } from '../../src/guard/rules/mysql-rules.js';
 import { ORDERED_SET_ATTACKS, ORDERED_SET_READS } from './mariadb-window-corpus.js';
-import { refusal } from './refusal.js';
+import { invalidInput, refusal } from './refusal.js';
+import { MARIADB_TABLE_VALUE_ATTACKS, MARIADB_TABLE_VALUE_READS } from './table-value-corpus.js';
 
 const mysql = await createMysqlRules();
 const mariadb = await createMysqlRules({ flavor: 'mariadb' });
@@ -110,6 +111,9 @@ const REFUSED: Array<[string, string]> = [
   // variables and session state
   ['SELECT @x := 1', 'assigning a variable'],
   ['SELECT (SELECT @x := a FROM t LIMIT 1)', 'assigning a variable'],
+  // where the grammar takes no assignment, the gate still names it
+  ['SELECT a FROM t WHERE a = (@y := 2)', 'assigning a variable'],
+  ["SELECT a FROM t WHERE a = (@`y` := 2)", 'assigning a variable'],
   ['SET @x = 1', 'SET'],
   ['SET SESSION sql_mode = \'\'', 'SET'],
   ['SET GLOBAL read_only = 0', 'SET'],
@@ -202,7 +206,16 @@ const UNPARSEABLE = [
   'SELECT 1 /* unterminated',
   '',
   '   ;',
-  'SELECT * FROM JSON_TABLE(\'[1]\', \'$[*]\' COLUMNS (x INT PATH \'$\')) jt',
+  // JSON_TABLE is a table (MySQL and MariaDB answer a syntax error elsewhere), and its COLUMNS clause takes literals.
+  'SELECT JSON_TABLE(\'[1]\', \'$[*]\' COLUMNS (x INT PATH \'$\')) AS jt',
+  'SELECT * FROM t WHERE EXISTS (SELECT 1 FROM DUAL WHERE JSON_TABLE(\'[1]\', \'$\' COLUMNS (x INT PATH \'$\')))',
+  'SELECT * FROM JSON_TABLE(\'[1]\', \'$[*]\' COLUMNS (x INT PATH CONCAT(\'$\', \'.a\'))) jt',
+  'SELECT * FROM JSON_TABLE(\'[1]\', CONCAT(\'$\', \'[*]\') COLUMNS (x INT PATH \'$\')) jt',
+  'SELECT * FROM JSON_TABLE(\'[1]\', \'$[*]\' COLUMNS (x INT PATH \'$\' DEFAULT t.a ON EMPTY)) jt',
+  // MariaDB's VALUES alone and VALUES ROW(…) of MySQL 8 as a statement: parser gaps (docs/guard/mysql.md).
+  "VALUES ('a'), ('b')",
+  // `:=` assigning a column (writable environments) is no session state: the grammar's error, not a refusal.
+  'UPDATE t SET a := 1',
 ];
 
 describe('MySQL statement gate', () => {
@@ -251,8 +264,20 @@ describe('MySQL statement gate', () => {
     expect(() => mariadb.classify('SELECT my_udf(0.5) WITHIN GROUP (ORDER BY a) OVER () FROM t', NONE)).toThrow(InvalidInputError);
     expect(() => mariadb.classify('SELECT SUM(a) WITHIN GROUP (ORDER BY a) OVER () FROM t', NONE)).toThrow(InvalidInputError);
     expect(() => mariadb.classify('SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY my_udf(a)) OVER () FROM t', NONE)).toThrow('my_udf');
-    expect(() => mariadb.classify('SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY @x := a) OVER () FROM t', NONE)).toThrow(InvalidInputError);
+    // The grammar takes no assignment there; the gate names it all the same.
+    expect(() => mariadb.classify('SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY @x := a) OVER () FROM t', NONE)).toThrow('assigning a variable');
     expect(() => mariadb.classify('SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY a NULLS FIRST, SLEEP(1)) OVER () FROM t', NONE)).toThrow('SLEEP');
+    // JSON_TABLE's COLUMNS clause is dropped only when it holds names, types and literals; its document stays.
+    for (const columns of [
+      "a INT PATH '$' DEFAULT my_udf(1) ON EMPTY", "a VARCHAR(my_udf(1)) PATH '$'", "a my_udf(1) PATH '$'", "a INT PATH '$', my_udf(1)",
+      "a INT PATH my_udf('$')", "a INT PATH '$' DEFAULT (SELECT my_udf(1)) ON EMPTY", "NESTED PATH '$' COLUMNS (b INT PATH '$' DEFAULT my_udf(1) ON EMPTY)",
+      "a INT PATH '$' ERROR ON my_udf(1)", "a INT PATH '$' DEFAULT - my_udf(1) ON EMPTY",
+    ]) {
+      expect(() => mariadb.classify(`SELECT jt.* FROM JSON_TABLE('[1]', '$' COLUMNS (${columns})) AS jt`, NONE), columns).toThrow(InvalidInputError);
+    }
+    expect(() => mariadb.classify("SELECT jt.* FROM JSON_TABLE(my_udf(1), '$' COLUMNS (a INT PATH '$')) AS jt", NONE)).toThrow('my_udf');
+    expect(() => mariadb.classify("SELECT jt.* FROM t, JSON_TABLE((SELECT my_udf(d) FROM u), '$' COLUMNS (a INT PATH '$')) AS jt", NONE)).toThrow('my_udf');
+    expect(() => mariadb.classify("SELECT jt.* FROM JSON_TABLE('[1]', '$' COLUMNS (a INT PATH '$')) AS jt WHERE my_udf(jt.a)", NONE)).toThrow('my_udf');
   });
 
   it('does not let allowed_functions re-allow a refused function', () => {
@@ -300,6 +325,23 @@ describe('MariaDB statement gate', () => {
   it.each(ORDERED_SET_ATTACKS)('refuses what hides in an ordered-set aggregate: %s', (sql, reason) => {
     expect(refusal(() => mariadb.classify(sql, NONE)).message).toContain(reason);
     expect(refusal(() => mysql.classify(sql, NONE)).message).toContain(reason);
+  });
+
+  // MySQL 8 has JSON_TABLE too, and VALUES in a CTE (as VALUES ROW(…)): both flavors take them.
+  it.each(MARIADB_TABLE_VALUE_READS)('accepts JSON_TABLE in FROM and VALUES as a query: %s', (sql) => {
+    expect(mariadb.classify(sql, NONE)).toEqual(READ);
+    expect(mysql.classify(sql, NONE)).toEqual(READ);
+  });
+
+  it.each(MARIADB_TABLE_VALUE_ATTACKS)('refuses what hides in JSON_TABLE or VALUES: %s', (sql, reason) => {
+    expect(refusal(() => mariadb.classify(sql, NONE)).message).toContain(reason);
+    expect(refusal(() => mysql.classify(sql, NONE)).message).toContain(reason);
+  });
+
+  it('accepts MySQL 8\'s VALUES ROW(…) in a CTE, and JSON_TABLE as a table function only', () => {
+    expect(mysql.classify("WITH t(code) AS (VALUES ROW('a'), ROW('b')) SELECT code FROM t", NONE)).toEqual(READ);
+    expect(mysql.classify("SELECT jt.a FROM t, JSON_TABLE(t.doc, '$[*]' COLUMNS (a INT PATH '$.a')) AS jt", { allowedFunctions: ['json_table'] })).toEqual(READ);
+    expect(invalidInput(() => mariadb.classify("SELECT JSON_TABLE('[1]', '$' COLUMNS (a INT PATH '$'))", NONE)).message).toContain('JSON_TABLE(…) is a table');
   });
 
   it('takes MEDIAN without OVER only as a schema-qualified stored function the environment allows', () => {

@@ -236,6 +236,58 @@ describe('dialect specifics', () => {
   });
 });
 
+describe('JSON_TABLE and VALUES as a query', () => {
+  const values = (...rows: ExprShape[][]): QueryShape => ({ kind: 'values', rows });
+  const jsonTable = (args: ExprShape[], alias: string, columns: string[]): SourceShape => ({ kind: 'function', name: ['JSON_TABLE'], args, alias, columns });
+
+  it.each(MYSQLS)('%s: JSON_TABLE is a function in FROM fed by its document, with the columns it declares (NESTED ones in place)', (_name, rules) => {
+    expect(rules.shape("SELECT t.id, jt.a FROM t, JSON_TABLE(t.doc, '$[*]' COLUMNS (n FOR ORDINALITY, a INT PATH '$.a' DEFAULT '0' ON EMPTY, NESTED PATH '$.b[*]' COLUMNS (`b c` VARCHAR(10) PATH '$'))) AS jt WHERE jt.a > 1")).toStrictEqual(select({
+      from: [table('t'), jsonTable([bare('t.doc'), literal], 'jt', ['n', 'a', 'b c'])],
+      items: [item(bare('t.id')), item(bare('jt.a'))],
+      conditions: [ex(['jt.a'])],
+    }));
+    // A `*` over it has the declared columns; a JOIN's ON is a condition; the document may be any expression.
+    expect(rules.shape("SELECT jt.*, t.email FROM t JOIN JSON_TABLE(JSON_ARRAY(t.ssn, (SELECT MAX(u.x) FROM u)), '$[*]' COLUMNS (s VARCHAR(40) PATH '$')) jt ON jt.s <> t.id")).toStrictEqual(select({
+      from: [table('t'), jsonTable([ex(['t.ssn'], { subqueries: [selectFrom('u', item(fn('MAX', ['u.x'])))], functions: [['JSON_ARRAY']] }), literal], 'jt', ['s'])],
+      items: [star('jt'), item(bare('t.email'))],
+      conditions: [ex(['jt.s', 't.id'])],
+    }));
+    // JSON_TABLE's paths never reach the parser, so an alias spelled like one of them stays a name.
+    expect(rules.shape("SELECT xxx.a FROM JSON_TABLE('[1]', '$' COLUMNS (a INT PATH '$.a')) AS xxx")).toStrictEqual(select({
+      from: [jsonTable([literal, literal], 'xxx', ['a'])], items: [item(bare('xxx.a'))],
+    }));
+  });
+
+  it.each(MYSQLS)('%s: VALUES in a CTE and in FROM; its rows are expressions', (_name, rules) => {
+    expect(rules.shape("WITH t(code, n) AS (VALUES ('a', 1), ('b', (SELECT MAX(x) FROM u))) SELECT t.code, o.id FROM t JOIN o ON o.status = t.code")).toStrictEqual(select({
+      ctes: [cte('t', values([literal, literal], [literal, ex([], { subqueries: [selectFrom('u', item(fn('MAX', ['x'])))] })]), false, ['code', 'n'])],
+      from: [table('t'), table('o')],
+      items: [item(bare('t.code')), item(bare('o.id'))],
+      conditions: [ex(['o.status', 't.code'])],
+    }));
+    expect(rules.shape("SELECT v.* FROM (VALUES (1, 'x'), (2, 'y')) AS v")).toStrictEqual(select({
+      from: [derived(values([literal, literal], [literal, literal]), 'v')], items: [star('v')],
+    }));
+  });
+
+  it('SQLite: VALUES in a CTE, in FROM, in IN (…) and alone, as VALUES', () => {
+    expect(sqlite.shape("WITH t(x, label) AS (VALUES (1, 'one'), (2, 'two')) SELECT t.x, o.id FROM t JOIN o ON o.n = t.x")).toStrictEqual(select({
+      ctes: [cte('t', values([literal, literal], [literal, literal]), true, ['x', 'label'])],
+      from: [table('t'), table('o')],
+      items: [item(bare('t.x')), item(bare('o.id'))],
+      conditions: [ex(['o.n', 't.x'])],
+    }));
+    expect(sqlite.shape('SELECT * FROM (VALUES (1), ((SELECT max(b) FROM u)))')).toStrictEqual(select({
+      from: [derived(values([literal], [ex([], { subqueries: [selectFrom('u', item(fn('MAX', ['b'])))] })]), null)], items: [star()],
+    }));
+    expect(sqlite.shape('SELECT a FROM t WHERE a IN (VALUES (1), (2))')).toStrictEqual(select({
+      from: [table('t')], items: [item(bare('a'))], conditions: [ex(['a'], { subqueries: [values([literal], [literal])] })],
+    }));
+    expect(sqlite.shape("VALUES (1, 'a'), (abs(-2), 'b')")).toStrictEqual(values([literal, literal], [fn('abs'), literal]));
+    expect(sqlite.shape('EXPLAIN QUERY PLAN VALUES (1)')).toStrictEqual({ kind: 'explain', statement: values([literal]) });
+  });
+});
+
 describe('strings where names go', () => {
   // The parser sees every string emptied to x…x, so a string alias or name is not the name the server uses.
   it.each([

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
 import { invalidInput, refusal } from './refusal.js';
 import { createSqliteRules } from '../../src/guard/rules/sqlite-rules.js';
+import { SQLITE_TABLE_VALUE_ATTACKS, SQLITE_TABLE_VALUE_READS } from './table-value-corpus.js';
 
 const sqlite = await createSqliteRules();
 const NONE = { allowedFunctions: [] };
@@ -138,8 +139,12 @@ const UNPARSEABLE = [
   `SELECT ${'('.repeat(201)}1${')'.repeat(201)}`,
   // node-sql-parser would read # as a comment; SQLite rejects it.
   'SELECT a FROM t WHERE b = 1 # , load_extension(1)',
-  // Known parser gaps (docs/guard/sqlite.md): refused as unparseable, never waved through.
-  'VALUES (1), (2)',
+  // Known parser gaps (docs/guard/sqlite.md): refused as unparseable, never waved through. VALUES is rewritten only
+  // where it is a whole query.
+  'VALUES (1), (2) ORDER BY 1',
+  'WITH t(x) AS (VALUES (1) UNION ALL SELECT 2) SELECT x FROM t',
+  'SELECT 1 UNION ALL VALUES (2)',
+  'VALUES ()',
 ];
 
 describe('SQLite statement gate', () => {
@@ -180,6 +185,21 @@ describe('SQLite statement gate', () => {
   it('allows an application-defined function only when the environment lists it', () => {
     expect(sqlite.classify('SELECT my_udf(a) FROM t', { allowedFunctions: ['my_udf'] })).toEqual(READ);
     expect(() => sqlite.classify("SELECT readfile('x')", { allowedFunctions: ['readfile'] })).toThrow('readfile');
+  });
+
+  it.each(SQLITE_TABLE_VALUE_READS.map(([sql]) => sql))('accepts VALUES as a query: %s', (sql) => {
+    expect(sqlite.classify(sql, NONE)).toEqual(READ);
+  });
+
+  it.each(SQLITE_TABLE_VALUE_ATTACKS)('refuses what hides in VALUES: %s', (sql, reason) => {
+    expect(refusal(() => sqlite.classify(sql, NONE)).message).toContain(reason);
+  });
+
+  it('checks every expression of every VALUES row', () => {
+    for (const sql of ['VALUES (my_udf(1))', 'WITH t(x, y) AS (VALUES (1, 2), (3, my_udf(4))) SELECT x FROM t', 'SELECT * FROM (VALUES (1), ((SELECT my_udf(2))))']) {
+      expect(invalidInput(() => sqlite.classify(sql, NONE)).message, sql).toContain('my_udf');
+    }
+    expect(sqlite.classify('WITH t(x) AS (VALUES (my_udf(1))) SELECT x FROM t', { allowedFunctions: ['my_udf'] })).toEqual(READ);
   });
 
   it('keeps rewrites from hiding a call: a window frame with a call in it is not dropped', () => {

@@ -138,7 +138,7 @@ const LEAKS: Case[] = [
   ['SELECT email FROM customers WHERE id = 1 UNION ALL SELECT name FROM customers ORDER BY email'],
   // user variables and SELECT … INTO: the gate
   ['SELECT @x := email FROM customers', 'gate'], ['SELECT @x := ssn FROM customers', 'gate'], ['SET @x = (SELECT ssn FROM customers LIMIT 1)', 'gate'],
-  ['SELECT name FROM customers WHERE (@x := email) IS NOT NULL', 'grammar'], ['SELECT email FROM customers INTO @x', 'gate'], ['SELECT ssn INTO @s FROM customers LIMIT 1', 'gate'],
+  ['SELECT name FROM customers WHERE (@x := email) IS NOT NULL', 'gate'], ['SELECT email FROM customers INTO @x', 'gate'], ['SELECT ssn INTO @s FROM customers LIMIT 1', 'gate'],
   ["SELECT email FROM customers INTO OUTFILE '/tmp/sqlgate-leak'", 'gate'], ["SELECT ssn FROM customers INTO DUMPFILE '/tmp/sqlgate-leak'", 'gate'],
   // statistics, views over restricted tables
   ['SELECT * FROM mysql.column_stats'], ["SELECT min_value, max_value FROM mysql.column_stats WHERE column_name = 'ssn'"], ['SELECT histogram FROM mysql.column_stats'],
@@ -159,6 +159,16 @@ const LEAKS: Case[] = [
   ['SELECT   c . ssn   FROM   customers   c'], ['SELECT`ssn`FROM`customers`'],
   // MariaDB reads "…" as a string (the session never runs with ANSI_QUOTES): the column's name comes back, not its values.
   ['SELECT "ssn" FROM customers', 'runs'],
+  // JSON_TABLE reads its document as a value, and VALUES its rows: neither may be a denied or masked column
+  ["SELECT jt.s FROM customers c, JSON_TABLE(JSON_ARRAY(c.ssn), '$[*]' COLUMNS (s VARCHAR(40) PATH '$')) AS jt"],
+  ["SELECT jt.e FROM customers c, JSON_TABLE(JSON_OBJECT('e', c.email), '$' COLUMNS (e VARCHAR(255) PATH '$.e')) AS jt"],
+  ["SELECT jt.* FROM payroll p JOIN JSON_TABLE(JSON_ARRAY(p.note), '$[*]' COLUMNS (n VARCHAR(100) PATH '$')) jt ON TRUE"],
+  ["SELECT c.name FROM customers c, JSON_TABLE('[1]', '$[*]' COLUMNS (n INT PATH '$')) AS jt WHERE c.email LIKE 'zq-a%'"],
+  // a * of JSON_TABLE beside a masked column: the policy does not count a table function's columns, so it cannot place the mask
+  ["SELECT jt.*, c.email FROM customers c, JSON_TABLE('[1]', '$[*]' COLUMNS (n INT PATH '$')) AS jt"],
+  ['WITH v(e) AS (VALUES ((SELECT email FROM customers WHERE id = 1))) SELECT e FROM v'], ['SELECT v.* FROM (VALUES ((SELECT ssn FROM customers LIMIT 1))) AS v'],
+  ["WITH v(e) AS (VALUES ('zq-alice-local@corp-a.test')) SELECT c.name FROM customers c JOIN v ON v.e = c.email"],
+  ["WITH v(e) AS (VALUES (@x := 'a')) SELECT e FROM v", 'gate'],
   // constructs the grammar or the gate does not take
   ['SELECT name FROM customers PROCEDURE ANALYSE()', 'grammar'], ['SELECT * FROM customers FOR SYSTEM_TIME ALL', 'grammar'], ['HANDLER payroll OPEN', 'gate'],
   ['SELECT name FROM customers WHERE id = 1 LOCK IN SHARE MODE', 'gate'],
@@ -232,6 +242,12 @@ const LEGIT: [string, unknown[][] | ((rows: unknown[][]) => void)][] = [
   ["SELECT email FROM customers WHERE id IN (SELECT id FROM customers WHERE region = 'west')", [['z•••@corp-a.test']]],
   ['SELECT name, phone FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.total > 100)', [['Alice', '•••0001']]],
   ['SELECT email, (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id) FROM customers c ORDER BY c.id', [['z•••@corp-a.test', 2], ['z•••@corp-b.test', 1]]],
+  // JSON_TABLE and VALUES as queries
+  ["WITH s(code, label) AS (VALUES ('paid', 'Paid'), ('open', 'Open')) SELECT o.id, s.label FROM orders o JOIN s ON s.code = o.status ORDER BY o.id",
+    [[10, 'Paid'], [11, 'Open'], [12, 'Paid']]],
+  ["SELECT c.name, jt.tag FROM customers c, JSON_TABLE(JSON_ARRAY(c.region, c.name), '$[*]' COLUMNS (n FOR ORDINALITY, tag VARCHAR(20) PATH '$')) AS jt WHERE jt.n = 1 ORDER BY c.id",
+    [['Alice', 'west'], ['Bob', 'east']]],
+  ["SELECT c.email, jt.n FROM customers c, JSON_TABLE('[7]', '$[*]' COLUMNS (n INT PATH '$')) AS jt ORDER BY c.id", [['z•••@corp-a.test', 7], ['z•••@corp-b.test', 7]]],
 ];
 
 let shop: PolicyShop;

@@ -267,10 +267,13 @@ const HELD_OTHERWISE: readonly (readonly [sql: string, outcome: 'answered' | str
   // SQLite as built here refuses a double-quoted name that no column has (SQLITE_DQS=0), instead of reading a string.
   // No source in reach has a column ssn: refused before the database could say so.
   ['SELECT "ssn" FROM orders', 'SG_POLICY_DENIED'],
+  // VALUES as a query reaches the policy as VALUES (guard/rules/sqlite-values.ts): its rows are checked like values.
+  ['VALUES ((SELECT ssn FROM customers LIMIT 1))', 'SG_POLICY_DENIED'],
+  ['WITH v(e) AS (VALUES ((SELECT email FROM customers WHERE id = 1))) SELECT e FROM v', 'SG_POLICY_DENIED'],
+  ["SELECT c.name FROM customers c WHERE c.email IN (VALUES ('zq-alice-local@corp-a.test'))", 'SG_POLICY_DENIED'],
   // node-sql-parser's SQLite grammar does not read these: the gate refuses them before the policy sees them.
   ['SELECT main.customers.ssn FROM main.customers', 'SG_INVALID_INPUT'],
   ['SELECT email FROM customers LIMIT (SELECT length(ssn) FROM customers WHERE id = 1)', 'SG_INVALID_INPUT'],
-  ['VALUES ((SELECT ssn FROM customers LIMIT 1))', 'SG_INVALID_INPUT'],
   ['SELECT o.id FROM orders o NATURAL JOIN customers c', 'SG_INVALID_INPUT'],
   ['SELECT email FROM customers UNION VALUES (\'x\')', 'SG_INVALID_INPUT'],
   ['SELECT group_concat(name, \',\' ORDER BY email) FROM customers', 'SG_INVALID_INPUT'],

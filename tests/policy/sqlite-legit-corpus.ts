@@ -71,6 +71,11 @@ export const SQLITE_LEGIT: readonly RowsStatement[] = [
   ['SELECT group_concat(name, \',\') FROM (SELECT name FROM customers ORDER BY id)', [['Alice,Bob,Cara']]],
   ['SELECT rowid, name FROM customers WHERE id = 1', [[1, 'Alice']]],
   ['SELECT name, email FROM customers ORDER BY name LIMIT 1', [['Alice', 'z•••@corp-a.test']]],
+  // VALUES as a query (guard/rules/sqlite-values.ts)
+  ["WITH s(code, label) AS (VALUES ('paid', 'Paid'), ('open', 'Open')) SELECT o.id, s.label FROM orders o JOIN s ON s.code = o.status ORDER BY o.id",
+    [[1, 'Paid'], [2, 'Open'], [3, 'Paid'], [4, 'Paid']]],
+  ['SELECT name, email FROM customers WHERE id IN (VALUES (1), (3)) ORDER BY id', [['Alice', 'z•••@corp-a.test'], ['Cara', 'c•••@corp-c.test']]],
+  ['SELECT c.name, c.phone FROM customers c JOIN (VALUES (2)) v ON v.column1 = c.id', [['Bob', '•••0002']]],
 ];
 
 /**

@@ -80,9 +80,13 @@ export function describeOAuthStoreContract(backend: StoreBackend): void {
       const { oauth } = await backend.open();
       await oauth.upsert(record('AuthorizationCode', 'code', { expiresAt: epoch(T0) + 600 }));
       setClock(T0 + 7_000);
-      await oauth.consume('AuthorizationCode', 'code');
+      expect(await oauth.consume('AuthorizationCode', 'code')).toBe(true);
       expect((await oauth.find('AuthorizationCode', 'code'))!.consumedAt).toBe(epoch(T0) + 7);
-      await oauth.consume('AuthorizationCode', 'missing'); // nothing to do, no error
+      // Once only: a second consume (a replay) is told, and the first time stands.
+      setClock(T0 + 9_000);
+      expect(await oauth.consume('AuthorizationCode', 'code')).toBe(false);
+      expect((await oauth.find('AuthorizationCode', 'code'))!.consumedAt).toBe(epoch(T0) + 7);
+      expect(await oauth.consume('AuthorizationCode', 'missing')).toBe(false); // nothing to do, no error
       await oauth.destroy('AuthorizationCode', 'code');
       expect(await oauth.find('AuthorizationCode', 'code')).toBeUndefined();
       await oauth.destroy('AuthorizationCode', 'code');

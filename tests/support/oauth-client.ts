@@ -88,11 +88,15 @@ export interface PageResponse {
   readonly headers: Headers;
 }
 
-/** A minimal browser: keeps cookies per host, follows redirects within the server, stops at any other origin. */
+/**
+ * A minimal browser: keeps cookies per host, follows redirects within the server, stops at any other origin.
+ * With `via`, every request for the server goes to that origin instead (a proxy of the test's that forwards to the
+ * server), while URLs, redirects and cookies stay the server's.
+ */
 export class FormBrowser {
   private readonly cookies = new Map<string, string>();
 
-  constructor(private readonly serverOrigin: string) {}
+  constructor(private readonly serverOrigin: string, private readonly via?: string) {}
 
   /** GET (or POST a form) and follow redirects on the server; returns the last response, or the foreign redirect. */
   async open(url: string, form?: Record<string, string>, extraHeaders: Record<string, string> = {}): Promise<PageResponse> {
@@ -100,7 +104,7 @@ export class FormBrowser {
     let body: string | undefined = form ? new URLSearchParams(form).toString() : undefined;
     let current = url;
     for (let hop = 0; hop < 10; hop++) {
-      const response = await fetch(current, {
+      const response = await fetch(routed(current, this.serverOrigin, this.via), {
         method,
         body,
         redirect: 'manual',
@@ -176,20 +180,31 @@ export interface RawTokens {
   readonly token_type: string;
 }
 
-/**
- * The authorization code flow by hand (no MCP client): registers a public client by DCR, authorizes through
- * sqlgate's pages as `user`, and exchanges the code. `authorizePath` lets a test use /<env>/authorize.
- */
-export async function obtainTokens(base: string, options: {
+/** `url` sent to `via` instead of `origin` (unchanged without `via`, or for another origin). */
+function routed(url: string, origin: string, via: string | undefined): string {
+  return via !== undefined && url.startsWith(`${origin}/`) ? `${via}${url.slice(origin.length)}` : url;
+}
+
+export interface AuthorizationCodeOptions {
   user: string;
   password?: string;
   resource?: string;
   scope?: string;
   authorizePath?: string;
   redirectUri?: string;
-}): Promise<RawTokens & { clientId: string; browser: FormBrowser }> {
+  /** An origin that forwards to `base` (a proxy port of the test's): every request goes there (see FormBrowser). */
+  via?: string;
+}
+
+/**
+ * The authorization code flow by hand (no MCP client) up to the code: registers a public client by DCR and
+ * authorizes through sqlgate's pages as `user`. `authorizePath` lets a test use /<env>/authorize.
+ */
+export async function obtainAuthorizationCode(base: string, options: AuthorizationCodeOptions): Promise<{
+  code: string; verifier: string; clientId: string; redirectUri: string; browser: FormBrowser;
+}> {
   const redirectUri = options.redirectUri ?? 'http://127.0.0.1:8765/callback';
-  const registration = await postJson(`${base}/register`, {
+  const registration = await postJson(routed(`${base}/register`, base, options.via), {
     client_name: 'raw test client', redirect_uris: [redirectUri], grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'], token_endpoint_auth_method: 'none',
   });
@@ -199,11 +214,21 @@ export async function obtainTokens(base: string, options: {
   const query = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, code_challenge_method: 'S256', state: 'state-1' });
   if (options.resource) query.set('resource', options.resource);
   if (options.scope) query.set('scope', options.scope);
-  const browser = new FormBrowser(base);
+  const browser = new FormBrowser(base, options.via);
   const callback = await browser.authorize(`${base}${options.authorizePath ?? '/authorize'}?${query}`, options.user, options.password);
   const code = callback.searchParams.get('code');
   if (!code) throw new Error(`no code: ${callback}`);
-  const tokens = await postForm(`${base}/token`, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId });
+  return { code, verifier, clientId, redirectUri, browser };
+}
+
+/** The authorization code flow by hand (no MCP client): obtainAuthorizationCode, then the code exchanged. */
+export async function obtainTokens(base: string, options: AuthorizationCodeOptions & {
+  /** Where to exchange the code; default `${base}/token`. A test of several instances pins it to one of them. */
+  tokenUrl?: string;
+}): Promise<RawTokens & { clientId: string; browser: FormBrowser }> {
+  const { code, verifier, clientId, redirectUri, browser } = await obtainAuthorizationCode(base, options);
+  const tokenUrl = options.tokenUrl ?? routed(`${base}/token`, base, options.via);
+  const tokens = await postForm(tokenUrl, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: clientId });
   if (tokens.status !== 200) throw new Error(`token request failed: ${tokens.status} ${JSON.stringify(tokens.body)}`);
   return { ...(tokens.body as unknown as RawTokens), clientId, browser };
 }

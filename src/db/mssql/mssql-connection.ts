@@ -9,8 +9,12 @@
  * waits for and expires connections; tedious underneath is what mssql would drive anyway.
  */
 import tedious, { type ConnectionConfiguration } from 'tedious';
+import type { WireByteBudget } from '../wire-byte-budget.js';
+import type { WireFrameMeter } from '../wire-frame-meter.js';
+import { guardAttentionAcknowledgement } from './mssql-attention-guard.js';
 import { MssqlConnectError } from './mssql-errors.js';
 import { useExactValues } from './mssql-exact-values.js';
+import { installMssqlPacketMeter } from './mssql-packet-meter.js';
 
 /** Time allowed for sqlgate's own short batches (BEGIN/COMMIT/ROLLBACK TRANSACTION, SET). */
 export const CONTROL_TIMEOUT_MS = 10_000;
@@ -34,6 +38,13 @@ export interface MssqlChannel {
   /** Sends one request as sp_executesql (RPC) with its declared parameters. */
   execSql(request: tedious.Request): void;
   transactionDescriptor(): Buffer | null;
+  /**
+   * Counts what the server sends from now on against `budget`, on the wire (mssql-packet-meter.ts), until the
+   * returned function is called; past it nothing more reaches the driver and `onExceeded` is called once.
+   */
+  watchResult(budget: WireByteBudget, onExceeded: () => void): () => void;
+  /** Drops the connection at once; a running request completes with ECLOSE. It is never used again. */
+  destroy(): void;
 }
 
 export class MssqlConnection implements MssqlChannel {
@@ -42,7 +53,11 @@ export class MssqlConnection implements MssqlChannel {
   sessionCount = 0;
   hasSessionContext = false;
 
+  private readonly meter: WireFrameMeter;
+
   private constructor(readonly client: tedious.Connection) {
+    this.meter = installMssqlPacketMeter(client);
+    guardAttentionAcknowledgement(client);
     client.on('end', () => (this.isEnded = true));
     // After login, tedious reports a lost socket here and to the request that was running; the request's caller
     // handles it, this only marks the connection as not reusable (an 'error' without a listener would crash).
@@ -72,8 +87,14 @@ export class MssqlConnection implements MssqlChannel {
           connection.close();
           reject(new MssqlConnectError((err as { code?: string }).code, loginErrorNumber, { cause: err }));
         } else {
-          connection.off('error', onEarlyError);
-          resolve(new MssqlConnection(connection));
+          try {
+            const opened = new MssqlConnection(connection);
+            connection.off('error', onEarlyError);
+            resolve(opened);
+          } catch (err) {
+            connection.close();
+            reject(err);
+          }
         }
       });
     });
@@ -103,6 +124,15 @@ export class MssqlConnection implements MssqlChannel {
 
   execSql(request: tedious.Request): void {
     this.client.execSql(request);
+  }
+
+  watchResult(budget: WireByteBudget, onExceeded: () => void): () => void {
+    return this.meter.watch(budget, onExceeded);
+  }
+
+  destroy(): void {
+    this.isEnded = true;
+    this.client.close();
   }
 
   /** The descriptor of the transaction the server reports open on this connection, or null outside one. */

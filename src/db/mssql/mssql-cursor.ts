@@ -9,12 +9,17 @@
  *
  * The statement timeout is enforced twice: tedious's request timeout (which only runs until the first response
  * packet) and our own timer over the whole statement, which cancels a statement that streams slowly.
+ *
+ * max_result_bytes is counted on the wire, TDS packet by packet (mssql-packet-meter.ts): past it the connection is
+ * dropped at once — not cancelled, which would leave tedious reading, and gathering, what is already on its way —
+ * and the statement fails with ResultTooLargeError; the session discards the connection.
  */
 import tedious from 'tedious';
 import type { ColumnMetadata } from 'tedious/lib/token/colmetadata-token-parser.js';
 import { QueryFailedError, ReadOnlyError, type SqlgateError } from '../../errors.js';
 import type { Cursor, ResultColumn, RowBatch } from '../dialect.js';
 import { timeoutError } from '../run-query.js';
+import { WireByteBudget } from '../wire-byte-budget.js';
 import type { MssqlChannel } from './mssql-connection.js';
 import { READ_ONLY_HINT, READ_ONLY_MESSAGE } from './mssql-errors.js';
 import { bindParameter, canonicalValue, resultColumns, type MssqlColumn } from './mssql-types.js';
@@ -27,6 +32,8 @@ const CHUNKED_COLUMNS = new Set(['JSON_F52E2B61-18A1-11d1-B105-00805F49916B', 'X
 
 export interface MssqlCursorOptions {
   readonly timeoutMs: number;
+  /** Bytes the server may send for the statement, counted on the wire; absent: no limit. */
+  readonly maxResultBytes?: number;
   /** Refuse statements that change rows (see onDone): the session rolls back, this makes it an error. */
   readonly readOnly: boolean;
   /**
@@ -51,6 +58,7 @@ export class MssqlCursor implements Cursor {
   private outcome: unknown = null;
   private isComplete = false;
   private timer: NodeJS.Timeout | undefined;
+  private unwatch: () => void = () => undefined;
   /** The error read() handed to the caller, if any: the session does not report it a second time. */
   thrownError: unknown = null;
   private wake: (() => void) | null = null;
@@ -109,6 +117,10 @@ export class MssqlCursor implements Cursor {
       return;
     }
     const request = new tedious.Request(this.sql, (err) => this.finish(err ?? null));
+    if (this.options.maxResultBytes !== undefined) {
+      const budget = new WireByteBudget(this.options.maxResultBytes);
+      this.unwatch = this.connection.watchResult(budget, () => this.onTooLarge(budget));
+    }
     this.request = request;
     request.setTimeout(this.options.timeoutMs);
     bound.forEach(({ type, value }, i) => request.addParameter(`p${i + 1}`, type, value));
@@ -167,6 +179,17 @@ export class MssqlCursor implements Cursor {
     this.isResultSetOpen = false;
   }
 
+  /** More than max_result_bytes on the wire: nothing more is read; the connection goes, and the request with it. */
+  private onTooLarge(budget: WireByteBudget): void {
+    if (this.isComplete) return;
+    // Even after another refusal: the meter now holds every byte back, so the response could never end.
+    this.refusal ??= budget.error();
+    this.buffer.length = 0;
+    this.chunks = null;
+    this.connection.destroy();
+    this.notify();
+  }
+
   private refuse(error: SqlgateError): void {
     if (this.refusal !== null) return;
     this.refusal = error;
@@ -174,13 +197,19 @@ export class MssqlCursor implements Cursor {
     this.notify();
   }
 
+  /** tedious's completion callback: must not throw (tedious would rethrow it as an uncaught exception). */
   private finish(err: unknown): void {
     if (this.isComplete) return;
     clearTimeout(this.timer);
+    this.unwatch();
     let outcome: unknown = this.refusal ?? (this.isTimedOut || (err as { code?: unknown } | null)?.code === 'ETIMEOUT'
       ? timeoutError(this.options.timeoutMs)
       : err);
-    if (this.request !== null) outcome = this.options.afterStatement(outcome) ?? outcome;
+    try {
+      if (this.request !== null) outcome = this.options.afterStatement(outcome) ?? outcome;
+    } catch (checkError) {
+      outcome = checkError;
+    }
     this.outcome = outcome;
     this.isComplete = true;
     this.request?.resume();

@@ -18,6 +18,7 @@ import { firstServerError, mssqlToError, MssqlConnectError } from './mssql-error
 import { MssqlIntrospector } from './mssql-introspector.js';
 import { mssqlPrivileges } from './mssql-privileges.js';
 import { MssqlSession, SESSION_KEY_READ_ONLY } from './mssql-session.js';
+import { killSession, readSessionId } from './mssql-session-id.js';
 
 
 export class MssqlDialect implements Dialect {
@@ -26,6 +27,8 @@ export class MssqlDialect implements Dialect {
   private pool: ResourcePool<MssqlConnection> | null = null;
   private readonly connectionOptions: ConnectionConfiguration;
   private readonly catalog = new MssqlIntrospector(this);
+  /** Each pooled connection's @@SPID, read when it opened. */
+  private readonly sessionIds = new WeakMap<MssqlConnection, number>();
 
   constructor(private readonly config: MssqlEnvironmentConfig) {
     this.connectionOptions = mssqlConnectionOptions(config);
@@ -34,7 +37,13 @@ export class MssqlDialect implements Dialect {
   async open(): Promise<void> {
     const { pool } = this.config;
     this.pool = new ResourcePool<MssqlConnection>({
-      create: () => MssqlConnection.open(this.connectionOptions),
+      create: async () => {
+        const connection = await MssqlConnection.open(this.connectionOptions);
+        // For KILL, should a statement on it ever need terminating; without it, dropping the socket is what is left.
+        const sessionId = await readSessionId(connection.client).catch(() => null);
+        if (sessionId !== null) this.sessionIds.set(connection, sessionId);
+        return connection;
+      },
       destroy: (connection) => connection.close(),
       ...pool, // max, acquireTimeoutMs, idleTimeoutMs
     });
@@ -59,7 +68,9 @@ export class MssqlDialect implements Dialect {
     for (;;) {
       const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err), (c) => !c.isBroken);
       try {
-        return await MssqlSession.begin(connection, options, (destroy) => pool.release(connection, { destroy }));
+        const sessionId = this.sessionIds.get(connection);
+        const kill = sessionId === undefined ? undefined : () => killSession(this.connectionOptions, sessionId);
+        return await MssqlSession.begin(connection, options, (destroy) => pool.release(connection, { destroy }), kill);
       } catch (err) {
         pool.release(connection, { destroy: true });
         // A reused connection may have died silently while idle, or kept a read-only session-context key that its

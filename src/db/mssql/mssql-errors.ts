@@ -207,6 +207,11 @@ function fromDriverFailure(err: unknown): SqlgateError {
     case 'EPARAM':
       return new InvalidInputError('A parameter value cannot be sent to SQL Server.', { hint: 'Pass strings, numbers, booleans or null.', detail, cause: err });
     case 'EINVALIDSTATE':
+    // The server (or something on the way) closed the socket under a request: tedious fails it with the bare
+    // socket error ('socket hang up' is its own ECONNRESET for an orderly close).
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ECONNABORTED':
       return unavailable('The connection to SQL Server was lost.', 'Retry; if this persists, ask the operator to check the server.');
   }
   if (isTlsFailure(err)) {

@@ -42,9 +42,14 @@ function sessionContextSql(context: SessionContext): string {
     .join('');
 }
 
+/** Ends the session's connection in the server from another one (KILL), for terminate(). */
+export type MssqlKill = () => Promise<void>;
+
 export class MssqlSession implements Session {
   private cursor: MssqlCursor | null = null;
   private isFinished = false;
+  /** The connection went back to the pool or was destroyed: finish() and destroy() may both get there, only one does. */
+  private isReleased = false;
   /** The transaction was ended by the server itself (deadlock): not the statement's doing. */
   private isEndedByServer = false;
   /** What the last statement was told when it ended the transaction. */
@@ -56,10 +61,14 @@ export class MssqlSession implements Session {
     /** The transaction this session began, as SQL Server identifies it. */
     private readonly descriptor: Buffer,
     private readonly release: (destroy: boolean) => void,
+    private readonly kill: MssqlKill | undefined,
   ) {}
 
-  /** Opens the transaction. On failure the caller still owns the connection and must destroy it. */
-  static async begin(connection: MssqlChannel, options: SessionOptions, release: (destroy: boolean) => void): Promise<MssqlSession> {
+  /**
+   * Opens the transaction. On failure the caller still owns the connection and must destroy it. Without `kill`
+   * (the connection's session id is not known), terminate() fails and destroy() is all there is.
+   */
+  static async begin(connection: MssqlChannel, options: SessionOptions, release: (destroy: boolean) => void, kill?: MssqlKill): Promise<MssqlSession> {
     const lockTimeoutMs = Math.max(1, Math.min(Math.trunc(options.timeoutMs), MAX_LOCK_TIMEOUT_MS));
     // A read-only key lasts as long as the logical connection: the previous caller's values would stay, or (for a
     // caller with values of their own) make sp_set_session_context fail. A reset starts a new logical connection.
@@ -75,13 +84,14 @@ export class MssqlSession implements Session {
     const descriptor = connection.transactionDescriptor();
     if (descriptor === null) throw new Error('SQL Server did not report the transaction sqlgate began');
     connection.sessionCount++;
-    return new MssqlSession(connection, options, Buffer.from(descriptor), release);
+    return new MssqlSession(connection, options, Buffer.from(descriptor), release, kill);
   }
 
   execute(sql: string, params: readonly unknown[]): Cursor {
     if (this.isFinished) throw new Error('execute() after finish()');
     this.cursor = new MssqlCursor(this.connection, sql, params, {
       timeoutMs: this.options.timeoutMs,
+      maxResultBytes: this.options.maxResultBytes,
       readOnly: this.options.readOnly,
       afterStatement: (outcome) => this.checkTransaction(outcome),
     });
@@ -113,11 +123,37 @@ export class MssqlSession implements Session {
         isUnhealthy = true;
       }
     }
-    this.release(isUnhealthy);
+    this.releaseOnce(isUnhealthy);
     // Cut short (max_rows) or closed early, the statement never reported it: finish does.
     const isReported = this.statementViolation !== null && this.cursor?.thrownError === this.statementViolation;
     if (violation !== null && !isReported) throw violation;
     if (commitError !== undefined) throw commitError;
+  }
+
+  /** KILL <spid> from another connection (mssql-session-id.ts); needs ALTER ANY CONNECTION. */
+  async terminate(): Promise<void> {
+    if (!this.kill) throw new Error('the connection\'s session id is not known: nothing to KILL');
+    await this.kill();
+  }
+
+  destroy(): void {
+    this.isFinished = true;
+    this.connection.destroy();
+    this.releaseOnce(true);
+  }
+
+  /**
+   * SQL Server shows other sessions only with VIEW SERVER STATE, which sqlgate's login should not have, and a
+   * session id is reused at once: so it does not ask.
+   */
+  async isRunningInDatabase(): Promise<boolean | null> {
+    return null;
+  }
+
+  private releaseOnce(destroy: boolean): void {
+    if (this.isReleased) return;
+    this.isReleased = true;
+    this.release(destroy);
   }
 
   /** After each statement: an error replacing its outcome when it ended sqlgate's transaction. */

@@ -3,6 +3,8 @@
  * for failures so that a broken or tampered-with connection is destroyed instead of reused.
  */
 import mysql, { type Connection, type ConnectionOptions } from 'mysql2';
+import type { WireFrameMeter } from '../wire-frame-meter.js';
+import { installMysqlPacketMeter } from './mysql-packet-meter.js';
 
 export type MysqlFlavor = 'mysql' | 'mariadb';
 
@@ -29,11 +31,22 @@ export class MysqlConnectError extends Error {
   }
 }
 
+/** The connection failed while nothing could report it to a caller: mysql2 told only the connection. */
+export class MysqlConnectionLostError extends Error {
+  readonly fatal = true;
+  constructor(cause?: unknown) {
+    super('the connection to the database was lost', cause === undefined ? undefined : { cause });
+  }
+}
+
 export class MysqlConnection {
   /** The driver reported a fatal error or the server closed the connection. */
   isBroken = false;
   /** Still usable by the current session, but a statement left state (another database) no later caller expects. */
   isRetired = false;
+  /** Counts what the server sends, for max_result_bytes (mysql-packet-meter.ts). */
+  readonly meter: WireFrameMeter;
+  private failureListener: ((err: unknown) => void) | null = null;
 
   private constructor(
     readonly raw: Connection,
@@ -41,8 +54,30 @@ export class MysqlConnection {
     /** The session's sql_mode without REMOVED_SQL_MODES, restored at the start of every session. */
     private readonly sqlMode: string,
   ) {
-    raw.on('error', () => (this.isBroken = true));
-    raw.on('end', () => (this.isBroken = true));
+    this.meter = installMysqlPacketMeter(raw, (err) => {
+      this.fail(err);
+      this.destroy();
+    });
+    // mysql2 reports a fatal error (socket reset, TLS failure, a packet it cannot parse, a value past V8's string
+    // limit) only to the connection when the running query has no callback, as a streamed query has not: the
+    // statement's events never come. The cursor listens here instead, so the call fails rather than hangs.
+    raw.on('error', (err) => this.fail(err));
+    raw.on('end', () => this.fail(new MysqlConnectionLostError()));
+  }
+
+  /** Tells `listener` (the running cursor) when the connection fails, until the returned function is called. */
+  onFailure(listener: (err: unknown) => void): () => void {
+    this.failureListener = listener;
+    return () => {
+      if (this.failureListener === listener) this.failureListener = null;
+    };
+  }
+
+  private fail(err: unknown): void {
+    this.isBroken = true;
+    const listener = this.failureListener;
+    this.failureListener = null;
+    listener?.(err);
   }
 
   /** The server's id for this connection, the target of KILL QUERY. */
@@ -124,23 +159,34 @@ export class MysqlConnection {
     });
   }
 
-  /** Drops the socket at once; a statement still running gets a connection-lost error. */
+  /**
+   * Drops the socket at once. mysql2's own destroy() only half-closes it (stream.end()): the server may go on
+   * sending, and every byte would still be read. Nothing is reported to a statement still running; its cursor
+   * ends itself.
+   */
   destroy(): void {
     this.isBroken = true;
     this.raw.destroy();
+    (this.raw as unknown as { stream?: { destroy(): void } }).stream?.destroy();
   }
 }
 
 /**
  * Stops the statement running on `threadId` from a separate, short-lived connection (the busy one cannot speak).
  * `isStillRunning` is asked once the control connection is up: a statement that ended meanwhile is left alone.
+ * KILL CONNECTION also ends the server's side of a connection we dropped, and with it its statement.
  */
-export async function killQuery(options: ConnectionOptions, threadId: number, isStillRunning: () => boolean): Promise<void> {
+export async function killQuery(
+  options: ConnectionOptions,
+  threadId: number,
+  isStillRunning: () => boolean,
+  scope: 'QUERY' | 'CONNECTION' = 'QUERY',
+): Promise<void> {
   const control = mysql.createConnection({ ...options, typeCast: true });
   control.on('error', () => undefined);
   try {
     await new Promise<void>((resolve, reject) => control.connect((err) => (err ? reject(err) : resolve())));
-    if (isStillRunning()) await runStatement(control, `KILL QUERY ${Math.trunc(threadId)}`);
+    if (isStillRunning()) await runStatement(control, `KILL ${scope} ${Math.trunc(threadId)}`);
     control.end();
   } catch (err) {
     control.destroy();

@@ -2,11 +2,16 @@
  * One running statement, streamed: rows are taken from mysql2's query emitter as they arrive and the socket is
  * paused once the reader has what it asked for, so a large result is never held whole. A statement that is
  * closed early, times out or is cancelled is stopped in the server with KILL QUERY, not read to its end.
+ *
+ * What the server sends is counted on the wire against max_result_bytes (mysql-packet-meter.ts): past it the
+ * connection is cut off and abandoned at once, and the statement fails with ResultTooLargeError. A connection
+ * that fails under the statement fails it too, instead of leaving it waiting for events mysql2 never sends.
  */
 import type { FieldPacket, QueryError, ResultSetHeader } from 'mysql2';
 import { CancelledError, InvalidInputError } from '../../errors.js';
 import type { Cursor, ResultColumn, RowBatch } from '../dialect.js';
 import { timeoutError } from '../run-query.js';
+import { WireByteBudget } from '../wire-byte-budget.js';
 import type { MysqlConnection } from './mysql-connection.js';
 import { resultColumnType } from './mysql-types.js';
 
@@ -19,8 +24,12 @@ const ENGINE_TIMEOUT_ERRNOS = new Set([1969, 3024]);
 
 export interface MysqlCursorControl {
   readonly timeoutMs: number;
+  /** Bytes the server may send for the statement (counted on the wire); absent: no limit. */
+  readonly maxResultBytes?: number;
   /** KILL QUERY on this connection from another one; resolves when done (or given up). Never rejects. */
   killRunning(isStillRunning: () => boolean): Promise<void>;
+  /** Drops this connection now and ends its server side from another one (the session waits for that). */
+  abandon(): void;
 }
 
 type CursorState = 'idle' | 'running' | 'ended' | 'failed';
@@ -39,6 +48,8 @@ export class MysqlCursor implements Cursor {
   /** Why the statement was stopped early; from then on its rows are dropped as they arrive. */
   private stopReason: 'closed' | 'cancelled' | 'timeout' | null = null;
   private stopping: Promise<void> | null = null;
+  /** Ends the wire count and the watch for connection failures; called once the statement is settled. */
+  private unwatch: (() => void)[] = [];
 
   constructor(
     private readonly connection: MysqlConnection,
@@ -106,6 +117,12 @@ export class MysqlCursor implements Cursor {
   private start(): void {
     const values = bindableValues(this.params);
     this.state = 'running';
+    // Before the query: mysql2 reports a connection that is already closed synchronously, as a connection 'error'.
+    this.unwatch.push(this.connection.onFailure((err) => this.fail(err)));
+    if (this.control.maxResultBytes !== undefined) {
+      const budget = new WireByteBudget(this.control.maxResultBytes);
+      this.unwatch.push(this.connection.meter.watch(budget, () => this.onTooLarge(budget)));
+    }
     const query = this.connection.raw.query({ sql: this.sql, values: values.length > 0 ? values : undefined, rowsAsArray: true });
     // 'fields' opens each result (rows or an OK status), so counting it tells which result a 'result' belongs to;
     // mysql2 does not pass the index for OK results.
@@ -117,10 +134,7 @@ export class MysqlCursor implements Cursor {
     });
     query.on('result', (result: unknown) => this.onResult(result, resultCount));
     query.on('error', (err: QueryError) => {
-      if (this.state === 'running') {
-        this.state = 'failed';
-        this.failure = err;
-      }
+      this.fail(err);
       this.settle();
     });
     query.on('end', () => {
@@ -128,6 +142,22 @@ export class MysqlCursor implements Cursor {
       this.settle();
     });
     this.deadline = setTimeout(() => void this.stopFor('timeout'), this.control.timeoutMs + KILL_GRACE_MS);
+  }
+
+  /** The server sent more than max_result_bytes: nothing more of it is read, and the connection is given up. */
+  private onTooLarge(budget: WireByteBudget): void {
+    if (this.state !== 'running') return;
+    this.buffered.length = 0;
+    this.control.abandon();
+    this.fail(budget.error());
+  }
+
+  /** Ends the statement with `err`, whatever mysql2 still reports (or never reports) about it. */
+  private fail(err: unknown): void {
+    if (this.state !== 'running') return;
+    this.state = 'failed';
+    this.failure = err;
+    this.settle();
   }
 
   private onResult(result: unknown, resultNumber: number): void {
@@ -150,6 +180,7 @@ export class MysqlCursor implements Cursor {
 
   private settle(): void {
     clearTimeout(this.deadline);
+    for (const unwatch of this.unwatch.splice(0)) unwatch();
     this.markSettled();
     this.notify();
   }

@@ -14,6 +14,7 @@ import { killQuery, MysqlConnection, type MysqlFlavor } from './mysql-connection
 import { mysqlToError } from './mysql-errors.js';
 import { MysqlIntrospector } from './mysql-introspector.js';
 import { mysqlPrivileges } from './mysql-privileges.js';
+import { isThreadRunning } from './mysql-process-list.js';
 import { MysqlSession, type MysqlSessionHooks } from './mysql-session.js';
 
 
@@ -65,8 +66,9 @@ export class MysqlDialect implements Dialect {
     const pool = this.pool;
     if (!pool) throw new UnavailableError('The environment is closed.');
     const hooks: MysqlSessionHooks = {
-      kill: (threadId, isStillRunning) => killQuery(this.connectionOptions, threadId, isStillRunning),
+      kill: (threadId, isStillRunning, scope) => killQuery(this.connectionOptions, threadId, isStillRunning, scope),
       release: (connection, destroy) => pool.release(connection, { destroy }),
+      isThreadRunning: (threadId) => isThreadRunning(this.connectionOptions, threadId),
     };
     for (let attempt = 1; ; attempt++) {
       const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err), (c) => !c.isBroken && !c.isRetired);

@@ -11,10 +11,12 @@ import type { MysqlConnection } from './mysql-connection.js';
 import { MysqlCursor } from './mysql-cursor.js';
 
 export interface MysqlSessionHooks {
-  /** KILL QUERY <threadId> from a separate connection; `isStillRunning` is re-checked before the kill is sent. */
-  kill(threadId: number, isStillRunning: () => boolean): Promise<void>;
+  /** KILL QUERY (or CONNECTION) <threadId> from a separate connection; `isStillRunning` is re-checked before it is sent. */
+  kill(threadId: number, isStillRunning: () => boolean, scope?: 'QUERY' | 'CONNECTION'): Promise<void>;
   /** Gives the connection back to the pool, or destroys it. */
   release(connection: MysqlConnection, destroy: boolean): void;
+  /** Whether the server's process list still shows the thread (after KILL CONNECTION, until its work notices). */
+  isThreadRunning(threadId: number): Promise<boolean>;
 }
 
 /**
@@ -39,6 +41,8 @@ export class MysqlSession implements Session {
   private cursor: MysqlCursor | null = null;
   private readonly kills: Promise<void>[] = [];
   private isFinished = false;
+  /** The connection went back to the pool or was destroyed: finish() and destroy() may both get there, only one does. */
+  private isReleased = false;
 
   private constructor(
     private readonly connection: MysqlConnection,
@@ -64,7 +68,9 @@ export class MysqlSession implements Session {
     if (this.cursor?.isRunning) throw new Error('a statement is already running in this session');
     this.cursor = new MysqlCursor(this.connection, sql, params, {
       timeoutMs: this.options.timeoutMs,
+      maxResultBytes: this.options.maxResultBytes,
       killRunning: (isStillRunning) => this.killRunning(isStillRunning),
+      abandon: () => this.abandon(),
     });
     return this.cursor;
   }
@@ -81,7 +87,7 @@ export class MysqlSession implements Session {
     // A kill still on its way must land before the connection runs anything else (or serves another caller).
     await Promise.all(this.kills);
     if (this.connection.isBroken) {
-      this.hooks.release(this.connection, true);
+      this.release(true);
       // The server rolls back the transaction of a connection that goes away; a commit cannot be claimed.
       if (outcome === 'commit') {
         throw new UnavailableError('The connection to the database was lost before COMMIT; the change was rolled back.');
@@ -93,13 +99,13 @@ export class MysqlSession implements Session {
         await this.connection.run('COMMIT');
       } catch (err) {
         // Unknown transaction state: never hand this connection out again. A failed COMMIT is the caller's error.
-        this.hooks.release(this.connection, true);
+        this.release(true);
         throw err;
       }
     }
     if (this.connection.isRetired) {
       // Closing the connection rolls back whatever is left.
-      this.hooks.release(this.connection, true);
+      this.release(true);
       return;
     }
     let isReusable = true;
@@ -109,7 +115,39 @@ export class MysqlSession implements Session {
     } catch {
       isReusable = false;
     }
-    this.hooks.release(this.connection, !isReusable || this.connection.isBroken);
+    this.release(!isReusable || this.connection.isBroken);
+  }
+
+  /** KILL CONNECTION from another connection: ends the server's side even where KILL QUERY was not obeyed. */
+  async terminate(): Promise<void> {
+    await this.hooks.kill(this.connection.threadId, () => true, 'CONNECTION');
+  }
+
+  destroy(): void {
+    this.isFinished = true;
+    this.connection.destroy();
+    this.release(true);
+  }
+
+  async isRunningInDatabase(): Promise<boolean | null> {
+    return this.hooks.isThreadRunning(this.connection.threadId).catch(() => null);
+  }
+
+  private release(destroy: boolean): void {
+    if (this.isReleased) return;
+    this.isReleased = true;
+    this.hooks.release(this.connection, destroy);
+  }
+
+  /**
+   * Gives the connection up while its statement may still be sending: the socket is dropped at once (nothing more
+   * is read), and KILL CONNECTION from another connection ends the server's side, in case the statement is still
+   * computing and would not notice the closed socket until its next write. finish() waits for the kill.
+   */
+  private abandon(): void {
+    const threadId = this.connection.threadId;
+    this.connection.destroy();
+    this.kills.push(this.hooks.kill(threadId, () => true, 'CONNECTION').catch(() => undefined));
   }
 
   private killRunning(isStillRunning: () => boolean): Promise<void> {

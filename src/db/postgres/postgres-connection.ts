@@ -1,9 +1,12 @@
 /**
- * One pg.Client as the pool holds it: connected with the session settings the type parsers rely on, and
- * marked broken as soon as the driver reports the socket gone, so the pool destroys it instead of handing it out.
+ * One pg.Client as the pool holds it: connected with the session settings the type parsers rely on, its server
+ * messages passed through the gate that counts a statement's row bytes (postgres-message-gate.ts), and marked broken
+ * as soon as the driver reports the socket gone, so the pool destroys it instead of handing it out.
  */
 import pg from 'pg';
+import type { WireByteBudget } from '../wire-byte-budget.js';
 import type { PostgresConnectionOptions } from './postgres-connection-options.js';
+import { gateServerMessages } from './postgres-message-gate.js';
 import { POSTGRES_TYPES } from './postgres-types.js';
 
 /**
@@ -30,11 +33,14 @@ export class PostgresConnection {
   private isLost = false;
   /** Sessions served so far: a connection that has waited in the pool may have died without telling us yet. */
   sessionCount = 0;
+  /** The running statement's row bytes, counted on the wire; set by the session per statement, null otherwise. */
+  rowBudget: WireByteBudget | null = null;
 
   private constructor(readonly client: pg.Client) {
-    // Without an 'error' listener, a connection dropped while idle would crash the process.
+    // Without an 'error' listener, a connection dropped while idle (or destroyed by the gate) would crash the process.
     client.on('error', () => (this.isLost = true));
     client.on('end', () => (this.isLost = true));
+    gateServerMessages(client, () => this.rowBudget);
   }
 
   /** True once the socket is gone; such a connection can only be destroyed. */
@@ -75,6 +81,15 @@ export class PostgresConnection {
   async close(): Promise<void> {
     this.isLost = true;
     await this.client.end().catch(() => undefined);
+  }
+
+  /**
+   * Drops the socket at once, whatever runs on it: close() says goodbye first when nothing runs, and a server that
+   * went silent would never answer it. A running query fails with "Connection terminated unexpectedly".
+   */
+  destroy(): void {
+    this.isLost = true;
+    (this.client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
   }
 }
 

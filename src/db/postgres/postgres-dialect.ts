@@ -74,6 +74,8 @@ export class PostgresDialect implements Dialect {
         return await PostgresSession.begin(connection, options, {
           typeNames: this.typeNames,
           cancelBackend: (processId) => this.cancelBackend(processId),
+          terminateBackend: (processId) => this.terminateBackend(processId),
+          isBackendRunning: (processId, backendStart) => this.isBackendRunning(processId, backendStart),
           release: (destroy) => pool.release(connection, { destroy }),
         });
       } catch (err) {
@@ -122,6 +124,30 @@ export class PostgresDialect implements Dialect {
    */
   private async cancelBackend(processId: number): Promise<void> {
     await this.onSideConnection((client) => client.query('SELECT pg_cancel_backend($1)', [processId]));
+  }
+
+  /**
+   * pg_terminate_backend, for a statement that ignored the cancel (docs/read-only.md): the backend ends at its next
+   * interrupt check. The same login may signal its own backends, so no extra privilege is needed.
+   */
+  private async terminateBackend(processId: number): Promise<string | null> {
+    return this.onSideConnection(async (client) => {
+      const { rows } = await client.query<{ started: string }>(
+        'SELECT backend_start::text AS started, pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1',
+        [processId],
+      );
+      return rows[0]?.started ?? null;
+    });
+  }
+
+  private async isBackendRunning(processId: number, backendStart: string | null): Promise<boolean> {
+    return this.onSideConnection(async (client) => {
+      const { rows } = await client.query(
+        'SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND ($2::timestamptz IS NULL OR backend_start = $2::timestamptz)',
+        [processId, backendStart],
+      );
+      return rows.length > 0;
+    });
   }
 
   private async onSideConnection<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -45,8 +45,30 @@ export function isStatementTimeout(err: unknown): boolean {
  * server rejecting one statement: such a connection must not be used again.
  */
 export function isConnectionFailure(err: unknown): boolean {
-  if (err instanceof pg.DatabaseError) return /^(08|57P)/.test(err.code ?? '');
+  if (err instanceof pg.DatabaseError) return /^(08|57P)/.test(err.code ?? '') && parameterCount(err) === null;
   return !(err instanceof SqlgateError);
+}
+
+/**
+ * The server's answer to a Bind with a different number of values than the statement's highest $n: SQLSTATE 08P01
+ * (protocol violation), although nothing is wrong with the connection (the server skips to the next Sync and
+ * the connection stays usable). Null for any other error.
+ */
+function parameterCount(err: pg.DatabaseError): { given: number; used: number } | null {
+  if (err.code !== '08P01') return null;
+  const match = /^bind message supplies (\d+) parameters?, but prepared statement "[^"]*" requires (\d+)$/.exec(err.message);
+  return match ? { given: Number(match[1]), used: Number(match[2]) } : null;
+}
+
+function parameterCountError({ given, used }: { given: number; used: number }, detail: string): QueryFailedError {
+  const placeholders = used === 0 ? 'no placeholder' : used === 1 ? 'the placeholder $1' : `placeholders up to $${used}`;
+  const values = (n: number) => (n === 1 ? '1 value was' : `${n} values were`);
+  return new QueryFailedError(`The statement uses ${placeholders}, but ${values(given)} given in params.`, {
+    hint: used === 0
+      ? 'Leave params out (or empty), or write $1, $2 … where the values belong.'
+      : `Pass exactly ${used} value${used === 1 ? '' : 's'} in params, in order: params[0] is $1${used > 1 ? ', params[1] is $2' : ''}.`,
+    detail,
+  });
 }
 
 /** The one translation of anything pg, pg-cursor or the socket throws; SqlgateErrors pass through unchanged. */
@@ -95,6 +117,8 @@ function fromSqlState(err: pg.DatabaseError): SqlgateError {
       detail,
     });
   }
+  const mismatch = parameterCount(err);
+  if (mismatch) return parameterCountError(mismatch, detail);
   if (cls === '08' || cls === '57') {
     return new UnavailableError('The PostgreSQL server closed or refused the connection.', {
       hint: 'The server may be restarting or shutting down; retry in a moment.',
@@ -164,6 +188,14 @@ function fromDriverFailure(err: unknown): SqlgateError {
     return new LoginRefusedError('authentication', 'PostgreSQL asked for a password that this environment does not provide correctly.', {
       hint: 'Ask the operator to check the password (or password_file) of this environment.',
       detail: code ? `${code}: ${message}` : message,
+      cause: err,
+    });
+  }
+  if (code === 'ERR_STRING_TOO_LONG') {
+    // Only reachable with max_result_bytes above V8's longest string (512 MiB): one value could not be decoded.
+    return new QueryFailedError('One value of the result is larger than sqlgate can hold (about 512 MiB of text).', {
+      hint: 'Select a part of it (substr, left) or its length instead of the whole value.',
+      detail: message,
       cause: err,
     });
   }

@@ -8,8 +8,9 @@
  */
 import Cursor from 'pg-cursor';
 import type { Client, Connection, FieldDef } from 'pg';
-import { CancelledError, QueryFailedError, UnavailableError } from '../../errors.js';
+import { CancelledError, QueryFailedError, ResultTooLargeError, UnavailableError } from '../../errors.js';
 import { timeoutError } from '../run-query.js';
+import { WireByteBudget } from '../wire-byte-budget.js';
 import type { Cursor as StatementCursor, ResultColumn, RowBatch, Session, SessionContext, SessionOptions } from '../dialect.js';
 import { sessionContextEntries } from '../session-context.js';
 import { SESSION_RESET_SQL, type PostgresConnection } from './postgres-connection.js';
@@ -58,11 +59,26 @@ function copyUnsupported(): QueryFailedError {
   });
 }
 
+/** One read of a cursor: the rows, and the result metadata pg-cursor's promise form leaves out. */
+interface CursorBatch {
+  rows: unknown[][];
+  fields: FieldDef[];
+  command: string | null;
+  rowCount: number | null;
+}
+
 /** What a session needs from its dialect: the shared type-name cache, a way to cancel, and its pool slot. */
 export interface PostgresSessionDeps {
   readonly typeNames: PostgresTypeNames;
   /** Cancels whatever the backend with this process id runs, from another connection. */
   cancelBackend(processId: number): Promise<void>;
+  /**
+   * pg_terminate_backend from another connection; resolves with the backend's start time (null when there is no
+   * such backend), which tells it apart from a later backend that is given the same process id.
+   */
+  terminateBackend(processId: number): Promise<string | null>;
+  /** Whether pg_stat_activity still shows the backend (with that start time, when known). */
+  isBackendRunning(processId: number, backendStart: string | null): Promise<boolean>;
   /** Returns the connection to the pool, or destroys it. */
   release(destroy: boolean): void;
 }
@@ -71,6 +87,10 @@ export class PostgresSession implements Session {
   private isFinished = false;
   /** Set when the connection's state can no longer be trusted: it is destroyed at finish instead of reused. */
   private isUnhealthy = false;
+  /** The connection went back to the pool or was destroyed: finish() and destroy() may both get there, only one does. */
+  private isReleased = false;
+  /** The terminated backend's start time (terminate()), for isRunningInDatabase(). */
+  private terminatedBackendStart: string | null = null;
 
   private constructor(
     private readonly connection: PostgresConnection,
@@ -91,6 +111,10 @@ export class PostgresSession implements Session {
   }
 
   execute(sql: string, params: readonly unknown[]): StatementCursor {
+    const { maxResultBytes } = this.options;
+    // Counted from here: this statement's rows only, never the session's own housekeeping.
+    this.connection.rowBudget = maxResultBytes === undefined ? null : new WireByteBudget(maxResultBytes);
+    const stopCounting = () => (this.connection.rowBudget = null);
     const cursor = this.connection.client.query(new CopySafeCursor(sql, [...params], { rowMode: 'array' }));
     let columns: readonly ResultColumn[] | null = null;
     let rowsAffected: number | null = null;
@@ -99,13 +123,15 @@ export class PostgresSession implements Session {
     return {
       read: async (maxRows: number): Promise<RowBatch> => {
         if (isDone || hasFailed || maxRows < 1) return { columns: columns ?? [], rows: [], done: isDone || hasFailed, rowsAffected };
-        let batch: { rows: unknown[][]; fields: FieldDef[]; command: string | null; rowCount: number | null };
+        let batch: CursorBatch;
         try {
-          batch = await readRows(cursor, maxRows);
+          batch = await this.readRows(cursor, maxRows);
         } catch (err) {
           hasFailed = true;
+          stopCounting();
           if (isStatementTimeout(err)) throw timeoutError(this.options.timeoutMs);
           if (cursor.hasCopyIn) throw copyUnsupported();
+          if (err instanceof ResultTooLargeError) throw this.stopOversizedStatement(err);
           if (isConnectionFailure(err)) this.isUnhealthy = true;
           throw err;
         }
@@ -120,15 +146,12 @@ export class PostgresSession implements Session {
         return { columns, rows: batch.rows, done: isDone, rowsAffected };
       },
       close: async () => {
+        stopCounting();
         if (isDone || hasFailed) return;
         isDone = true;
-        try {
-          // Closes the portal and syncs (also when nothing was read yet: the Parse/Bind went out at execute), so
-          // the connection is ready for the next command again.
-          await cursor.close();
-        } catch {
-          this.isUnhealthy = true;
-        }
+        // Closes the portal and syncs (also when nothing was read yet: the Parse/Bind went out at execute), so
+        // the connection is ready for the next command again.
+        if (!(await this.closeCursor(cursor))) this.isUnhealthy = true;
       },
     };
   }
@@ -149,6 +172,7 @@ export class PostgresSession implements Session {
   async finish(outcome: 'commit' | 'rollback'): Promise<void> {
     if (this.isFinished) return;
     this.isFinished = true;
+    this.connection.rowBudget = null;
     let commitError: unknown;
     if (outcome === 'commit' && (this.isUnhealthy || this.connection.isBroken)) {
       // Never report success for changes that a dropped connection is about to roll back.
@@ -168,8 +192,79 @@ export class PostgresSession implements Session {
         this.isUnhealthy = true;
       }
     }
-    this.deps.release(this.isUnhealthy || this.connection.isBroken);
+    this.release(this.isUnhealthy || this.connection.isBroken);
     if (commitError !== undefined) throw commitError;
+  }
+
+  async terminate(): Promise<void> {
+    this.isUnhealthy = true;
+    this.terminatedBackendStart = await this.deps.terminateBackend(this.connection.processId);
+  }
+
+  destroy(): void {
+    this.isFinished = true;
+    this.isUnhealthy = true;
+    this.connection.rowBudget = null;
+    this.connection.destroy();
+    this.release(true);
+  }
+
+  async isRunningInDatabase(): Promise<boolean | null> {
+    return this.deps.isBackendRunning(this.connection.processId, this.terminatedBackendStart).catch(() => null);
+  }
+
+  private release(destroy: boolean): void {
+    if (this.isReleased) return;
+    this.isReleased = true;
+    this.deps.release(destroy);
+  }
+
+  /**
+   * The gate refused a row past max_result_bytes and destroyed the socket. The backend notices at its next write;
+   * one still computing a row would run on until its statement_timeout, so it is cancelled as well, from the side.
+   */
+  private stopOversizedStatement(err: ResultTooLargeError): ResultTooLargeError {
+    this.isUnhealthy = true;
+    void this.deps.cancelBackend(this.connection.processId).catch(() => undefined);
+    return err;
+  }
+
+  /**
+   * One `read` of pg-cursor, with the result metadata its promise form leaves out. pg-cursor answers a read that
+   * has seen CommandComplete only at the ReadyForQuery after it, and ignores errors in between
+   * (brianc/node-postgres#2468): a connection lost in that window (pg_terminate_backend, a server shutdown) would
+   * leave the read, the tool call and the pooled connection waiting for good. So the end of the connection
+   * answers it too.
+   */
+  private readRows(cursor: CopySafeCursor, maxRows: number): Promise<CursorBatch> {
+    const client = this.connection.client;
+    return new Promise((resolve, reject) => {
+      // Not pg's own error object: pg has already handed that to the cursor, or dropped it (the window above).
+      const onEnd = () => reject(new Error('Connection terminated unexpectedly'));
+      client.once('end', onEnd);
+      cursor.read(maxRows, (err, rows, result) => {
+        client.off('end', onEnd);
+        if (err) reject(err);
+        else resolve({ rows: rows as unknown[][], fields: result?.fields ?? [], command: result?.command ?? null, rowCount: result?.rowCount ?? null });
+      });
+    });
+  }
+
+  /**
+   * pg-cursor's close resolves on the server's ReadyForQuery, which never comes once the socket is gone: so it
+   * also ends when the connection does. True when the cursor closed normally.
+   */
+  private closeCursor(cursor: CopySafeCursor): Promise<boolean> {
+    const client = this.connection.client;
+    if (this.connection.isBroken) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onEnd = () => resolve(false);
+      client.once('end', onEnd);
+      cursor.close().then(
+        () => resolve(true),
+        () => resolve(false),
+      ).finally(() => client.off('end', onEnd));
+    });
   }
 
   private async describeColumns(fields: readonly FieldDef[]): Promise<ResultColumn[]> {
@@ -178,15 +273,3 @@ export class PostgresSession implements Session {
   }
 }
 
-/** One `read` of pg-cursor, with the result metadata its promise form leaves out. */
-function readRows(
-  cursor: CopySafeCursor,
-  maxRows: number,
-): Promise<{ rows: unknown[][]; fields: FieldDef[]; command: string | null; rowCount: number | null }> {
-  return new Promise((resolve, reject) => {
-    cursor.read(maxRows, (err, rows, result) => {
-      if (err) reject(err);
-      else resolve({ rows: rows as unknown[][], fields: result?.fields ?? [], command: result?.command ?? null, rowCount: result?.rowCount ?? null });
-    });
-  });
-}

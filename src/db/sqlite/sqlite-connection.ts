@@ -46,6 +46,10 @@ export class SqliteConnection {
       serialization: 'advanced', // structured clone: BigInt and binary values cross intact
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       execArgv: [],
+      // A process group of its own: Ctrl-C in a terminal signals the server's group, not its workers (the worker
+      // also ignores SIGINT/SIGTERM, for a stop that signals every process of a cgroup). It still ends with the
+      // server: on disconnect.
+      detached: true,
     });
     this.ready = new Promise<void>((resolve, reject) => {
       this.pending = {
@@ -70,6 +74,11 @@ export class SqliteConnection {
 
   get gone(): boolean {
     return this.isGone;
+  }
+
+  /** The process has ended (gone is true from the moment it is asked to). */
+  get hasExited(): boolean {
+    return this.worker.exitCode !== null || this.worker.signalCode !== null;
   }
 
   /** Sends one request; resolves with the reply's fields or rejects with the worker's error. */

@@ -10,6 +10,7 @@
  * This file imports nothing from src/ so that Node can load it directly (type stripping) in tests and compiled
  * in dist/. Protocol: one request at a time, answered by exactly one reply (see sqlite-connection.ts).
  */
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 
 interface WorkerOptions {
@@ -29,7 +30,11 @@ interface CallerContext {
 
 type Request =
   // `maxRows`: a reading statement answers its first batch in the same reply (one IPC round trip less).
-  | { op: 'execute'; sql: string; params: unknown[]; queryOnly: boolean; transaction: boolean; maxRows: number; context: CallerContext | null }
+  // `maxResultBytes`: what the statement's rows may add up to (null: no limit), see countRow.
+  | {
+      op: 'execute'; sql: string; params: unknown[]; queryOnly: boolean; transaction: boolean; maxRows: number;
+      context: CallerContext | null; maxResultBytes: number | null;
+    }
   | { op: 'read'; maxRows: number }
   | { op: 'closeCursor' }
   | { op: 'finish'; commit: boolean };
@@ -41,6 +46,11 @@ const port = {
 };
 // The parent went away (crash or kill): nothing will ever ask for this connection again.
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal, and systemd's default stop, signal the whole process group, this worker included. The
+// server decides when its connections end (after the shutdown grace let the calls in flight finish); the worker
+// goes when it is killed or when the server is gone (disconnect, above).
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
 
 let db: Database.Database;
 try {
@@ -66,6 +76,98 @@ db.function('sqlgate_user', { deterministic: false }, () => caller?.user ?? null
 db.function('sqlgate_roles', { deterministic: false }, () => caller?.roles ?? null);
 db.function('sqlgate_client', { deterministic: false }, () => caller?.client ?? null);
 
+/**
+ * The error code of a statement stopped for max_result_bytes; the session turns it into ResultTooLargeError.
+ * Shared with sqlite-session.ts by value (this file imports nothing).
+ */
+const RESULT_TOO_LARGE = 'SQLGATE_RESULT_TOO_LARGE';
+
+/** The running statement's max_result_bytes, and what its rows came to so far. */
+let maxResultBytes = Infinity;
+let resultBytes = 0;
+
+function resultTooLarge(): Error {
+  return Object.assign(new Error('the result is larger than max_result_bytes'), { code: RESULT_TOO_LARGE });
+}
+
+/**
+ * Adds one row to the statement's count, before it is kept for the reply: a reply over the limit is never built,
+ * so it never crosses to sqlgate's process. Strings count as UTF-8 (what a network database would send).
+ */
+function countRow(row: unknown[]): void {
+  for (const value of row) {
+    if (typeof value === 'string') resultBytes += Buffer.byteLength(value, 'utf8');
+    else if (value instanceof Uint8Array) resultBytes += value.byteLength;
+    else if (value !== null) resultBytes += 8;
+  }
+  if (resultBytes > maxResultBytes) throw resultTooLarge();
+}
+
+/**
+ * SQLite's own limit on one value, SQLITE_LIMIT_LENGTH, is what better-sqlite3 fixes at open: V8's string limit,
+ * 2^29 - 24 bytes (src/objects/database.cpp), with no call to lower it. So the functions that build a value of a
+ * size given by a number — randomblob(N), zeroblob(N), printf/format widths and precisions — are replaced by
+ * guarded ones that refuse to build one past max_result_bytes. Other growth (||, replace, group_concat) stays
+ * bounded by SQLite's limit, runs in this process only, and is stopped by countRow before it is sent.
+ */
+function guardValueBuilders(database: Database.Database): void {
+  database.function('randomblob', { deterministic: false, safeIntegers: true }, (n: unknown) => {
+    const size = Math.max(1, sqlInteger(n));
+    if (size > maxResultBytes) throw resultTooLarge();
+    return randomBytes(size);
+  });
+  database.function('zeroblob', { deterministic: true, safeIntegers: true }, (n: unknown) => {
+    const size = Math.max(0, sqlInteger(n));
+    if (size > maxResultBytes) throw resultTooLarge();
+    return Buffer.alloc(size);
+  });
+  // The real printf runs on a private in-memory connection that has no guard: same output, same errors.
+  const builtins = new Database(':memory:');
+  const printfs = new Map<number, Database.Statement>();
+  const guardedPrintf = (...args: unknown[]) => {
+    if (printfBound(args) > maxResultBytes) throw resultTooLarge();
+    let statement = printfs.get(args.length);
+    if (!statement) {
+      statement = builtins.prepare(`SELECT printf(${args.map(() => '?').join(', ')})`).pluck().safeIntegers(true);
+      printfs.set(args.length, statement);
+    }
+    return statement.get(...args.map((arg) => (typeof arg === 'boolean' ? Number(arg) : arg)));
+  };
+  for (const name of ['printf', 'format']) database.function(name, { deterministic: true, safeIntegers: true, varargs: true }, guardedPrintf);
+}
+
+/** sqlite3_value_int64 of a value, as the built-ins read their size argument (text → its leading number, else 0). */
+function sqlInteger(value: unknown): number {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : 0;
+  if (typeof value === 'string') return Math.trunc(Number.parseFloat(value)) || 0;
+  return 0;
+}
+
+/**
+ * More than printf can output for these arguments: the format, each argument's length twice over (%q doubles
+ * quotes), and per conversion its width or precision, written in the format or taken from an argument (`*`: the
+ * largest number among the arguments stands in, so which argument it takes does not matter).
+ */
+function printfBound(args: readonly unknown[]): number {
+  const [format, ...values] = args;
+  if (typeof format !== 'string') return 0;
+  let bound = format.length + 64;
+  let largest = 0;
+  for (const value of values) {
+    if (typeof value === 'string' || value instanceof Uint8Array) bound += 2 * value.length + 2;
+    if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string') largest = Math.max(largest, Math.abs(sqlInteger(value)));
+  }
+  for (const [, width, precision] of format.matchAll(/%[-+ 0#,!]*(\*|\d+)?(?:\.(\*|\d*))?/g)) {
+    const w = width === '*' ? largest : Number(width ?? 0);
+    const p = precision === '*' ? largest : Number(precision || 0);
+    bound += Math.max(w, p) + 32;
+  }
+  return bound;
+}
+
+guardValueBuilders(db);
+
 let rows: IterableIterator<unknown[]> | null = null;
 /**
  * The step taken after a full batch to learn whether the cursor is exhausted: its row is sent first in the next
@@ -78,8 +180,8 @@ port.on('message', (request: Request) => {
   try {
     port.postMessage({ ok: true, ...handle(request) });
   } catch (err) {
-    rows = null;
-    peeked = null;
+    // Also ends a cursor stopped mid-way (countRow): an unfinished iterator would keep the connection busy.
+    closeRows();
     port.postMessage({ ok: false, error: { ...describe(err), isStatementError: true } });
   }
 });
@@ -89,6 +191,8 @@ function handle(request: Request): Record<string, unknown> {
     case 'execute': {
       closeRows();
       caller = request.context;
+      maxResultBytes = request.maxResultBytes ?? Infinity;
+      resultBytes = 0;
       if (!options.readonly) db.pragma(`query_only = ${request.queryOnly ? 'ON' : 'OFF'}`);
       if (request.transaction && !inTransaction) {
         db.exec('BEGIN');
@@ -135,6 +239,7 @@ function readBatch(maxRows: number): { rows: unknown[][]; done: boolean } {
     const step = peeked;
     peeked = null;
     if ('error' in step) throw step.error;
+    countRow(step.row);
     batch.push(step.row);
   }
   if (!rows) return { rows: batch, done: true };
@@ -144,6 +249,7 @@ function readBatch(maxRows: number): { rows: unknown[][]; done: boolean } {
       rows = null;
       return { rows: batch, done: true };
     }
+    countRow(next.value);
     batch.push(next.value);
   }
   if (peeked) return { rows: batch, done: false };

@@ -1,10 +1,12 @@
 /**
  * Narrow rewrites of MySQL syntax that node-sql-parser 5 does not parse, so that ordinary analytics are not refused.
  * Each one only drops keywords, swaps a keyword for an equivalent, or turns a clause's expression into an argument
- * (WITHIN GROUP): no expression disappears from the tree that the gate walks. The rewritten text is only parsed,
- * never run. Gaps without a rewrite are listed in docs/guard/mysql.md.
+ * (WITHIN GROUP): no expression disappears from the tree that the gate walks. JSON_TABLE has a file of its own
+ * (mysql-json-table.ts). The rewritten text is only parsed, never run. Gaps without a rewrite are listed in
+ * docs/guard/mysql.md.
  */
-import { blankWindowFrame, closingParen, rewriteAggregateDistinct, rewriteNamedWindows, type Edits, type Token } from './sql-parser-text.js';
+import { rewriteJsonTables } from './mysql-json-table.js';
+import { blankWindowFrame, closingParen, openingParen, rewriteAggregateDistinct, rewriteNamedWindows, type Edits, type Token } from './sql-parser-text.js';
 
 /** Aggregates whose DISTINCT form the grammar lacks (COUNT and GROUP_CONCAT have it). */
 const DISTINCT_AGGREGATES = new Set(['AVG', 'BIT_AND', 'BIT_OR', 'BIT_XOR', 'JSON_ARRAYAGG', 'MAX', 'MIN', 'STD', 'STDDEV', 'STDDEV_POP', 'STDDEV_SAMP', 'SUM', 'VAR_POP', 'VAR_SAMP', 'VARIANCE']);
@@ -19,6 +21,8 @@ const SELECT_OPTIONS = new Set(['ALL', 'DISTINCT', 'DISTINCTROW', 'SQL_CACHE', '
 const ORDERED_SET_AGGREGATES = new Set(['PERCENTILE_CONT', 'PERCENTILE_DISC']);
 
 export function rewriteForMysqlParser(tokens: readonly Token[], edits: Edits, isMariadb: boolean): void {
+  // First: it blanks JSON_TABLE's COLUMNS clause, which the rewrites below then leave alone.
+  rewriteJsonTables(tokens, edits);
   rewriteAggregateDistinct(tokens, edits, DISTINCT_AGGREGATES);
   // The MariaDB grammar lacks the WINDOW clause that MariaDB itself has.
   if (isMariadb) rewriteNamedWindows(tokens, edits, '()');
@@ -68,13 +72,6 @@ function rewriteWithinGroup(tokens: readonly Token[], at: number, edits: Edits):
 
 function isKeyword(token: Token | undefined, word: string): boolean {
   return token?.kind === 'word' && token.value === word;
-}
-
-/** Index of the `(` that the `)` at `close` closes, or -1. */
-function openingParen(tokens: readonly Token[], close: number): number {
-  const depth = tokens[close]!.depth;
-  for (let i = close - 1; i >= 0; i--) if (tokens[i]!.text === '(' && tokens[i]!.depth === depth) return i;
-  return -1;
 }
 
 function commaForFromFor(tokens: readonly Token[], open: number, edits: Edits): void {

@@ -4,9 +4,10 @@
  */
 import type { StatementRules } from '../statement-gate.js';
 import { MYSQL_FUNCTIONS } from './mysql-functions.js';
+import { restoreJsonTables } from './mysql-json-table.js';
 import { prepareMysql } from './mysql-prepare.js';
 import { rewriteForMysqlParser } from './mysql-rewrites.js';
-import { createParserGate, functionName, type AstNode } from './sql-parser-ast.js';
+import { ASSIGNMENT, createParserGate, functionName, type AstNode } from './sql-parser-ast.js';
 import { Refusal, type LexerRules, type Token } from './sql-parser-text.js';
 
 export interface MysqlRulesOptions {
@@ -67,6 +68,9 @@ const READ_NODE_TYPES = new Set([
   'boolean', 'null', 'origin', 'default', 'param', 'single_quote_string', 'double_quote_string', 'natural_string',
   'hex_string', 'full_hex_string', 'bit_string', 'backticks_quote_string', 'var_string', 'string', 'regex_string',
   'date', 'datetime', 'time', 'timestamp', 'ASC', 'DESC', 'rows', 'explain', 'datatype', 'extract', 'ESCAPE',
+  // A table value constructor as a query: WITH t(c) AS (VALUES ('a'), ('b')), FROM (VALUES …) AS v. Its rows are
+  // expressions, walked and checked like any other.
+  'values',
 ]);
 
 export async function createMysqlRules(options: MysqlRulesOptions = {}): Promise<StatementRules> {
@@ -101,8 +105,9 @@ export async function createMysqlRules(options: MysqlRulesOptions = {}): Promise
     readNodeTypes: READ_NODE_TYPES,
     prepare: prepareMysql,
     rewrite: (tokens, edits) => rewriteForMysqlParser(tokens, edits, isMariadb),
+    restore: restoreJsonTables,
     checkNode: checkWindowOnly,
-    diagnose: diagnoseLockingRead,
+    diagnose: diagnoseRefusedSyntax,
   });
 }
 
@@ -125,12 +130,18 @@ function checkWindowOnly(node: AstNode): void {
   );
 }
 
-/** node-sql-parser lacks FOR SHARE and FOR UPDATE OF; name the locking read instead of a syntax error. */
-function diagnoseLockingRead(tokens: readonly Token[]): void {
+/**
+ * What the grammars cannot parse but the servers run, named instead of a syntax error: FOR SHARE and FOR UPDATE OF
+ * (locking reads), and `@x := …` where the grammar takes no assignment (`VALUES (@x := 1)`, `WHERE a = (@y := 2)`).
+ * (`UPDATE t SET a := 1` assigns a column, which a writable environment may do: only a user variable is named.)
+ */
+function diagnoseRefusedSyntax(tokens: readonly Token[]): void {
   tokens.forEach((token, i) => {
-    const next = tokens[i + 1]?.value;
-    if ((token.value === 'FOR' && (next === 'UPDATE' || next === 'SHARE')) || (token.value === 'LOCK' && next === 'IN')) {
-      throw new Refusal(`a locking read (${token.value} ${next} …) is refused: it takes locks other sessions wait on`);
+    const next = tokens[i + 1];
+    if ((token.value === 'FOR' && (next?.value === 'UPDATE' || next?.value === 'SHARE')) || (token.value === 'LOCK' && next?.value === 'IN')) {
+      throw new Refusal(`a locking read (${token.value} ${next!.value} …) is refused: it takes locks other sessions wait on`);
     }
+    const isVariable = tokens[i - 2]?.text === '@' && tokens[i - 1]?.kind !== 'punct';
+    if (isVariable && token.text === ':' && next?.text === '=' && next.start === token.end) throw new Refusal(ASSIGNMENT);
   });
 }

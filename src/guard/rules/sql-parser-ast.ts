@@ -11,7 +11,7 @@ import { InvalidInputError, ReadOnlyError } from '../../errors.js';
 import { adviseOnSyntax, adviseOnText, unknownFunctionError, type AdviceTarget } from '../dialect-advice.js';
 import type { GateOptions, StatementRules, StatementVerdict } from '../statement-gate.js';
 import type { StatementShape } from '../statement-shape.js';
-import { functionName, isNode, type AstNode } from './sql-parser-node.js';
+import { fromItems, functionName, isNode, type AstNode } from './sql-parser-node.js';
 import { buildParserShape } from './sql-parser-shape.js';
 import { readShapeHints, tokenStatementName } from './sql-parser-shape-hints.js';
 import { lexSql, mainStatementWord, parserText, Refusal, Unparseable, type Edits, type LexerRules, type Token } from './sql-parser-text.js';
@@ -101,6 +101,12 @@ export interface ParserDialect {
   prepare?(tokens: readonly Token[], edits: Edits): { verdict?: StatementVerdict; explain?: boolean } | undefined;
   /** Narrow rewrites for syntax node-sql-parser lacks. Each must keep every expression visible to the walk. */
   rewrite?(tokens: readonly Token[], edits: Edits): void;
+  /**
+   * After parsing: puts back in the tree what a rewrite handed the parser in another form (marked with
+   * rewriteMarker()), so that the checks and the shape see the construct itself. Throws Unparseable for a marked
+   * node it cannot restore.
+   */
+  restore?(statement: AstNode, tokens: readonly Token[]): AstNode;
   checkNode?(node: AstNode): void;
   /** Checks that need the verdict (SQL Server: a second statement written without a separator). */
   checkTokens?(tokens: readonly Token[], verdict: StatementVerdict): void;
@@ -112,6 +118,7 @@ const READ: StatementVerdict = Object.freeze({ kind: 'read', isDestructive: fals
 const WRITE_TYPES = new Set(['insert', 'replace', 'update', 'delete', 'merge']);
 const DDL_TYPES = new Set(['create', 'alter', 'drop', 'truncate', 'rename', 'grant', 'revoke']);
 const SEVERAL = 'several statements in one request are refused; send one statement at a time';
+export const ASSIGNMENT = 'assigning a variable (@x := …) changes session state';
 const allowedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
 
 /**
@@ -182,8 +189,9 @@ function parseStatement(dialect: ParserDialect, sql: string): ParsedStatement {
     throw parseFailure(err, sql, text.toOriginal, dialect, adviseOnSyntax(adviceTarget(dialect), tokens, isBuiltinOf(dialect.functions)));
   }
   const statements = Array.isArray(ast) ? ast : [ast];
-  const statement: unknown = statements[0];
-  if (statements.length !== 1 || !isNode(statement)) throw new Refusal(SEVERAL);
+  const parsed: unknown = statements[0];
+  if (statements.length !== 1 || !isNode(parsed)) throw new Refusal(SEVERAL);
+  const statement = dialect.restore?.(parsed, tokens) ?? parsed;
   return { kind: 'tree', statement, tokens, edits, isExplain: prepared?.explain === true };
 }
 
@@ -258,7 +266,8 @@ function parseFailure(err: unknown, sql: string, toOriginal: (offset: number) =>
 
 function topLevelVerdict(statement: AstNode): StatementVerdict {
   const type = typeof statement.type === 'string' ? statement.type : '';
-  if (type === 'select') return READ;
+  // VALUES (1), (2) alone: a query, which only SQLite's restore step produces (sqlite-values.ts).
+  if (type === 'select' || type === 'values') return READ;
   if (type === 'explain' && isNode(statement.expr) && statement.expr.type === 'select') return READ;
   if (type === 'explain') throw new Refusal('EXPLAIN is accepted only for a read statement');
   if (WRITE_TYPES.has(type)) return { kind: 'write', isDestructive: (type === 'update' || type === 'delete') && !statement.where };
@@ -274,12 +283,12 @@ function checkTree(statement: AstNode, isRead: boolean, dialect: ParserDialect, 
   const tableFunctions = new WeakSet<AstNode>();
   walkAst(statement, (node) => {
     const type = typeof node.type === 'string' ? node.type : undefined;
-    for (const item of Array.isArray(node.from) ? node.from : []) {
+    for (const item of fromItems(node.from)) {
       if (isNode(item) && isNode(item.expr) && item.expr.type === 'function') tableFunctions.add(item.expr);
     }
     if (type === 'function') checkFunction(functionName(node), tableFunctions.has(node), dialect, allowed);
     else if (type === 'aggr_func') checkFunction([String(node.name)], false, dialect, allowed);
-    else if (type === 'assign') throw new Refusal('assigning a variable (@x := …) changes session state');
+    else if (type === 'assign') throw new Refusal(ASSIGNMENT);
     else if (type === 'select') checkSelect(node);
     if (isRead && type !== undefined && !dialect.readNodeTypes.has(type)) {
       if (WRITE_TYPES.has(type) || DDL_TYPES.has(type)) throw new Refusal(`a data-modifying statement (${type.toUpperCase()}) inside a read is refused`);

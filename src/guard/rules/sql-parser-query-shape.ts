@@ -7,7 +7,7 @@
  */
 import { NO_EXPR, type CteShape, type ExprShape, type QueryShape, type SelectItemShape, type SourceShape, type TableSourceShape } from '../statement-shape.js';
 import { isEmptyExpr, nameOf, opaqueQuery, qualifierOf, summarizeExpr, type ExprContext } from './sql-parser-expr-shape.js';
-import { functionName, isNode, type AstNode } from './sql-parser-node.js';
+import { fromItems, functionName, isNode, type AstNode } from './sql-parser-node.js';
 import type { ShapeHints } from './sql-parser-shape-hints.js';
 
 /**
@@ -19,10 +19,13 @@ const SELECT_FIELDS = new Set([
   'window', 'top', '_next', 'set_op', '_orderby', '_limit', 'parentheses_symbol', '_parentheses', 'parentheses',
   'locking_read', 'for_update', 'for', 'collate', 'loc', 'tableList', 'columnList',
 ]);
-/** FROM item fields read below, or known to change no column (table hints, a DELETE target's marker). */
+/**
+ * FROM item fields read below, or known to change no column (table hints, a DELETE target's marker).
+ * `function_columns` is no grammar's: MySQL's restore step sets it to the columns JSON_TABLE declares.
+ */
 const FROM_FIELDS = new Set([
   'type', 'server', 'db', 'schema', 'table', 'as', 'join', 'on', 'using', 'expr', 'prefix', 'table_hint', 'temporal_table',
-  'operator', 'addition', 'parentheses', 'loc',
+  'operator', 'addition', 'parentheses', 'loc', 'function_columns',
 ]);
 /** Joins and APPLYs, as the grammars spell them; anything else in `join` (the MySQL grammar's "union") is no join. */
 const JOIN = /^(?:(?:INNER|CROSS|(?:LEFT|RIGHT|FULL)(?: OUTER)?) )?JOIN$|^(?:CROSS|OUTER) APPLY$/i;
@@ -172,7 +175,9 @@ export class QueryShapeBuilder {
     }
     if (expr.type === 'function') {
       const args = isNode(expr.args) && Array.isArray(expr.args.value) ? expr.args.value : [];
-      return { kind: 'function', name: functionName(expr), args: args.map((arg) => this.expr(arg)), ...named };
+      const declared = item.function_columns;
+      const columns = Array.isArray(declared) && declared.every((c) => typeof c === 'string') ? { columns: declared as string[] } : {};
+      return { kind: 'function', name: functionName(expr), args: args.map((arg) => this.expr(arg)), ...named, ...columns };
     }
     return { kind: 'opaque', what: `${String(expr.type)} in FROM` };
   }
@@ -265,17 +270,6 @@ export class QueryShapeBuilder {
     }
     pushExpr(conditions, this.expr(limit));
   }
-}
-
-/**
- * The FROM list: an array of items, or MySQL's `FROM (t1 JOIN t2 ON …) JOIN t3 …` as `{ expr: [t1, t2], joins:
- * [t3] }`, whose parentheses change no scope: flattened like any join.
- */
-function fromItems(from: unknown): unknown[] {
-  if (from == null) return [];
-  if (Array.isArray(from)) return from;
-  if (isNode(from) && Array.isArray(from.expr) && Array.isArray(from.joins) && from.table === undefined) return [...from.expr, ...from.joins];
-  return [from];
 }
 
 /** "<prefix> <field>" for the first field of `node` that holds something and is not `known`. */

@@ -73,8 +73,9 @@ export function readShapeHints(tokens: readonly Token[], edits: Edits, lexer: Le
   });
   const quotedNames = tokens.filter((token) => token.kind === 'quoted').map((token) => token.value);
   const emptiedStrings = new Map<string, number>();
-  for (const token of tokens) {
-    if (token.kind !== 'string') continue;
+  for (const [i, token] of tokens.entries()) {
+    // A string a rewrite replaced (JSON_TABLE's COLUMNS clause) never reached the parser.
+    if (token.kind !== 'string' || edits.has(i)) continue;
     const emptied = token.text.slice(1, -1).replace(/[^\n]/g, 'x');
     emptiedStrings.set(emptied, (emptiedStrings.get(emptied) ?? 0) + 1);
   }

@@ -26,6 +26,7 @@ export function buildParserShape(statement: AstNode, hints: ShapeHints): Stateme
 function shapeStatement(node: AstNode, queries: QueryShapeBuilder): StatementShape {
   switch (node.type) {
     case 'select':
+    case 'values':
       return queries.query(node);
     case 'explain':
       return isNode(node.expr) ? { kind: 'explain', statement: shapeStatement(node.expr, queries) } : opaque('EXPLAIN');

@@ -169,7 +169,10 @@ function quoteEnd(sql: string, from: number, quote: string, backslash: boolean):
   throw new Unparseable(`a ${quote === ']' ? '[' : quote}…${quote} literal is not closed`);
 }
 
-/** Quoted names go to the parser as written, so they must not hide quotes, escapes or control characters. */
+/**
+ * Quoted names go to the parser as written, so they must not hide quotes, escapes or control characters. (That no
+ * name of the statement holds a quote is also what makes rewriteMarker() names unforgeable.)
+ */
 function quotedName(inner: string): string {
   if (!/[\\'"`[\]\p{Cc}\p{Cf}]/u.test(inner)) return inner;
   throw new Refusal('a quoted identifier contains quote, backslash or control characters; rename the object or use a view');
@@ -232,6 +235,23 @@ export function closingParen(tokens: readonly Token[], open: number): number {
   const depth = tokens[open]!.depth;
   for (let i = open + 1; i < tokens.length; i++) if (tokens[i]!.text === ')' && tokens[i]!.depth === depth) return i;
   return -1;
+}
+
+/** Index of the `(` that the `)` at `close` closes, or -1. */
+export function openingParen(tokens: readonly Token[], close: number): number {
+  const depth = tokens[close]!.depth;
+  for (let i = close - 1; i >= 0; i--) if (tokens[i]!.text === '(' && tokens[i]!.depth === depth) return i;
+  return -1;
+}
+
+/**
+ * A name only a rewrite can put into the parser's text: `label` and a double quote, in backquotes. quotedName()
+ * refuses a quote inside any quoted name of the statement itself, so the tree holds this name only where the rewrite
+ * put it. A rewrite that hands the parser a construct in another form (rules/mysql-json-table.ts,
+ * rules/sqlite-values.ts) marks it so, and its restore step finds exactly its own work again.
+ */
+export function rewriteMarker(label: string): { readonly text: string; readonly name: string } {
+  return { text: `\`${label}"\``, name: `${label}"` };
 }
 
 /** True when tokens [from, to) hold no parenthesis, so no call: only names, literals, operators and keywords. */

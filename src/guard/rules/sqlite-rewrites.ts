@@ -2,15 +2,19 @@
  * Narrow rewrites of SQLite syntax that node-sql-parser 5's SQLite grammar does not parse (it lacks window frames,
  * `OVER (ORDER BY …)` without PARTITION BY, EXCEPT/INTERSECT, [bracket] names …), so that ordinary analytics are
  * not refused. Each one swaps a keyword for an equivalent, adds a constant, or drops clauses made only of names,
- * numbers and keywords: every expression still reaches the walk. The rewritten text is only parsed, never run.
- * Gaps without a rewrite are listed in docs/guard/sqlite.md.
+ * numbers and keywords: every expression still reaches the walk. VALUES as a query has a file of its own
+ * (sqlite-values.ts). The rewritten text is only parsed, never run. Gaps without a rewrite are listed in
+ * docs/guard/sqlite.md.
  */
+import { rewriteValuesLists } from './sqlite-values.js';
 import { blankWindowFrame, closingParen, isInertCount, replaceByOne, rewriteAggregateDistinct, rewriteNamedWindows, rewriteSetOperations, type Edits, type Token } from './sql-parser-text.js';
 
 const DISTINCT_AGGREGATES = new Set(['AVG', 'JSON_GROUP_ARRAY', 'JSON_GROUP_OBJECT', 'MAX', 'MIN', 'STRING_AGG', 'SUM', 'TOTAL']);
 const FRAME_STARTS = new Set(['ROWS', 'RANGE', 'GROUPS']);
 
 export function rewriteForSqliteParser(tokens: readonly Token[], edits: Edits): void {
+  // First: it takes the tokens blanked so far (EXPLAIN [QUERY PLAN]) for the start of the statement.
+  rewriteValuesLists(tokens, edits);
   rewriteSetOperations(tokens, edits);
   rewriteAggregateDistinct(tokens, edits, DISTINCT_AGGREGATES);
   rewriteNamedWindows(tokens, edits, '(PARTITION BY NULL)');

@@ -10,6 +10,7 @@ import type { Edits, LexerRules, Token } from './sql-parser-text.js';
 import { SQLITE_FUNCTIONS } from './sqlite-functions.js';
 import { pragmaVerdict } from './sqlite-pragmas.js';
 import { rewriteForSqliteParser } from './sqlite-rewrites.js';
+import { restoreValues } from './sqlite-values.js';
 
 const LEXER: LexerRules = {
   hashComments: false,
@@ -46,6 +47,8 @@ const READ_NODE_TYPES = new Set([
   'else', 'cast', 'window', 'collate', 'var', 'star', 'number', 'bool', 'boolean', 'null', 'origin', 'default', 'param',
   'single_quote_string', 'double_quote_string', 'backticks_quote_string', 'hex_string', 'full_hex_string', 'bit_string',
   'string', 'date', 'datetime', 'time', 'timestamp', 'ASC', 'DESC', 'datatype', 'ESCAPE',
+  // VALUES as a query (sqlite-values.ts): its rows are expressions, walked and checked like any other.
+  'values',
 ]);
 
 export async function createSqliteRules(): Promise<StatementRules> {
@@ -63,6 +66,7 @@ export async function createSqliteRules(): Promise<StatementRules> {
     readNodeTypes: READ_NODE_TYPES,
     prepare: prepareSqlite,
     rewrite: rewriteForSqliteParser,
+    restore: restoreValues,
   });
 }
 

@@ -48,8 +48,11 @@ export class PostgresOAuthRecordStore implements OAuthRecordStore {
     return this.one('user_code', model, userCode);
   }
 
-  async consume(model: string, key: string): Promise<void> {
-    await this.db.query('UPDATE oauth_records SET consumed_at = $1 WHERE model = $2 AND id_hash = $3', [epochSeconds(), model, key]);
+  async consume(model: string, key: string): Promise<boolean> {
+    // One statement: PostgreSQL re-checks `consumed_at IS NULL` on the row a concurrent UPDATE just changed, so only
+    // one of two racing instances updates it.
+    const result = await this.db.query('UPDATE oauth_records SET consumed_at = $1 WHERE model = $2 AND id_hash = $3 AND consumed_at IS NULL', [epochSeconds(), model, key]);
+    return result.rowCount === 1;
   }
 
   async destroy(model: string, key: string): Promise<void> {

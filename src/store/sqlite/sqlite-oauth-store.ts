@@ -49,8 +49,9 @@ export class SqliteOAuthRecordStore implements OAuthRecordStore {
     return this.one(`model = ? AND user_code = ?`, model, userCode);
   }
 
-  async consume(model: string, key: string): Promise<void> {
-    this.db.prepare('UPDATE oauth_records SET consumed_at = ? WHERE model = ? AND id_hash = ?').run(epochSeconds(), model, key);
+  async consume(model: string, key: string): Promise<boolean> {
+    // SQLite runs one writer at a time, so the check and the change cannot be split by another process.
+    return this.db.prepare('UPDATE oauth_records SET consumed_at = ? WHERE model = ? AND id_hash = ? AND consumed_at IS NULL').run(epochSeconds(), model, key).changes === 1;
   }
 
   async destroy(model: string, key: string): Promise<void> {

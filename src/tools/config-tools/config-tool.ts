@@ -79,6 +79,7 @@ export function buildConfigTool(tool: ToolConfig, environment: Environment): Too
         signal,
         sessionContext: sessionContextFor(environment, identity),
         observe: environment.observeStatement,
+        reportRunaway: environment.reportRunaway,
       });
       applyPolicyOutcome(checked.policy, result);
       if (!tool.trend) return toQueryOutput(result, environment, maxRows);

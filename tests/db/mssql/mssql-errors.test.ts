@@ -121,6 +121,9 @@ describe('mssqlToError', () => {
     expect(connectTimeout).toMatchObject({ code: 'SG_DB_UNAVAILABLE', message: expect.stringContaining('connect timeout') });
     expect(mssqlToError(new tedious.ConnectionError('Connection lost - read ECONNRESET', 'ESOCKET'), READ_ONLY).message).toContain('lost');
     expect(mssqlToError(new tedious.ConnectionError('Failed to cancel request in 5000ms', 'ETIMEOUT'), READ_ONLY).message).toContain('lost');
+    // The server closed the socket under a request: tedious fails it with its own bare 'socket hang up'.
+    const hangUp = mssqlToError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), READ_ONLY);
+    expect(hangUp).toMatchObject({ code: 'SG_DB_UNAVAILABLE', message: 'The connection to SQL Server was lost.' });
     expect(mssqlToError(new tedious.ConnectionError('Port for X not found in db.internal', 'EINSTLOOKUP'), READ_ONLY).hint).toContain('SQL Server Browser');
   });
 

@@ -192,6 +192,9 @@ describe('MssqlIntrospector', () => {
       },
       cancel: async () => undefined,
       finish: async () => undefined,
+      terminate: async () => undefined,
+      destroy: () => undefined,
+      isRunningInDatabase: async () => false,
     };
     const dialect = { session: async () => session, toError: (err: unknown) => err } as unknown as Dialect;
     return { dialect, calls };

@@ -93,6 +93,21 @@ export class ScriptedPeer implements MssqlChannel {
     return this.descriptors.length > 1 ? this.descriptors.at(-1)! : null;
   }
 
+  /** Bytes are not simulated here: the wire count is tested with real tedious (mssql-result-bytes.test.ts). */
+  watchResult(): () => void {
+    return () => undefined;
+  }
+
+  /** Like tedious's close(): the running request completes with ECLOSE, and the connection is gone. */
+  destroy(): void {
+    this.isBroken = true;
+    const request = this.requests.at(-1);
+    if (request && !request.canceled) {
+      request.error = new tedious.RequestError('Connection closed before request completed.', 'ECLOSE');
+      request.cancel();
+    }
+  }
+
   execSql(request: tedious.Request): void {
     this.requests.push(request);
     const script = this.scripts.shift() ?? (async () => undefined);

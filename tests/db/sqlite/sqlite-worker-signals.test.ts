@@ -26,9 +26,11 @@ function workerPids(): number[] {
 }
 
 it('a statement running in a worker finishes although the worker got SIGINT and SIGTERM', async () => {
-  const slow = 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) AS c FROM n';
+  // A worker that is still starting has no handlers yet: warm the pool first, so the statement runs in a ready one.
+  await runQuery(environment.dialect, { sql: 'SELECT 1', params: [], readOnly: true, maxRows: 1, timeoutMs: 30_000, maxBinaryBytes: 0 });
+  const slow = 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000000) SELECT count(*) AS c FROM n';
   const running = runQuery(environment.dialect, { sql: slow, params: [], readOnly: true, maxRows: 1, timeoutMs: 30_000, maxBinaryBytes: 0 });
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  await new Promise((resolve) => setTimeout(resolve, 300));
   const pids = workerPids();
   expect(pids.length).toBeGreaterThan(0);
   for (const pid of pids) {
@@ -36,6 +38,6 @@ it('a statement running in a worker finishes although the worker got SIGINT and 
     process.kill(pid, 'SIGTERM');
   }
   const result = await running;
-  expect(result.rows).toEqual([[3000000]]);
+  expect(result.rows).toEqual([[6000000]]);
   expect(workerPids().sort()).toEqual(pids.sort());
 });

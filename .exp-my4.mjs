@@ -1,0 +1,10 @@
+import mysql from 'mysql2/promise';
+const line = 'LINESTRING(' + Array.from({ length: 16000 }, (_, i) => `${i / 100} ${i % 2}`).join(',') + ')';
+const c = await mysql.createConnection('mysql://root@127.0.0.1:3306/mysql');
+await c.query('SET max_statement_time = 2');
+const t0 = Date.now();
+const [r, f] = await c.query(`SELECT ST_AREA(ST_BUFFER(ST_GeomFromText('${line}'), 1)) AS a`);
+console.log(Date.now() - t0, r);
+console.log(await c.query('SHOW WARNINGS'));
+console.log((await c.query('SELECT 1'))[0]);
+c.destroy();

@@ -1,0 +1,119 @@
+/**
+ * What happens to a statement after its caller was answered without it (run-query.ts: the statement timeout plus
+ * grace passed, or the caller cancelled and the statement did not stop). Written once for every dialect, in the
+ * background, bounded at every step and never throwing:
+ *
+ * 1. cancel (pg_cancel_backend, KILL QUERY, a TDS attention …) and wait a moment for the statement to end;
+ * 2. still running: terminate — the server is told from another connection to end the session's connection
+ *    (pg_terminate_backend, KILL CONNECTION, KILL, the SQLite worker process killed) — then destroy our side of
+ *    the connection, so it never goes back to the pool and a silent server cannot hold it;
+ * 3. watch for a few seconds whether the server really stopped, and report it (the operator's log).
+ *
+ * Some work cannot be stopped at all: PostgreSQL checks for cancel and terminate only between steps, and XPath
+ * evaluation inside libxml2 takes none, so such a backend runs to its end whatever we send (docs/read-only.md).
+ * The report says so, with the server's id for the connection.
+ */
+import type { Session } from './dialect.js';
+import { settleWithin } from '../util/settle-within.js';
+
+/** After the cancel, how long the statement may take to end before its connection is terminated. */
+export const CANCEL_WAIT_MS = 1_000;
+/** How long the terminate (a new connection, one statement) may take before it is given up. */
+export const TERMINATE_LIMIT_MS = 3_000;
+/** How long, after the terminate, the server is watched for the connection to go away. */
+export const WATCH_LIMIT_MS = 5_000;
+const WATCH_INTERVAL_MS = 250;
+/** One look at the server's process list (it opens a connection). */
+const CHECK_LIMIT_MS = 2_000;
+
+/** How an abandoned statement ended, as far as sqlgate could tell. */
+export interface RunawayReport {
+  /** The engine, as its display name ("PostgreSQL", "MariaDB"). */
+  readonly database: string;
+  /** Why the caller was answered without the statement. */
+  readonly reason: 'timeout' | 'cancelled';
+  /**
+   * `cancel`: the statement ended soon after the cancel. `terminate`: it did not, and the connection was
+   * terminated in the server and destroyed.
+   */
+  readonly stoppedBy: 'cancel' | 'terminate';
+  /** For `terminate`: the server took the terminate in time (false: it failed or did not answer; see `detail`). */
+  readonly isTerminateDelivered: boolean | null;
+  /**
+   * Whether the server-side work is gone: true once the server no longer shows the connection (or the statement
+   * ended after the cancel), false when it still runs it at the end of the watch, null when it could not be asked.
+   */
+  readonly isStopped: boolean | null;
+  /** From the caller's answer until the work was seen gone (or the watch ended). */
+  readonly afterMs: number;
+  /** Why the terminate failed, for the log; never shown to a caller. */
+  readonly detail?: string;
+}
+
+/** Told once per abandoned statement; app.ts logs it (a warning when the work was not seen to stop). */
+export type RunawayObserver = (report: RunawayReport) => void;
+
+export interface StopRunawayOptions {
+  readonly database: string;
+  readonly reason: 'timeout' | 'cancelled';
+  /** Send the cancel and wait CANCEL_WAIT_MS (false: the caller's abort sent it, and that wait is over). */
+  readonly cancel: boolean;
+  /** Settles when the statement's own path (read, close, finish) has ended. */
+  readonly settled: Promise<unknown>;
+  readonly report?: RunawayObserver;
+}
+
+/** Runs the escalation; resolves when it is over. Never rejects. */
+export async function stopRunaway(session: Session, options: StopRunawayOptions): Promise<void> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  try {
+    if (options.cancel) void session.cancel().catch(() => undefined);
+    // Without a cancel of our own, the caller already waited CANCEL_WAIT_MS after theirs.
+    if ((await settleWithin(options.settled, options.cancel ? CANCEL_WAIT_MS : 0)).status !== 'pending') {
+      options.report?.({ ...base(options), stoppedBy: 'cancel', isTerminateDelivered: null, isStopped: true, afterMs: elapsed() });
+      return;
+    }
+    const terminated = await settleWithin(session.terminate(), TERMINATE_LIMIT_MS);
+    session.destroy();
+    const isStopped = await watchUntilGone(session, WATCH_LIMIT_MS);
+    options.report?.({
+      ...base(options),
+      stoppedBy: 'terminate',
+      isTerminateDelivered: terminated.status === 'fulfilled',
+      isStopped,
+      afterMs: elapsed(),
+      ...(terminated.status === 'rejected' ? { detail: describe(terminated.reason) } : {}),
+      ...(terminated.status === 'pending' ? { detail: `no answer within ${TERMINATE_LIMIT_MS} ms` } : {}),
+    });
+  } catch {
+    // Nothing here may reach the process; the connection is dropped whatever failed.
+    try {
+      session.destroy();
+    } catch {
+      // destroy() never throws; a broken implementation must not either.
+    }
+  }
+}
+
+function base(options: StopRunawayOptions): Pick<RunawayReport, 'database' | 'reason'> {
+  return { database: options.database, reason: options.reason };
+}
+
+/** Asks until the server no longer shows the connection: true (gone), false (still there at the end), null (cannot tell). */
+async function watchUntilGone(session: Session, limitMs: number): Promise<boolean | null> {
+  const deadline = performance.now() + limitMs;
+  let answer: boolean | null = null;
+  for (;;) {
+    const check = await settleWithin(session.isRunningInDatabase(), CHECK_LIMIT_MS);
+    const isRunning = check.status === 'fulfilled' ? check.value : null;
+    if (isRunning === false) return true;
+    if (isRunning === true) answer = false;
+    if (performance.now() + WATCH_INTERVAL_MS > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, WATCH_INTERVAL_MS));
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
