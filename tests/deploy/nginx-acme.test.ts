@@ -111,6 +111,15 @@ beforeAll(async () => {
     throw new Error(`setup-letsencrypt.sh --host failed (${result.status}):\n${setup.output}\nnginx:\n${site.errorLog()}\npebble:\n${pebble.output()}`);
   }
   tls.setDefaultCACertificates([...defaultCas, await pebble.rootCertificate()]);
+  // nginx's reload is graceful: for a moment, an old worker may still take a new connection with the placeholder
+  // certificate. Wait until ten handshakes in a row see the issued one.
+  const deadline = Date.now() + 30_000;
+  for (let inARow = 0; inARow < 10;) {
+    const { authorized } = await handshake().catch(() => ({ authorized: false }));
+    inARow = authorized ? inARow + 1 : 0;
+    if (Date.now() > deadline) throw new Error(`nginx still served the placeholder certificate 30 s after the reload:\n${site.errorLog()}`);
+    if (!authorized) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }, 180_000);
 
 afterAll(async () => {

@@ -72,7 +72,12 @@ describe.skipIf(!hasPrometheusTools())('Prometheus scraping sqlgate', () => {
     }
     expect(found.wrong_token).toBeUndefined();
 
-    const up = Object.fromEntries((await prometheus.query('up')).map((r) => [r.metric.job, Number(r.value[1])]));
+    // Each job's first `up` sample shows after its own first scrape: poll for all three, as above.
+    let up: Record<string, number> = {};
+    await waitFor(async () => {
+      up = Object.fromEntries((await prometheus.query('up')).map((r) => [r.metric.job, Number(r.value[1])]));
+      return ['main_port', 'own_listener', 'wrong_token'].every((job) => job in up);
+    }, 30_000, () => `up never appeared for every job: ${JSON.stringify(up)}`);
     expect(up).toMatchObject({ main_port: 1, own_listener: 1, wrong_token: 0 });
     // The process metrics come along, and the pool gauges are read at each scrape.
     expect((await prometheus.query('process_resident_memory_bytes{job="own_listener"}')).length).toBe(1);
