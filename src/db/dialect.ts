@@ -192,9 +192,10 @@ export interface Session {
   /**
    * Drops the connection at once, whatever runs on it: the socket is destroyed (never a polite goodbye that could
    * wait on a silent server), the connection never goes back to the pool, and the session is over — finish() does
-   * nothing afterwards. Idempotent; never throws.
+   * nothing afterwards. Its pool slot stays taken until `releaseSlotAfter` settles (work the server still runs for
+   * it counts against pool.max); without it, the slot is free at once. Idempotent; never throws.
    */
-  destroy(): void;
+  destroy(releaseSlotAfter?: Promise<unknown>): void;
   /**
    * After terminate(): whether the server still runs work for this session's connection (pg_stat_activity,
    * information_schema.PROCESSLIST …), asked from another connection; null when it cannot tell (no connection,

@@ -4,12 +4,13 @@
  *
  * Dialects only stream; they never decide how many rows to keep or how a value looks in JSON.
  */
-import { CancelledError, SqlgateError, TimeoutError } from '../errors.js';
+import { CancelledError, SqlgateError, TimeoutError, UnavailableError } from '../errors.js';
 import type { Cursor, Dialect, ResultColumn, Session, SessionContext } from './dialect.js';
 import { serializeValue, type JsonValue } from './serialize-value.js';
 import { assertSessionContext } from './session-context.js';
 import { CANCEL_WAIT_MS, stopRunaway, type RunawayObserver } from './stop-runaway.js';
 import { tracingIncludesSql, withSpan } from '../telemetry/tracing.js';
+import { settleWithin } from '../util/settle-within.js';
 import type { StatementObserver, StatementOutcome } from '../telemetry/observers.js';
 
 export interface QueryRequest {
@@ -68,17 +69,13 @@ async function runStatement(dialect: Dialect, request: QueryRequest): Promise<Qu
   throwIfCancelled(request.signal);
   const { sessionContext } = request;
   if (sessionContext) assertSessionContext(sessionContext);
-  let session: Session;
-  try {
-    session = await dialect.session({ readOnly: request.readOnly, timeoutMs: request.timeoutMs, sessionContext, maxResultBytes: request.maxResultBytes });
-  } catch (err) {
-    throw err instanceof SqlgateError ? err : dialect.toError(err);
-  }
+  const session = await startSession(dialect, request);
 
   // Timed from here: the wait for a pooled connection is the pool's to report (its waiting gauge), not the statement's.
   const executed = performance.now();
   const observe = (outcome: StatementOutcome) => request.observe?.({ seconds: (performance.now() - executed) / 1000, outcome });
-  const statement = readStatement(session, request);
+  let isAbandoned = false;
+  const statement = readStatement(session, request, () => isAbandoned);
 
   // The caller is answered by the statement, or at the deadline whatever the database does: the timeout plus grace,
   // or a moment after a cancel the statement ignored. What is left of it is stopped in the background.
@@ -97,6 +94,7 @@ async function runStatement(dialect: Dialect, request: QueryRequest): Promise<Qu
   try {
     const first = await Promise.race([statement.then((value) => ({ value }), (error: unknown) => ({ error })), abandoned]);
     if ('abandoned' in first) {
+      isAbandoned = true;
       const reason = first.abandoned;
       void stopRunaway(session, {
         database: dialect.displayName,
@@ -125,10 +123,29 @@ async function runStatement(dialect: Dialect, request: QueryRequest): Promise<Qu
 }
 
 /**
- * The statement's own path: execute, read up to the row cap, close, commit or roll back. On failure it still closes
- * the cursor and ends the session; the caller may have stopped waiting for it (see runStatement).
+ * dialect.session(), bounded by the timeout plus grace as the statement is: a pooled connection whose database went
+ * silent would otherwise wait for good on the session's first round trip (BEGIN, SET). The pool's own wait is
+ * bounded by pool.acquire_timeout_ms, usually well within this, and answers SG_BUSY itself. A session that comes
+ * after the answer is dropped.
  */
-async function readStatement(session: Session, request: QueryRequest): Promise<Omit<QueryResult, 'elapsedMs'>> {
+async function startSession(dialect: Dialect, request: QueryRequest): Promise<Session> {
+  const limitMs = request.timeoutMs + TIMEOUT_BACKSTOP_GRACE_MS;
+  const starting = dialect.session({ readOnly: request.readOnly, timeoutMs: request.timeoutMs, sessionContext: request.sessionContext, maxResultBytes: request.maxResultBytes });
+  const started = await settleWithin(starting, limitMs);
+  if (started.status === 'fulfilled') return started.value;
+  if (started.status === 'rejected') throw started.reason instanceof SqlgateError ? started.reason : dialect.toError(started.reason);
+  void starting.then((late) => late.destroy(), () => undefined);
+  throw new UnavailableError(`The database did not answer within ${formatMs(limitMs)} while the session was being opened.`, {
+    hint: 'Retry in a moment; if this persists, ask the operator to check the database and the network to it.',
+  });
+}
+
+/**
+ * The statement's own path: execute, read up to the row cap, close, commit or roll back. On failure it still closes
+ * the cursor and ends the session. The caller may have stopped waiting for it (see runStatement): a statement that
+ * ends after its caller was told it was cancelled is rolled back, never committed.
+ */
+async function readStatement(session: Session, request: QueryRequest, isAbandoned: () => boolean): Promise<Omit<QueryResult, 'elapsedMs'>> {
   let cursor: Cursor | undefined;
   try {
     cursor = session.execute(request.sql, request.params);
@@ -144,7 +161,7 @@ async function readStatement(session: Session, request: QueryRequest): Promise<O
       done = batch.done;
     }
     await cursor.close();
-    await session.finish(request.readOnly ? 'rollback' : 'commit');
+    await session.finish(request.readOnly || isAbandoned() ? 'rollback' : 'commit');
     const truncated = rows.length > request.maxRows;
     if (truncated) rows.length = request.maxRows;
     return { columns, rows, rowCount: rows.length, truncated, rowsAffected };

@@ -136,10 +136,11 @@ export class MssqlSession implements Session {
     await this.kill();
   }
 
-  destroy(): void {
+  destroy(releaseSlotAfter?: Promise<unknown>): void {
     this.isFinished = true;
     this.connection.destroy();
-    this.releaseOnce(true);
+    if (releaseSlotAfter) void releaseSlotAfter.then(() => this.releaseOnce(true), () => this.releaseOnce(true));
+    else this.releaseOnce(true);
   }
 
   /**

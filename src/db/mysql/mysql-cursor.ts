@@ -123,6 +123,7 @@ export class MysqlCursor implements Cursor {
       const budget = new WireByteBudget(this.control.maxResultBytes);
       this.unwatch.push(this.connection.meter.watch(budget, () => this.onTooLarge(budget)));
     }
+    const startedAt = performance.now();
     const query = this.connection.raw.query({ sql: this.sql, values: values.length > 0 ? values : undefined, rowsAsArray: true });
     // 'fields' opens each result (rows or an OK status), so counting it tells which result a 'result' belongs to;
     // mysql2 does not pass the index for OK results.
@@ -138,6 +139,9 @@ export class MysqlCursor implements Cursor {
       this.settle();
     });
     query.on('end', () => {
+      // The engine's own limit ends some functions without an error: MariaDB's spatial functions then return NULL
+      // (ST_BUFFER of a long line), SLEEP() returns 1. A statement that ends past its limit may have been cut short.
+      if (this.state === 'running' && performance.now() - startedAt >= this.control.timeoutMs) this.stopReason ??= 'timeout';
       if (this.state === 'running') this.state = 'ended';
       this.settle();
     });

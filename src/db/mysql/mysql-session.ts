@@ -123,10 +123,11 @@ export class MysqlSession implements Session {
     await this.hooks.kill(this.connection.threadId, () => true, 'CONNECTION');
   }
 
-  destroy(): void {
+  destroy(releaseSlotAfter?: Promise<unknown>): void {
     this.isFinished = true;
     this.connection.destroy();
-    this.release(true);
+    if (releaseSlotAfter) void releaseSlotAfter.then(() => this.release(true), () => this.release(true));
+    else this.release(true);
   }
 
   async isRunningInDatabase(): Promise<boolean | null> {

@@ -201,12 +201,13 @@ export class PostgresSession implements Session {
     this.terminatedBackendStart = await this.deps.terminateBackend(this.connection.processId);
   }
 
-  destroy(): void {
+  destroy(releaseSlotAfter?: Promise<unknown>): void {
     this.isFinished = true;
     this.isUnhealthy = true;
     this.connection.rowBudget = null;
     this.connection.destroy();
-    this.release(true);
+    if (releaseSlotAfter) void releaseSlotAfter.then(() => this.release(true), () => this.release(true));
+    else this.release(true);
   }
 
   async isRunningInDatabase(): Promise<boolean | null> {

@@ -104,10 +104,11 @@ export class SqliteSession implements Session {
     await this.connection.kill();
   }
 
-  destroy(): void {
+  destroy(releaseSlotAfter?: Promise<unknown>): void {
     this.isFinished = true;
     void this.connection.kill();
-    this.releaseOnce(true);
+    if (releaseSlotAfter) void releaseSlotAfter.then(() => this.releaseOnce(true), () => this.releaseOnce(true));
+    else this.releaseOnce(true);
   }
 
   async isRunningInDatabase(): Promise<boolean | null> {

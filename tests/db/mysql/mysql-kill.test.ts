@@ -103,6 +103,17 @@ describe('stopping statements in the server', () => {
     });
   });
 
+  it('a statement that ends past its limit is a timeout: MariaDB\'s spatial functions answer NULL when stopped', async () => {
+    await withEnvironment(fixture.database.url, { pool: { max: 1 } }, async (env) => {
+      // ST_BUFFER of a 16,000-point zigzag takes far longer than 500 ms; max_statement_time ends it with a NULL
+      // result and no error (no warning either), which must not reach the caller as the answer.
+      const line = `LINESTRING(${Array.from({ length: 16_000 }, (_, i) => `${i} ${i % 2}`).join(',')})`;
+      const error = await rejection(runQuery(env.dialect, request(`SELECT ST_AREA(ST_BUFFER(ST_GeomFromText('${line}'), 1)) AS area`, { timeoutMs: 500 })));
+      expect(error.code).toBe('SG_TIMEOUT');
+      await expectHealthy(env);
+    });
+  });
+
   it('a cancelled statement is stopped and the connection serves the next caller', async () => {
     await withEnvironment(fixture.database.url, { pool: { max: 1 } }, async (env) => {
       const mark = newMark();
