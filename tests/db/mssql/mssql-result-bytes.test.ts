@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery, type QueryRequest } from '../../../src/db/run-query.js';
 import type { Environment } from '../../../src/environments/environment.js';
-import { SqlgateError } from '../../../src/errors.js';
 import { createTestCertificate, type TestCertificate } from '../../support/tls-test-endpoint.js';
 import { GATE_SWITCHED_OFF_FOR_TESTS, openEnvironment } from '../../support/test-databases.js';
 import { TdsWirePeer } from './tds-wire-peer.js';
+import { rejection } from '../../support/rejection.js';
 
 const MiB = 1_048_576;
 
@@ -50,16 +50,6 @@ afterAll(async () => {
 
 function request(sql: string, overrides: Partial<QueryRequest> = {}): QueryRequest {
   return { sql, params: [], readOnly: true, maxRows: 10_000, timeoutMs: 20_000, maxBinaryBytes: 16, maxResultBytes: 4 * MiB, ...overrides };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SqlgateError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SqlgateError);
-    return err as SqlgateError;
-  }
-  throw new Error('expected a rejection');
 }
 
 async function withEnvironment<T>(target: TdsWirePeer, query: string, use: (env: Environment) => Promise<T>): Promise<T> {

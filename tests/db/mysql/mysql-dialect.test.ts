@@ -7,8 +7,8 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery, type QueryRequest } from '../../../src/db/run-query.js';
 import type { Environment } from '../../../src/environments/environment.js';
-import { SqlgateError } from '../../../src/errors.js';
 import { createFixtureEnvironment, openEnvironment, type TestEnvironment } from '../../support/test-databases.js';
+import { rejection } from '../../support/rejection.js';
 
 let fixture: TestEnvironment;
 
@@ -29,16 +29,6 @@ async function rows(env: Environment, sql: string, overrides: Partial<QueryReque
 
 async function single(env: Environment, sql: string): Promise<unknown> {
   return (await rows(env, sql))[0]![0];
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SqlgateError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SqlgateError);
-    return err as SqlgateError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** The fixture database's URL with other credentials or parameters. */

@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery, type QueryRequest } from '../../../src/db/run-query.js';
 import type { Environment } from '../../../src/environments/environment.js';
-import { SqlgateError } from '../../../src/errors.js';
 import { createFixtureEnvironment, MYSQL_ADMIN_URL, openEnvironment, withMysql, type TestEnvironment } from '../../support/test-databases.js';
+import { rejection } from '../../support/rejection.js';
+import { runningWith, waitUntilGone } from './mysql-process-list.js';
 
 let fixture: TestEnvironment;
 
@@ -32,32 +33,6 @@ function request(sql: string, overrides: Partial<QueryRequest> = {}): QueryReque
   return { sql, params: [], readOnly: true, maxRows: 100, timeoutMs: 10_000, maxBinaryBytes: 16, ...overrides };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<SqlgateError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SqlgateError);
-    return err as SqlgateError;
-  }
-  throw new Error('expected a rejection');
-}
-
-/** Statements in the server whose text contains `mark` (other than this lookup itself). */
-function runningWith(mark: string): Promise<unknown[]> {
-  return withMysql(MYSQL_ADMIN_URL, async (c) => {
-    const [rows] = await c.query('SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()', [`%${mark}%`]);
-    return rows as unknown[];
-  });
-}
-
-async function waitUntilGone(mark: string, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await runningWith(mark)).length > 0) {
-    if (Date.now() > deadline) throw new Error(`statement ${mark} still runs in the server`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function withEnvironment<T>(url: string, overrides: Record<string, unknown>, use: (env: Environment) => Promise<T>): Promise<T> {
   const env = await openEnvironment('kill', url, overrides);
   try {
@@ -78,7 +53,7 @@ describe('stopping statements in the server', () => {
       const error = await rejection(runQuery(env.dialect, request(slowStatement(mark), { timeoutMs: 500 })));
       expect(error.code).toBe('SG_TIMEOUT');
       expect(error.message).toContain('500 ms');
-      await waitUntilGone(mark);
+      await waitUntilGone(mark, 2_000);
       await expectHealthy(env);
     });
   });
@@ -98,7 +73,7 @@ describe('stopping statements in the server', () => {
       await session.finish('rollback');
       expect(error.code).toBe('SG_TIMEOUT');
       expect(Date.now() - started).toBeLessThan(2_000);
-      await waitUntilGone(mark);
+      await waitUntilGone(mark, 2_000);
       await expectHealthy(env);
     });
   });
@@ -121,7 +96,7 @@ describe('stopping statements in the server', () => {
       setTimeout(() => controller.abort(), 300);
       const error = await rejection(runQuery(env.dialect, request(slowStatement(mark), { signal: controller.signal })));
       expect(error.code).toBe('SG_CANCELLED');
-      await waitUntilGone(mark);
+      await waitUntilGone(mark, 2_000);
       await expectHealthy(env);
     });
   });
@@ -135,7 +110,7 @@ describe('stopping statements in the server', () => {
       expect(result.rowCount).toBe(5);
       expect(result.truncated).toBe(true);
       expect(Date.now() - started).toBeLessThan(2_000);
-      await waitUntilGone(mark);
+      await waitUntilGone(mark, 2_000);
       await expectHealthy(env);
     });
   });
@@ -177,7 +152,7 @@ describe('a least-privileged login (SELECT on one database, no PROCESS or SUPER)
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 300);
       expect((await rejection(runQuery(env.dialect, request(slowStatement(mark), { signal: controller.signal })))).code).toBe('SG_CANCELLED');
-      await waitUntilGone(mark);
+      await waitUntilGone(mark, 2_000);
       await expectHealthy(env);
     });
   });

@@ -9,10 +9,11 @@ import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery, type QueryRequest } from '../../../src/db/run-query.js';
 import type { Environment } from '../../../src/environments/environment.js';
-import { SqlgateError } from '../../../src/errors.js';
 import { createTestCertificate, urlVia, type TestCertificate } from '../../support/tls-test-endpoint.js';
 import { createTestDatabase, MYSQL_ADMIN_URL, openEnvironment, withMysql, type TestDatabase } from '../../support/test-databases.js';
 import { startTlsProxy } from './mysql-tls-proxy.js';
+import { rejection } from '../../support/rejection.js';
+import { runningWith, waitUntilGone } from './mysql-process-list.js';
 
 const MiB = 1_048_576;
 /**
@@ -40,34 +41,8 @@ function request(sql: string, overrides: Partial<QueryRequest> = {}): QueryReque
   return { sql, params: [], readOnly: true, maxRows: 10_000, timeoutMs: 20_000, maxBinaryBytes: 16, ...overrides };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<SqlgateError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SqlgateError);
-    return err as SqlgateError;
-  }
-  throw new Error('expected a rejection');
-}
-
 function newMark(): string {
   return `sqlgate-bytes-${randomBytes(4).toString('hex')}`;
-}
-
-/** Server threads whose statement text contains `mark` (other than this lookup itself). */
-function runningWith(mark: string): Promise<unknown[]> {
-  return withMysql(MYSQL_ADMIN_URL, async (c) => {
-    const [rows] = await c.query('SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()', [`%${mark}%`]);
-    return rows as unknown[];
-  });
-}
-
-async function waitUntilGone(mark: string, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await runningWith(mark)).length > 0) {
-    if (Date.now() > deadline) throw new Error(`statement ${mark} still runs in the server`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function withEnvironment<T>(url: string, overrides: Record<string, unknown>, use: (env: Environment) => Promise<T>): Promise<T> {
@@ -98,7 +73,7 @@ describe('max_result_bytes on the wire', () => {
       expect(error.code).toBe('SG_RESULT_TOO_LARGE');
       expect(error.message).toContain('4 MiB');
       expect(Date.now() - started).toBeLessThan(5_000);
-      await waitUntilGone(mark);
+      await waitUntilGone(mark, 3_000);
       await expectHealthy(env);
     });
   });
@@ -108,7 +83,7 @@ describe('max_result_bytes on the wire', () => {
       const mark = newMark();
       const error = await rejection(runQuery(env.dialect, request(`SELECT /* ${mark} */ ${ROW_40MB}`, { maxResultBytes: 20 * MiB })));
       expect(error.code).toBe('SG_RESULT_TOO_LARGE');
-      await waitUntilGone(mark);
+      await waitUntilGone(mark, 3_000);
       // Under the limit, the same row (three packets) arrives intact, and the count stays in step with the packets
       // for the statements after it on the same connection.
       const whole = await runQuery(env.dialect, request(`SELECT ${ROW_40MB}`, { maxResultBytes: 48 * MiB }));
@@ -136,7 +111,7 @@ describe('max_result_bytes on the wire', () => {
       const mark = newMark();
       const error = await rejection(runQuery(env.dialect, request(bigRows(mark, 1_000, 1_000_000), { maxResultBytes: 4 * MiB })));
       expect(error.code).toBe('SG_RESULT_TOO_LARGE');
-      await waitUntilGone(mark);
+      await waitUntilGone(mark, 3_000);
       expect((await runQuery(env.dialect, request(bigRows(newMark(), 3, 1_000_000), { maxResultBytes: 4 * MiB }))).rowCount).toBe(3);
     });
   });

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresMessageFramer } from '../../../src/db/postgres/postgres-message-framer.js';
 import { runQuery, type QueryRequest } from '../../../src/db/run-query.js';
 import type { Environment } from '../../../src/environments/environment.js';
-import { SqlgateError } from '../../../src/errors.js';
 import { urlVia } from '../../support/tls-test-endpoint.js';
 import { createTestDatabase, openEnvironment, PG_ADMIN_URL, withPgClient, type TestDatabase } from '../../support/test-databases.js';
+import { rejection } from '../../support/rejection.js';
 
 const MIB = 1_048_576;
 const COMMAND_COMPLETE = 0x43; // 'C'
@@ -29,16 +29,6 @@ afterAll(async () => {
 
 function request(sql: string, overrides: Partial<QueryRequest> = {}): QueryRequest {
   return { sql, params: [], readOnly: true, maxRows: 1_000, timeoutMs: 20_000, maxBinaryBytes: 100, maxResultBytes: 64 * MIB, ...overrides };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SqlgateError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SqlgateError);
-    return err as SqlgateError;
-  }
-  throw new Error('expected a rejection');
 }
 
 async function withEnvironment(url: string, use: (env: Environment) => Promise<void>): Promise<void> {

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery, type QueryRequest } from '../../../src/db/run-query.js';
 import type { Environment } from '../../../src/environments/environment.js';
-import { SqlgateError } from '../../../src/errors.js';
 import { createTestDatabase, openEnvironment, PG_ADMIN_URL, withPgClient, type TestDatabase } from '../../support/test-databases.js';
+import { rejection } from '../../support/rejection.js';
 
 let database: TestDatabase;
 
@@ -25,16 +25,6 @@ function request(sql: string, overrides: Partial<QueryRequest> = {}): QueryReque
 
 async function single(env: Environment, sql: string, overrides: Partial<QueryRequest> = {}): Promise<unknown> {
   return (await runQuery(env.dialect, request(sql, overrides))).rows[0]![0];
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SqlgateError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SqlgateError);
-    return err as SqlgateError;
-  }
-  throw new Error('expected a rejection');
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {

@@ -4,46 +4,26 @@
  * is dropped and its backend gone, and the next statement runs. And a missing parameter is named as such
  * (PostgreSQL reports it as a protocol violation). postgres-connection-loss.test.ts covers connections that fail.
  */
-import net from 'node:net';
-import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuery, type QueryRequest } from '../../../src/db/run-query.js';
 import type { Environment } from '../../../src/environments/environment.js';
-import { SqlgateError } from '../../../src/errors.js';
 import { createTestCertificate, urlVia, type TestCertificate } from '../../support/tls-test-endpoint.js';
 import { createTestDatabase, openEnvironment, PG_ADMIN_URL, withPgClient, type TestDatabase } from '../../support/test-databases.js';
+import { rejection } from '../../support/rejection.js';
+import { startPostgresTlsProxy, type PostgresTlsProxy } from './postgres-tls-proxy.js';
 
 const MIB = 1_048_576;
 const LIMIT = MIB;
-const SSL_REQUEST_CODE = 80877103;
 
 let database: TestDatabase;
 let certificate: TestCertificate;
-let tlsProxy: net.Server;
-let tlsSessions = 0;
+let tlsProxy: PostgresTlsProxy;
 
 beforeAll(async () => {
   database = await createTestDatabase('postgres', []);
   certificate = createTestCertificate('sqlgate-result-bytes-');
-  const { cert, key } = certificate;
-  const server = new URL(PG_ADMIN_URL);
-  // Answers the SSLRequest, terminates TLS and forwards the plaintext protocol to the real server.
-  tlsProxy = net.createServer((socket) => {
-    socket.on('error', () => socket.destroy());
-    socket.once('data', (first) => {
-      if (first.length !== 8 || first.readInt32BE(4) !== SSL_REQUEST_CODE) return socket.destroy();
-      socket.write('S');
-      const secure = new tls.TLSSocket(socket, { isServer: true, cert, key });
-      const upstream = net.connect(Number(server.port || 5432), server.hostname);
-      secure.once('secure', () => tlsSessions++);
-      for (const end of [secure, upstream]) end.on('error', () => (secure.destroy(), upstream.destroy()));
-      secure.on('close', () => upstream.destroy());
-      upstream.on('close', () => secure.destroy());
-      secure.pipe(upstream).pipe(secure);
-    });
-  });
-  await new Promise<void>((resolve) => tlsProxy.listen(0, '127.0.0.1', resolve));
+  tlsProxy = await startPostgresTlsProxy(certificate);
 });
 afterAll(async () => {
   tlsProxy?.close();
@@ -53,16 +33,6 @@ afterAll(async () => {
 
 function request(sql: string, overrides: Partial<QueryRequest> = {}): QueryRequest {
   return { sql, params: [], readOnly: true, maxRows: 100_000, timeoutMs: 20_000, maxBinaryBytes: 100, maxResultBytes: LIMIT, ...overrides };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SqlgateError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SqlgateError);
-    return err as SqlgateError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Backends other than the caller's whose current statement contains `marker`. */
@@ -144,10 +114,9 @@ describe('max_result_bytes on the wire', () => {
   });
 
   it('counts the plaintext behind TLS the same way', async () => {
-    const before = tlsSessions;
-    const port = (tlsProxy.address() as net.AddressInfo).port;
-    await withEnvironment(urlVia(database.url, port, '?sslmode=require'), expectStoppedOnTheWire);
-    expect(tlsSessions).toBeGreaterThan(before);
+    const before = tlsProxy.sessions();
+    await withEnvironment(urlVia(database.url, tlsProxy.port, '?sslmode=require'), expectStoppedOnTheWire);
+    expect(tlsProxy.sessions()).toBeGreaterThan(before);
   });
 });
 

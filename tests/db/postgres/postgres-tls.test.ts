@@ -3,8 +3,6 @@
  * TLS, so a small proxy in front of it answers PostgreSQL's SSLRequest, terminates TLS with a throw-away
  * self-signed certificate for "localhost", and forwards the plaintext protocol to the server.
  */
-import net from 'node:net';
-import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attemptSelectOne, createTestCertificate, urlVia as urlViaPort, type TestCertificate } from '../../support/tls-test-endpoint.js';
 import { parseEnvironmentConfig } from '../../../src/config/load.js';
@@ -13,34 +11,18 @@ import { postgresConnectionOptions, resolveSslMode } from '../../../src/db/postg
 import { createDialect } from '../../../src/db/registry.js';
 import { ConfigError } from '../../../src/errors.js';
 import { PG_ADMIN_URL } from '../../support/test-databases.js';
-
-const SSL_REQUEST_CODE = 80877103;
+import { startPostgresTlsProxy, type PostgresTlsProxy } from './postgres-tls-proxy.js';
 
 let certificate: TestCertificate;
 let certFile: string;
-let proxy: net.Server;
+let proxy: PostgresTlsProxy;
 let proxyPort: number;
-let tlsSessions = 0;
 
 beforeAll(async () => {
   certificate = createTestCertificate('sqlgate-tls-');
   certFile = certificate.certFile;
-  const { cert, key } = certificate;
-  const server = new URL(PG_ADMIN_URL);
-  proxy = net.createServer((socket) => {
-    socket.on('error', () => socket.destroy());
-    socket.once('data', (first) => {
-      if (first.length !== 8 || first.readInt32BE(4) !== SSL_REQUEST_CODE) return socket.destroy();
-      socket.write('S');
-      const secure = new tls.TLSSocket(socket, { isServer: true, cert, key });
-      const upstream = net.connect(Number(server.port || 5432), server.hostname);
-      secure.once('secure', () => tlsSessions++);
-      for (const end of [secure, upstream]) end.on('error', () => (secure.destroy(), upstream.destroy()));
-      secure.pipe(upstream).pipe(secure);
-    });
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyPort = (proxy.address() as net.AddressInfo).port;
+  proxy = await startPostgresTlsProxy(certificate);
+  proxyPort = proxy.port;
 });
 afterAll(() => {
   proxy?.close();
@@ -55,9 +37,9 @@ const attempt = attemptSelectOne;
 
 describe('TLS against a real endpoint', () => {
   it('require encrypts without checking the certificate', async () => {
-    const before = tlsSessions;
+    const before = proxy.sessions();
     expect(await attempt(urlVia(proxyPort, '?sslmode=require'))).toBe('ok');
-    expect(tlsSessions).toBeGreaterThan(before);
+    expect(proxy.sessions()).toBeGreaterThan(before);
   });
 
   it('verify-full refuses an untrusted certificate and a name that does not match, and accepts both when right', async () => {
@@ -80,9 +62,9 @@ describe('TLS against a real endpoint', () => {
   });
 
   it('prefer (the default) uses TLS when offered and falls back to plaintext when the server has none', async () => {
-    const before = tlsSessions;
+    const before = proxy.sessions();
     expect(await attempt(urlVia(proxyPort, ''))).toBe('ok');
-    expect(tlsSessions).toBeGreaterThan(before);
+    expect(proxy.sessions()).toBeGreaterThan(before);
     expect(await attempt(PG_ADMIN_URL)).toBe('ok');
   });
 
