@@ -331,7 +331,7 @@ describe('docs/operations runbooks', () => {
     await page.run('sqlgate audit list --kind admin --since 1h', { code: 0, output: [/grants revoke/, /tokens revoke/, /users signout/, /users passwd/, /users remove/] });
   }, SCENARIO_TIMEOUT_MS);
 
-  it.concurrent('troubleshooting.md: the checks, on a server with an over-privileged login and Redis down', async () => {
+  it.concurrent('troubleshooting.md: the checks, on a server with an over-privileged login and Redis down', async ({ expect }) => {
     const redisUrl = `redis://127.0.0.1:${await freePort()}/0`; // nothing listens there
     const page = await Page.open('troubleshooting.md', {
       environments: { analytics: { database: 'sqlite:./data/analytics.sqlite', read_only: true } },
@@ -343,6 +343,7 @@ describe('docs/operations runbooks', () => {
     await page.setup(certificate('/CN=data.example.com', '/etc/letsencrypt/live/data.example.com/fullchain.pem'));
     await page.addUser('alice');
     await page.ws.start();
+    // The test's own expect: a global expect.poll() in a concurrent test may not find which test it belongs to.
     await expect.poll(() => page.ws.serverOutput(), { timeout: 10_000 }).toContain('!!! LIMITS STORE UNREACHABLE');
     expect(page.ws.serverOutput()).toContain('!!! LEAST PRIVILEGE: read-only environment \\"analytics\\" is served by login');
 
