@@ -5,6 +5,10 @@
  * lets a model fix its T-SQL. Connection and login failures get our own sentences, because tedious messages name
  * the host and port (`Failed to connect to db.internal:1433`) and SQL Server's login message names the login; the
  * original goes to `detail`, which is only logged.
+ *
+ * Babelfish for PostgreSQL speaks T-SQL and TDS but runs on PostgreSQL: an error it has a SQL Server number for comes
+ * with that number, any other as 33557097 in PostgreSQL's words. Those words are read back to the SQL Server error
+ * they stand for (`column "nme" does not exist` is 207), so both engines get the same hints and the same codes.
  */
 import tedious from 'tedious';
 import {
@@ -50,6 +54,7 @@ const CHECK_NAMES = 'Check table and column names with list_tables and describe_
 const CHECK_SYNTAX = 'Check the T-SQL syntax: SQL Server writes TOP (n) instead of LIMIT, quotes names with [brackets] and takes parameters as @p1, @p2 …; send one statement per call.';
 const CHECK_VALUES = 'A value does not fit its type: check literals and parameters, or convert explicitly with CAST or TRY_CAST.';
 const CHECK_CONSTRAINTS = 'The statement violates a constraint of the table; describe_table shows keys and nullability.';
+const CHECK_TYPES = 'The operands\' types do not match: convert one with CAST or TRY_CAST (describe_table shows column types).';
 const RETRY = 'Retry in a moment; another session holds what the statement needs.';
 
 /** Hints for server errors about the statement itself, by error number. */
@@ -61,7 +66,49 @@ const QUERY_HINTS: Record<number, string> = {
   8152: CHECK_VALUES, 2628: CHECK_VALUES, 9413: CHECK_VALUES, 13609: CHECK_VALUES,
   515: CHECK_CONSTRAINTS, 547: CHECK_CONSTRAINTS, 2601: CHECK_CONSTRAINTS, 2627: CHECK_CONSTRAINTS,
   8120: 'Every selected column must be aggregated or listed in GROUP BY.',
+  206: CHECK_TYPES, 402: CHECK_TYPES,
 };
+
+/** Babelfish's number for an error it has no SQL Server number for; the message is PostgreSQL's (or its own). */
+const BABELFISH_UNMAPPED = 33557097;
+
+/**
+ * PostgreSQL's wording of an error → the SQL Server error for the same failure; the first match wins. The patterns
+ * are PostgreSQL's message formats (names in double quotes, `relation` for a table or view).
+ */
+const POSTGRES_WORDINGS: readonly (readonly [RegExp, number])[] = [
+  [/^column reference "[^"]*" is ambiguous/, 209],
+  [/^column \S.* does not exist/, 207],
+  [/^(?:relation|table|view|schema) "[^"]*" does not exist/, 208],
+  [/^missing FROM-clause entry for table /, 4104],
+  [/^function \S.* does not exist/, 195],
+  [/^procedure \S.* does not exist/, 2812],
+  [/^syntax error at or near |^syntax error at end of input/, 102],
+  [/^operator does not exist: /, 402],
+  [/^invalid input syntax for /, 245],
+  [/^date\/time field value out of range/, 242],
+  [/^(?:smallint|integer|bigint) out of range|^numeric field overflow|^value "[^"]*" is out of range for type /, 8115],
+  [/^value too long for type /, 8152],
+  [/^division by zero/, 8134],
+  [/^duplicate key value violates unique constraint /, 2627],
+  [/^null value in column "[^"]*" (?:of relation "[^"]*" )?violates not-null constraint/, 515],
+  [/ violates (?:foreign key|check) constraint /, 547],
+  [/^permission denied for |^must be owner of /, 229],
+  [/^cannot execute \w+ in a read-only transaction/, 3906],
+  [/^deadlock detected/, 1205],
+  [/^canceling statement due to lock timeout|^could not obtain lock on /, 1222],
+  [/^could not serialize access due to /, 3960],
+];
+
+/** Babelfish's own refusal of T-SQL it does not implement ("'UNPIVOT' is not currently supported in Babelfish"). */
+const BABELFISH_UNSUPPORTED = /is not (?:currently |yet )?supported in Babelfish/i;
+const REWRITE_FOR_BABELFISH = 'Babelfish (SQL Server on PostgreSQL) does not support this T-SQL; write the statement without it.';
+
+/** The SQL Server error number `number` and `message` stand for: Babelfish's unmapped errors read by their wording. */
+function sqlServerEquivalent(number: number, message: string): number {
+  if (number !== BABELFISH_UNMAPPED) return number;
+  return POSTGRES_WORDINGS.find(([wording]) => wording.test(message))?.[1] ?? number;
+}
 
 /** Statements SQL Server refuses inside sqlgate's transaction; in a read-only environment they are writes. */
 const TRANSACTION_REFUSALS = new Set([226, 266, 574, 3902, 3903]);
@@ -92,28 +139,33 @@ export function firstServerError(err: unknown): { number: number; message: strin
   return null;
 }
 
+/** Decided by the SQL Server error the server's number and words stand for; shown with the number it really sent. */
 function fromServerError(number: number, message: string, context: MssqlErrorContext, cause: unknown): SqlgateError {
+  // The number leads the message: it is what the documentation, forums and the operator's logs are searched by.
   const detail = `SQL Server error ${number}: ${message}`;
-  if (number === 3906 || (context.readOnly && TRANSACTION_REFUSALS.has(number))) {
+  const kind = sqlServerEquivalent(number, message);
+  if (kind === 3906 || (context.readOnly && TRANSACTION_REFUSALS.has(kind))) {
     return new ReadOnlyError(READ_ONLY_MESSAGE, { hint: READ_ONLY_HINT, detail, cause });
   }
-  if (PERMISSION_DENIED.has(number)) return permissionDenied(message, context, detail, cause);
-  if (BUSY.has(number)) {
+  if (PERMISSION_DENIED.has(kind)) return permissionDenied(message, context, detail, cause);
+  if (BUSY.has(kind)) {
     const text =
-      number === 1205 ? 'SQL Server chose the statement as a deadlock victim.'
-      : number === 1222 ? 'A lock the statement needs is held by another session (lock timeout).'
-      : number === 3960 || number === 3961 ? 'The statement conflicted with a concurrent transaction.'
+      kind === 1205 ? 'SQL Server chose the statement as a deadlock victim.'
+      : kind === 1222 ? 'A lock the statement needs is held by another session (lock timeout).'
+      : kind === 3960 || kind === 3961 ? 'The statement conflicted with a concurrent transaction.'
       : 'SQL Server has no resources free for the statement right now.';
     return new BusyError(text, { hint: RETRY, detail, cause });
   }
-  if (UNAVAILABLE.has(number)) return unavailableByNumber(number, detail, cause);
-  return new QueryFailedError(`SQL Server: ${message}`, {
-    hint: TRANSACTION_REFUSALS.has(number)
-      ? 'sqlgate runs each statement in its own transaction: leave out BEGIN/COMMIT/ROLLBACK TRANSACTION and statements that cannot run in a transaction.'
-      : (otherDialectAdvice(number, message) ?? QUERY_HINTS[number] ?? 'Check the statement against describe_table; send one statement per call.'),
-    detail,
-    cause,
-  });
+  if (UNAVAILABLE.has(kind)) return unavailableByNumber(kind, detail, cause);
+  return new QueryFailedError(detail, { hint: queryHint(kind, message), detail, cause });
+}
+
+function queryHint(kind: number, message: string): string {
+  if (TRANSACTION_REFUSALS.has(kind)) {
+    return 'sqlgate runs each statement in its own transaction: leave out BEGIN/COMMIT/ROLLBACK TRANSACTION and statements that cannot run in a transaction.';
+  }
+  if (BABELFISH_UNSUPPORTED.test(message)) return REWRITE_FOR_BABELFISH;
+  return otherDialectAdvice(kind, message) ?? QUERY_HINTS[kind] ?? 'Check the statement against describe_table; send one statement per call.';
 }
 
 const SQL_SERVER: AdviceTarget = { name: 'mssql', displayName: 'SQL Server' };
@@ -124,29 +176,55 @@ const SQL_SERVER: AdviceTarget = { name: 'mssql', displayName: 'SQL Server' };
  * `LIMIT`, which the gate's parser accepts but SQL Server does not.
  */
 function otherDialectAdvice(number: number, message: string): string | undefined {
-  // 195: "'now' is not a recognized built-in function name."; 174: "The datediff function requires 3 argument(s)."
-  const missing = number === 195 ? /^'([\w$]+)' is not a recognized built-in function name/.exec(message)?.[1] : undefined;
+  // 195: "'now' is not a recognized built-in function name." (Babelfish: "function now() does not exist");
+  // 174: "The datediff function requires 3 argument(s)."
+  const missing = number === 195 ? missingFunction(message) : undefined;
   if (missing !== undefined) return adviseOnFunction(SQL_SERVER, missing);
   const miscounted = number === 174 ? /^The ([\w$]+) function requires/.exec(message)?.[1] : undefined;
   const callAdvice = miscounted === undefined ? undefined : adviseOnMiscountedCall(SQL_SERVER, miscounted);
   if (callAdvice !== undefined) return callAdvice;
   if (number !== 102) return undefined;
-  if (message.startsWith("Incorrect syntax near '::'")) return adviseOnConstruct(SQL_SERVER, 'cast-operator');
-  if (/^Incorrect syntax near 'LIMIT'/i.test(message)) return adviseOnConstruct(SQL_SERVER, 'limit');
+  // SQL Server: "Incorrect syntax near 'LIMIT'."; PostgreSQL's words, from Babelfish: 'syntax error at or near "LIMIT"'.
+  const near = /^(?:Incorrect syntax near '([^']*)'|syntax error at or near "([^"]*)")/.exec(message);
+  const token = near?.[1] ?? near?.[2];
+  if (token === '::') return adviseOnConstruct(SQL_SERVER, 'cast-operator');
+  if (token?.toUpperCase() === 'LIMIT') return adviseOnConstruct(SQL_SERVER, 'limit');
   return undefined;
 }
 
+/** The function SQL Server's (or PostgreSQL's, schema-qualified or not) message says is missing. */
+function missingFunction(message: string): string | undefined {
+  return /^'([\w$]+)' is not a recognized built-in function name/.exec(message)?.[1]
+    ?? /^function (?:"?[\w$]+"?\.)*"?([\w$]+)"?\(/.exec(message)?.[1];
+}
+
+/**
+ * A denied write permission in a read-only environment is its read-only rule at work (SG_READ_ONLY); anything else is
+ * the login's lack (SG_FORBIDDEN). PostgreSQL's `permission denied for table orders` (Babelfish) does not say which
+ * permission. In a read-only environment the statement passed the gate as a read, so a denied read is much the likelier
+ * cause; SG_READ_ONLY would then tell the model its SELECT writes, while SG_FORBIDDEN is true either way (the login
+ * lacks a permission the statement needs). So it is SG_FORBIDDEN, as for a denied SELECT.
+ */
 function permissionDenied(message: string, context: MssqlErrorContext, detail: string, cause: unknown): SqlgateError {
-  // "The INSERT permission was denied on the object …" (229/230) or "CREATE TABLE permission denied in database …" (262).
-  const permission = /^The ([A-Z ]+?) permission was denied/.exec(message)?.[1] ?? /^([A-Z ]+?) permission denied/.exec(message)?.[1] ?? '';
-  if (context.readOnly && WRITE_PERMISSION.test(permission)) {
+  if (context.readOnly && WRITE_PERMISSION.test(deniedPermission(message))) {
     return new ReadOnlyError(READ_ONLY_MESSAGE, { hint: READ_ONLY_HINT, detail, cause });
   }
-  return new ForbiddenError(`SQL Server: ${message}`, {
+  return new ForbiddenError(detail, {
     hint: 'The database login of this environment lacks that permission; ask the operator if you need it.',
     detail,
     cause,
   });
+}
+
+/**
+ * The permission a refusal names: "The INSERT permission was denied on the object …" (229/230), "CREATE TABLE
+ * permission denied in database …" (262), or ALTER for PostgreSQL's "must be owner of table t" (ownership is what
+ * ALTER and DROP need there). Empty when the message does not say.
+ */
+function deniedPermission(message: string): string {
+  return /^The ([A-Z ]+?) permission was denied/.exec(message)?.[1]
+    ?? /^([A-Z ]+?) permission denied/.exec(message)?.[1]
+    ?? (/^must be owner of /.test(message) ? 'ALTER' : '');
 }
 
 function unavailableByNumber(number: number, detail: string, cause: unknown): UnavailableError {

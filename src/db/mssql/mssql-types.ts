@@ -143,6 +143,13 @@ export interface BoundParameter {
  * The declared type of a parameter follows its JavaScript value: string → nvarchar, integer → int (bigint beyond
  * 32 bits), other number → float, boolean → bit, bigint → bigint, Buffer → varbinary, null → nvarchar NULL.
  * SQL Server converts from there as it would a literal of that type.
+ *
+ * Every one of these is written exactly: a float is the very double the caller's number is, and a numeric string
+ * stays text that SQL Server converts digit for digit. tedious's decimal and numeric types are never used: they take
+ * the value through parseFloat (digits beyond a double's 15 to 17 are lost without a word) and throw on a magnitude
+ * too wide for the declared precision (2^64 up to precision 19) only while the RPC message is already being streamed. What tedious cannot write correctly
+ * (a bigint beyond 64 bits, a number that is not finite) is refused here, naming the parameter, before anything is
+ * sent.
  */
 export function bindParameter(value: unknown, position: number): BoundParameter {
   const { TYPES } = tedious;
@@ -153,14 +160,45 @@ export function bindParameter(value: unknown, position: number): BoundParameter 
     case 'boolean':
       return { type: TYPES.Bit, value };
     case 'bigint':
-      return { type: TYPES.BigInt, value };
+      return { type: TYPES.BigInt, value: withinBigint(value, position) };
     case 'number':
-      if (Number.isInteger(value) && value >= -2_147_483_648 && value <= 2_147_483_647) return { type: TYPES.Int, value };
-      if (Number.isSafeInteger(value)) return { type: TYPES.BigInt, value: BigInt(value) };
-      return { type: TYPES.Float, value };
+      return bindNumber(value, position);
   }
   if (Buffer.isBuffer(value)) return { type: TYPES.VarBinary, value };
   throw new InvalidInputError(`Parameter @p${position} has a type SQL Server parameters cannot take.`, {
     hint: 'Pass strings, numbers, booleans or null.',
   });
+}
+
+/** SQL Server's bigint, the widest integer a parameter carries: tedious writes it as 8 bytes. */
+const BIGINT_MIN = -(2n ** 63n);
+const BIGINT_MAX = 2n ** 63n - 1n;
+const INT_MIN = -2_147_483_648;
+const INT_MAX = 2_147_483_647;
+
+function bindNumber(value: number, position: number): BoundParameter {
+  const { TYPES } = tedious;
+  // tedious would write Infinity as a float bit pattern SQL Server rejects once the message has arrived, and
+  // refuses NaN with a message that does not say which parameter.
+  if (!Number.isFinite(value)) {
+    throw new InvalidInputError(`Parameter @p${position} is ${value}, which SQL Server's float cannot hold.`, {
+      hint: 'Pass a finite number, or null.',
+    });
+  }
+  if (Number.isInteger(value) && value >= INT_MIN && value <= INT_MAX) return { type: TYPES.Int, value };
+  if (Number.isSafeInteger(value)) return { type: TYPES.BigInt, value: BigInt(value) };
+  // Beyond ±2^53 an integer is sent as the double it is, exactly what the caller's JSON number became: digits its
+  // text had past a double's were lost when the request was parsed, before sqlgate (to keep them, send a string).
+  return { type: TYPES.Float, value };
+}
+
+/** `value` if bigint can hold it. tedious refuses wider ones too, but without naming the parameter or the way out. */
+function withinBigint(value: bigint, position: number): bigint {
+  if (value >= BIGINT_MIN && value <= BIGINT_MAX) return value;
+  const digits = (value < 0n ? -value : value).toString().length;
+  const shown = digits <= 40 ? String(value) : `an integer of ${digits} digits`;
+  throw new InvalidInputError(
+    `Parameter @p${position} is ${shown}, outside bigint (-9223372036854775808 to 9223372036854775807): SQL Server parameters carry integers of at most 64 bits.`,
+    { hint: `Pass it as a string and convert it in the SQL, e.g. CAST(@p${position} AS decimal(38, 0)), which holds up to 38 digits.` },
+  );
 }

@@ -4,11 +4,15 @@
  */
 import { createRequire } from 'node:module';
 import tedious from 'tedious';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runQuery } from '../../../src/db/run-query.js';
 import { serializeValue } from '../../../src/db/serialize-value.js';
 import { useExactValues } from '../../../src/db/mssql/mssql-exact-values.js';
 import { bindParameter, canonicalValue, resultColumns, shortestFloat32, sqlTypeName } from '../../../src/db/mssql/mssql-types.js';
-import { SqlgateError } from '../../../src/errors.js';
+import { InvalidInputError, SqlgateError } from '../../../src/errors.js';
+import { rejection } from '../../support/rejection.js';
+import { GATE_SWITCHED_OFF_FOR_TESTS, openEnvironment } from '../../support/test-databases.js';
+import { TdsWirePeer } from './tds-wire-peer.js';
 
 const require = createRequire(import.meta.url);
 type DataType = { id: number; name: string };
@@ -16,6 +20,10 @@ const { TYPE } = require('tedious/lib/data-type.js') as { TYPE: Record<number, D
 const valueParser = require('tedious/lib/value-parser.js') as {
   readValue(buf: Buffer, offset: number, metadata: object, options: object): { value: unknown; offset: number };
 };
+const { resolveParameter } = require('tedious/lib/data-type.js') as {
+  resolveParameter(parameter: object, collation: undefined, options: object): { data: object };
+};
+const WritableTrackingBuffer = require('tedious/lib/tracking-buffer/writable-tracking-buffer.js') as new () => { readonly data: Buffer };
 
 /** The parser options of a sqlgate connection (mssql-connection-options.ts), registered for exact values. */
 const OPTIONS = { useUTC: true, lowerCaseGuids: true, tdsVersion: '7_4' };
@@ -174,4 +182,98 @@ describe('bindParameter', () => {
     expect(() => bindParameter({ a: 1 }, 3)).toThrow(SqlgateError);
     expect(() => bindParameter({ a: 1 }, 3)).toThrow('@p3');
   });
+
+  it('binds integers up to bigint\'s 64 bits, negative ones included, exactly as tedious writes and reads them', () => {
+    for (const value of [2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, -1n, 0n]) {
+      expect(roundTrip(value)).toBe(value);
+    }
+    expect(roundTrip(Number.MAX_SAFE_INTEGER)).toBe(9007199254740991n);
+    expect(roundTrip(-2_147_483_649)).toBe(-2_147_483_649n);
+    expect(typeOf(2_147_483_647)).toBe('Int');
+    expect(typeOf(2_147_483_648)).toBe('BigInt');
+  });
+
+  it('refuses an integer at or beyond 2^63 either way before tedious sees it, naming the parameter and the way out', () => {
+    for (const value of [2n ** 63n, -(2n ** 63n) - 1n, 2n ** 64n, -(2n ** 64n), 10n ** 38n]) {
+      const error = refusal(() => bindParameter(value, 4));
+      expect(error.message).toBe(`Parameter @p4 is ${value}, outside bigint (-9223372036854775808 to 9223372036854775807): SQL Server parameters carry integers of at most 64 bits.`);
+      expect(error.hint).toContain('as a string');
+      expect(error.hint).toContain('CAST(@p4 AS decimal(38, 0))');
+    }
+    // A value too long to repeat is described by its length.
+    expect(refusal(() => bindParameter(-(10n ** 60n), 1)).message).toMatch(/^Parameter @p1 is an integer of 61 digits, outside bigint/);
+  });
+
+  it('binds other numbers as the exact double they are, however large or small', () => {
+    for (const value of [0.1, -123.456, 2 ** 53 + 2, -(2 ** 64), 1e300, Number.MAX_VALUE, -Number.MIN_VALUE, 2.2250738585072014e-308]) {
+      expect(typeOf(value), String(value)).toBe('Float');
+      expect(roundTrip(value), String(value)).toBe(value);
+    }
+  });
+
+  it('refuses NaN and the infinities, which SQL Server\'s float has no value for', () => {
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const error = refusal(() => bindParameter(value, 2));
+      expect(error.message).toBe(`Parameter @p2 is ${value}, which SQL Server's float cannot hold.`);
+      expect(error.hint).toBe('Pass a finite number, or null.');
+    }
+  });
+
+  it('keeps numeric strings as text, every digit, for SQL Server to convert', () => {
+    const digits = '-12345678901234567890123456789.123456789';
+    expect(bindParameter(digits, 1)).toEqual({ type: tedious.TYPES.NVarChar, value: digits });
+  });
 });
+
+describe('parameters refused before anything is sent (real tedious, scripted server on the wire)', () => {
+  let peer: TdsWirePeer;
+  beforeAll(async () => {
+    peer = (await TdsWirePeer.start()).answer(/FROM accounts/, async (reply) => {
+      await reply.columns({ name: 'n', type: 'int' });
+      await reply.row(1);
+    });
+  });
+  afterAll(async () => {
+    await peer?.close();
+  });
+
+  it('fails the call with SG_INVALID_INPUT naming the parameter; the statement never reaches the server', async () => {
+    const env = await openEnvironment('params', `sqlserver://sa:secret@127.0.0.1:${peer.port}/master?encrypt=false`, { pool: { max: 1 }, connect_timeout_ms: 5_000 }, GATE_SWITCHED_OFF_FOR_TESTS);
+    try {
+      const query = (params: unknown[]) =>
+        runQuery(env.dialect, { sql: 'SELECT COUNT(*) AS n FROM accounts WHERE id = @p1 AND balance < @p2', params, readOnly: true, maxRows: 10, timeoutMs: 5_000, maxBinaryBytes: 16 });
+      for (const wrong of [Number.POSITIVE_INFINITY, 2n ** 64n]) {
+        const error = await rejection(query([1, wrong]));
+        expect(error.code, String(wrong)).toBe('SG_INVALID_INPUT');
+        expect(error.message).toContain('@p2');
+      }
+      expect(peer.received.filter((text) => text.includes('FROM accounts'))).toEqual([]);
+      // The connection is as good as before: the same statement with values that fit runs.
+      expect((await query([1, 2n ** 63n - 1n])).rows).toEqual([[1]]);
+      expect(peer.received.filter((text) => text.includes('FROM accounts'))).toHaveLength(1);
+    } finally {
+      await env.dialect.close();
+    }
+  });
+});
+
+/** The SqlgateError `bind` throws. */
+function refusal(bind: () => unknown): SqlgateError {
+  try {
+    bind();
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidInputError);
+    return err as SqlgateError;
+  }
+  throw new Error('expected the value to be refused');
+}
+
+/** Binds `value`, has tedious validate and write it as it would in an RPC, and reads the bytes back with tedious. */
+function roundTrip(value: unknown): unknown {
+  const bound = bindParameter(value, 1);
+  const { data } = resolveParameter({ name: 'p1', type: bound.type, value: bound.value, output: false }, undefined, OPTIONS);
+  const buffer = new WritableTrackingBuffer();
+  (bound.type as unknown as { writeValue(buffer: object, data: object, options: object): void }).writeValue(buffer, data, OPTIONS);
+  const wire = bound.type.name === 'Float' ? { type: 'FloatN', dataLength: 8 } : { type: 'IntN', dataLength: 8 };
+  return fromWire(wire, buffer.data);
+}
