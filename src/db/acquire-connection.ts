@@ -39,3 +39,34 @@ async function acquireOne<T>(pool: ResourcePool<T>, maxConnections: number, toEr
     throw toError(err);
   }
 }
+
+/** How a dialect begins a session on a pooled connection (beginPooledSession). */
+export interface PooledSessionSteps<T, S> {
+  readonly maxConnections: number;
+  readonly toError: (err: unknown) => SqlgateError;
+  /** A pooled connection known to be dead before it is used (see acquireConnection). */
+  readonly isUsable?: (connection: T) => boolean;
+  /** The engine's own begin; on failure the connection is destroyed here. */
+  readonly begin: (connection: T) => Promise<S>;
+  /**
+   * The failure may only mean that a reused connection died while idle (or kept a state its reuse cannot clear):
+   * the begin is tried again on another connection, which gets the real answer. `attempt` counts from 1.
+   */
+  readonly mayBeStale: (err: unknown, connection: T, attempt: number) => boolean;
+}
+
+/**
+ * Takes a connection and begins a session on it, written once above the dialects: a begin that fails destroys the
+ * connection and, when the failure may be a stale connection's, is retried on the next one.
+ */
+export async function beginPooledSession<T, S>(pool: ResourcePool<T>, steps: PooledSessionSteps<T, S>): Promise<S> {
+  for (let attempt = 1; ; attempt++) {
+    const connection = await acquireConnection(pool, steps.maxConnections, steps.toError, steps.isUsable);
+    try {
+      return await steps.begin(connection);
+    } catch (err) {
+      pool.release(connection, { destroy: true });
+      if (!steps.mayBeStale(err, connection, attempt)) throw steps.toError(err);
+    }
+  }
+}

@@ -8,6 +8,7 @@
  * its request API hides per-request timeouts and the live tedious request. Our ResourcePool already bounds,
  * waits for and expires connections; tedious underneath is what mssql would drive anyway.
  */
+import type { EventEmitter } from 'node:events';
 import tedious, { type ConnectionConfiguration } from 'tedious';
 import type { WireByteBudget } from '../wire-byte-budget.js';
 import type { WireFrameMeter } from '../wire-frame-meter.js';
@@ -16,8 +17,14 @@ import { MssqlConnectError } from './mssql-errors.js';
 import { useExactValues } from './mssql-exact-values.js';
 import { installMssqlPacketMeter } from './mssql-packet-meter.js';
 
-/** Time allowed for sqlgate's own short batches (BEGIN/COMMIT/ROLLBACK TRANSACTION, SET). */
+/** Time allowed for sqlgate's own short requests (transaction-manager requests, SET, the transaction check). */
 export const CONTROL_TIMEOUT_MS = 10_000;
+
+/** What the server says of the connection's transaction now: @@TRANCOUNT and XACT_STATE() (1 open, -1 doomed, 0 none). */
+export interface TransactionState {
+  readonly count: number;
+  readonly state: number;
+}
 
 /**
  * What sessions and cursors use of a connection. MssqlConnection is the one implementation; the unit tests drive
@@ -28,7 +35,18 @@ export interface MssqlChannel {
   sessionCount: number;
   /** A session set read-only session-context keys on this connection: the next one must reset it first. */
   hasSessionContext: boolean;
+  /** The LOCK_TIMEOUT sqlgate last set on this logical connection; null: not set since it opened or was reset. */
+  lockTimeoutMs: number | null;
   runBatch(sql: string, timeoutMs?: number): Promise<void>;
+  /**
+   * The TDS transaction-manager requests (what tedious's beginTransaction() & co. send). Every TDS engine reports
+   * the transactions these begin and end; not every one reports a BEGIN/COMMIT inside a batch (Babelfish does not).
+   */
+  beginTransaction(): Promise<void>;
+  commitTransaction(): Promise<void>;
+  rollbackTransaction(): Promise<void>;
+  /** @@TRANCOUNT and XACT_STATE() in one small batch: what the server itself says, notices or not. */
+  transactionState(): Promise<TransactionState>;
   /**
    * Starts a new logical connection on the same socket, as connection pools do: sp_reset_connection (the TDS
    * RESETCONNECTION flag), which drops the session context, temp tables and SET options, and then tedious's own
@@ -37,7 +55,10 @@ export interface MssqlChannel {
   reset(): Promise<void>;
   /** Sends one request as sp_executesql (RPC) with its declared parameters. */
   execSql(request: tedious.Request): void;
+  /** The transaction the server reported open on this connection (ENVCHANGE notices), or null outside one. */
   transactionDescriptor(): Buffer | null;
+  /** Rollbacks the server reported (ENVCHANGE) since the connection opened: an ended transaction that is not one was committed. */
+  readonly rollbacksReported: number;
   /**
    * Counts what the server sends from now on against `budget`, on the wire (mssql-packet-meter.ts), until the
    * returned function is called; past it nothing more reaches the driver and `onExceeded` is called once.
@@ -52,6 +73,8 @@ export class MssqlConnection implements MssqlChannel {
   /** Sessions served; a failure on a reused connection may just mean it died while idle. */
   sessionCount = 0;
   hasSessionContext = false;
+  lockTimeoutMs: number | null = null;
+  rollbacksReported = 0;
 
   private readonly meter: WireFrameMeter;
 
@@ -59,6 +82,8 @@ export class MssqlConnection implements MssqlChannel {
     this.meter = installMssqlPacketMeter(client);
     guardAttentionAcknowledgement(client);
     client.on('end', () => (this.isEnded = true));
+    // tedious tells of a reported rollback with this event, and of a commit with nothing: counting the one tells them apart.
+    (client as EventEmitter).on('rollbackTransaction', () => this.rollbacksReported++);
     // After login, tedious reports a lost socket here and to the request that was running; the request's caller
     // handles it, this only marks the connection as not reusable (an 'error' without a listener would crash).
     client.on('error', () => (this.isEnded = true));
@@ -119,7 +144,34 @@ export class MssqlConnection implements MssqlChannel {
   }
 
   reset(): Promise<void> {
+    this.lockTimeoutMs = null; // sp_reset_connection sets it back to the server's default
     return new Promise((resolve, reject) => this.client.reset((err) => (err ? reject(err) : resolve())));
+  }
+
+  beginTransaction(): Promise<void> {
+    return this.transactionRequest((done) => this.client.beginTransaction(done));
+  }
+
+  commitTransaction(): Promise<void> {
+    return this.transactionRequest((done) => this.client.commitTransaction(done));
+  }
+
+  rollbackTransaction(): Promise<void> {
+    return this.transactionRequest((done) => this.client.rollbackTransaction(done));
+  }
+
+  transactionState(): Promise<TransactionState> {
+    return new Promise((resolve, reject) => {
+      let state: TransactionState | null = null;
+      const request = new tedious.Request('SELECT @@TRANCOUNT, XACT_STATE()', (err) => {
+        if (err) reject(err);
+        else if (state === null) reject(new Error('SQL Server returned no row for @@TRANCOUNT, XACT_STATE()'));
+        else resolve(state);
+      });
+      request.setTimeout(CONTROL_TIMEOUT_MS);
+      request.on('row', (columns: { value: unknown }[]) => (state = { count: Number(columns[0]?.value), state: Number(columns[1]?.value) }));
+      this.client.execSqlBatch(request);
+    });
   }
 
   execSql(request: tedious.Request): void {
@@ -139,6 +191,21 @@ export class MssqlConnection implements MssqlChannel {
   transactionDescriptor(): Buffer | null {
     if (!this.client.inTransaction) return null;
     return this.client.transactionDescriptors.at(-1) ?? null;
+  }
+
+  /**
+   * tedious's transaction-manager calls take no timeout of their own: a server that stops answering one is given
+   * CONTROL_TIMEOUT_MS, then the connection is dropped (the request fails, and the connection is never reused).
+   */
+  private transactionRequest(send: (done: (err: Error | null | undefined) => void) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.destroy(), CONTROL_TIMEOUT_MS);
+      send((err) => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      });
+    });
   }
 
   close(): Promise<void> {

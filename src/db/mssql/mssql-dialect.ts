@@ -9,7 +9,7 @@
 import type { ConnectionConfiguration } from 'tedious';
 import { UnavailableError, type SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
-import { acquireConnection } from '../acquire-connection.js';
+import { beginPooledSession } from '../acquire-connection.js';
 import { pingDialect } from '../ping-dialect.js';
 import type { ConnectionStatus, Dialect, Introspector, PoolStats, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { MssqlConnection } from './mssql-connection.js';
@@ -65,21 +65,22 @@ export class MssqlDialect implements Dialect {
   async session(options: SessionOptions): Promise<Session> {
     const pool = this.pool;
     if (!pool) throw new UnavailableError('This environment is closed.');
-    for (;;) {
-      const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err), (c) => !c.isBroken);
-      try {
+    return beginPooledSession(pool, {
+      maxConnections: this.config.pool.max,
+      toError: (err) => this.toError(err),
+      isUsable: (connection) => !connection.isBroken,
+      begin: (connection) => {
         const sessionId = this.sessionIds.get(connection);
         const kill = sessionId === undefined ? undefined : () => killSession(this.connectionOptions, sessionId);
-        return await MssqlSession.begin(connection, options, (destroy) => pool.release(connection, { destroy }), kill);
-      } catch (err) {
-        pool.release(connection, { destroy: true });
-        // A reused connection may have died silently while idle, or kept a read-only session-context key that its
-        // reset did not drop; a fresh one gets the real answer.
+        return MssqlSession.begin(connection, options, (destroy) => pool.release(connection, { destroy }), kill);
+      },
+      // A reused connection may have died silently while idle, or kept a read-only session-context key that its
+      // reset did not drop; a fresh one gets the real answer.
+      mayBeStale: (err, connection) => {
         const serverError = firstServerError(err);
-        const mayBeStale = connection.sessionCount > 0 && (serverError === null || serverError.number === SESSION_KEY_READ_ONLY) && !(err instanceof MssqlConnectError);
-        if (!mayBeStale) throw this.toError(err);
-      }
-    }
+        return connection.sessionCount > 0 && (serverError === null || serverError.number === SESSION_KEY_READ_ONLY) && !(err instanceof MssqlConnectError);
+      },
+    });
   }
 
   introspector(): Introspector {

@@ -6,7 +6,7 @@
 import type { ConnectionOptions } from 'mysql2';
 import { UnavailableError, type SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
-import { acquireConnection } from '../acquire-connection.js';
+import { beginPooledSession } from '../acquire-connection.js';
 import { pingDialect } from '../ping-dialect.js';
 import type { ConnectionStatus, Dialect, Introspector, PoolStats, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { mysqlConnectionOptions, type MysqlEnvironmentConfig } from './mysql-connection-options.js';
@@ -70,17 +70,14 @@ export class MysqlDialect implements Dialect {
       release: (connection, destroy) => pool.release(connection, { destroy }),
       isThreadRunning: (threadId) => isThreadRunning(this.connectionOptions, threadId),
     };
-    for (let attempt = 1; ; attempt++) {
-      const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err), (c) => !c.isBroken && !c.isRetired);
-      try {
-        return await MysqlSession.start(connection, options, hooks);
-      } catch (err) {
-        pool.release(connection, { destroy: true });
-        // An idle connection can die unnoticed; one fresh attempt tells a dead socket from a dead server.
-        if (attempt === 1 && (err as { fatal?: unknown }).fatal === true) continue;
-        throw this.toError(err);
-      }
-    }
+    return beginPooledSession(pool, {
+      maxConnections: this.config.pool.max,
+      toError: (err) => this.toError(err),
+      isUsable: (connection) => !connection.isBroken && !connection.isRetired,
+      begin: (connection) => MysqlSession.start(connection, options, hooks),
+      // An idle connection can die unnoticed; one fresh attempt tells a dead socket from a dead server.
+      mayBeStale: (err, _connection, attempt) => attempt === 1 && (err as { fatal?: unknown }).fatal === true,
+    });
   }
 
   introspector(): Introspector {

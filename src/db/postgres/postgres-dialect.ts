@@ -10,7 +10,7 @@ import type { NetworkTarget } from '../../config/database-url.js';
 import type { EnvironmentConfig } from '../../config/schema.js';
 import { UnavailableError, type SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
-import { acquireConnection } from '../acquire-connection.js';
+import { beginPooledSession } from '../acquire-connection.js';
 import { pingDialect } from '../ping-dialect.js';
 import type { ConnectionStatus, Dialect, Introspector, PoolStats, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { PostgresConnection, withSideConnection } from './postgres-connection.js';
@@ -68,26 +68,25 @@ export class PostgresDialect implements Dialect {
   async session(options: SessionOptions): Promise<Session> {
     const pool = this.pool;
     if (!pool) throw new UnavailableError('This environment is closed.');
-    for (;;) {
-      const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err), (c) => !c.isBroken);
-      try {
-        return await PostgresSession.begin(connection, options, {
-          typeNames: this.typeNames,
-          cancelBackend: (processId) => this.cancelBackend(processId),
-          terminateBackend: (processId) => this.terminateBackend(processId),
-          isBackendRunning: (processId, backendStart) => this.isBackendRunning(processId, backendStart),
-          release: (destroy) => pool.release(connection, { destroy }),
-        });
-      } catch (err) {
-        pool.release(connection, { destroy: true });
-        // A reused connection may have died silently while idle; a fresh one gets the real answer.
-        // The backend's own goodbye (57P01 terminated by an administrator, 57P02/57P03 shutdown, 08xxx) arrives as a
-        // DatabaseError when it is read before the socket's close.
+    return beginPooledSession(pool, {
+      maxConnections: this.config.pool.max,
+      toError: (err) => this.toError(err),
+      isUsable: (connection) => !connection.isBroken,
+      begin: (connection) => PostgresSession.begin(connection, options, {
+        typeNames: this.typeNames,
+        cancelBackend: (processId) => this.cancelBackend(processId),
+        terminateBackend: (processId) => this.terminateBackend(processId),
+        isBackendRunning: (processId, backendStart) => this.isBackendRunning(processId, backendStart),
+        release: (destroy) => pool.release(connection, { destroy }),
+      }),
+      // A reused connection may have died silently while idle; a fresh one gets the real answer. The backend's own
+      // goodbye (57P01 terminated by an administrator, 57P02/57P03 shutdown, 08xxx) arrives as a DatabaseError
+      // when it is read before the socket's close.
+      mayBeStale: (err, connection) => {
         const isGoodbye = err instanceof pg.DatabaseError && /^(57P0|08)/.test(err.code ?? '');
-        const mayBeStale = connection.sessionCount > 0 && (!(err instanceof pg.DatabaseError) || isGoodbye);
-        if (!mayBeStale) throw this.toError(err);
-      }
-    }
+        return connection.sessionCount > 0 && (!(err instanceof pg.DatabaseError) || isGoodbye);
+      },
+    });
   }
 
   introspector(): Introspector {

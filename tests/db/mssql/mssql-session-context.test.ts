@@ -43,9 +43,9 @@ describe('MssqlSession with session context', () => {
       'SET LOCK_TIMEOUT 800; ' +
         "EXEC sys.sp_set_session_context @key = N'user', @value = N'alice', @read_only = 1; " +
         "EXEC sys.sp_set_session_context @key = N'roles', @value = N'read', @read_only = 1; " +
-        "EXEC sys.sp_set_session_context @key = N'client', @value = N'claude', @read_only = 1; " +
-        'BEGIN TRANSACTION;',
+        "EXEC sys.sp_set_session_context @key = N'client', @value = N'claude', @read_only = 1;",
     );
+    expect(h.peer.batches[1]).toBe('<begin>');
     expect(result.rows).toEqual([['alice']]);
     expect([...h.peer.sessionContext]).toEqual([
       ['user', { value: 'alice', isReadOnly: true }],
@@ -71,8 +71,8 @@ describe('MssqlSession with session context', () => {
     expect((await run(h, ALICE)).rows).toEqual([['alice']]);
     expect((await run(h, BOB)).rows).toEqual([['bob']]);
     expect(h.releases).toEqual([false, false]);
-    expect(h.peer.batches[2]).toBe('<reset>');
-    expect(h.peer.batches[3]).toContain("@key = N'user', @value = N'bob', @read_only = 1;");
+    expect(h.peer.batches[3]).toBe('<reset>');
+    expect(h.peer.batches[4]).toContain("@key = N'user', @value = N'bob', @read_only = 1;");
     expect(h.peer.sessionContext.get('roles')).toEqual({ value: 'write', isReadOnly: true });
   });
 
@@ -81,10 +81,11 @@ describe('MssqlSession with session context', () => {
     h.peer.willRun(whoAmI(h.peer), whoAmI(h.peer), whoAmI(h.peer));
     await run(h, ALICE);
     expect((await run(h)).rows).toEqual([[null]]);
-    expect(h.peer.batches.slice(2, 4)).toEqual(['<reset>', 'SET LOCK_TIMEOUT 800; BEGIN TRANSACTION;']);
-    // Nothing to reset after a session that set no keys.
+    // The reset also set LOCK_TIMEOUT back to the server's default: it is set again.
+    expect(h.peer.batches.slice(3, 6)).toEqual(['<reset>', 'SET LOCK_TIMEOUT 800;', '<begin>']);
+    // Nothing to reset after a session that set no keys, and nothing to set: the begin is the one round trip.
     await run(h);
-    expect(h.peer.batches.slice(5)).toEqual(['SET LOCK_TIMEOUT 800; BEGIN TRANSACTION;', 'IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION']);
+    expect(h.peer.batches.slice(7)).toEqual(['<begin>', '<rollback>']);
   });
 
   it('never resets a connection that carried no keys: environments without session_context keep one round trip', async () => {

@@ -6,6 +6,11 @@
  * rows dropped once the request is cancelled, no progress while it is paused, tedious's request timeout (which
  * only runs until the first response packet) and the completion callback with ECANCEL / ETIMEOUT / the server's
  * error. What the real server does is covered by mssql-server.test.ts when SQLGATE_TEST_MSSQL_URL is set.
+ *
+ * It plays either TDS engine's way with transactions (`engine`): SQL Server reports every transaction a request
+ * begins or ends in ENVCHANGE notices; Babelfish reports only those of the transaction-manager requests, so a
+ * COMMIT or an aborting error inside a statement changes @@TRANCOUNT without a word. The server's own state
+ * (`trancount`, a doomed transaction) is kept apart from what the client was told (the descriptors).
  */
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -26,15 +31,24 @@ export interface Peer {
   /** One row; waits while the request is paused, does nothing once it is cancelled. */
   row(...values: unknown[]): Promise<void>;
   done(rowCount?: number): void;
-  /** The statement's own COMMIT / ROLLBACK (ENVCHANGE: the transaction ends) or BEGIN TRANSACTION. */
-  endTransaction(): void;
+  /** The statement's own COMMIT / ROLLBACK (the transaction ends, every level) or BEGIN TRANSACTION (one level more). */
+  endTransaction(kind?: 'commit' | 'rollback'): void;
   beginTransaction(): void;
+  /**
+   * Fails the statement with a server error; `rollsBack`: the error also rolled the whole transaction back (a
+   * deadlock; Babelfish's errors it cannot map), `dooms`: the transaction stays open but cannot commit.
+   */
+  fail(number: number, message: string, effect?: { rollsBack?: boolean; dooms?: boolean }): never;
   /** Resolves after `ms`, or as soon as the request is cancelled. */
   sleep(ms: number): Promise<void>;
   readonly isCancelled: boolean;
 }
 
 export type Script = (peer: Peer) => Promise<void>;
+
+/** How an engine reports transactions (see above). */
+export type TdsEngine = 'sql-server' | 'babelfish';
+export const TDS_ENGINES: readonly TdsEngine[] = ['sql-server', 'babelfish'];
 
 /** sp_set_session_context as sqlgate's own batch writes it (mssql-session.ts). */
 const SET_SESSION_CONTEXT = /EXEC sys\.sp_set_session_context @key = N'((?:[^']|'')*)', @value = (NULL|N'((?:[^']|'')*)'), @read_only = ([01]);/g;
@@ -43,7 +57,15 @@ export class ScriptedPeer implements MssqlChannel {
   isBroken = false;
   sessionCount = 0;
   hasSessionContext = false;
-  /** Every batch in order; a connection reset (sp_reset_connection) shows as `<reset>`. */
+  lockTimeoutMs: number | null = null;
+  rollbacksReported = 0;
+  /** The server's @@TRANCOUNT, whatever the client was told. */
+  trancount = 0;
+  private isDoomed = false;
+  /**
+   * Every batch in order; a connection reset (sp_reset_connection) shows as `<reset>`, the transaction-manager
+   * requests as `<begin>`, `<commit>`, `<rollback>`, the @@TRANCOUNT check as `<state>`.
+   */
   readonly batches: string[] = [];
   /** SESSION_CONTEXT as the server would hold it: key → value and whether it is read-only. */
   readonly sessionContext = new Map<string, { value: string | null; isReadOnly: boolean }>();
@@ -56,6 +78,8 @@ export class ScriptedPeer implements MssqlChannel {
   private nextTransactionId = 1;
   private readonly scripts: Script[] = [];
 
+  constructor(readonly engine: TdsEngine = 'sql-server') {}
+
   /** Scripts for the next statements, in order. */
   willRun(...scripts: Script[]): this {
     this.scripts.push(...scripts);
@@ -63,19 +87,69 @@ export class ScriptedPeer implements MssqlChannel {
   }
 
   async runBatch(sql: string): Promise<void> {
-    if (this.isBroken) throw new tedious.RequestError('Requests can only be made in the LoggedIn state, not the Final state', 'EINVALIDSTATE');
+    this.checkOpen();
     this.batches.push(sql);
     this.setSessionContext(sql);
-    if (sql.includes('BEGIN TRANSACTION')) this.beginTransaction();
-    else if (/ROLLBACK TRANSACTION|COMMIT TRANSACTION/.test(sql)) this.descriptors.length = 1;
   }
 
-  /** sp_reset_connection: a new logical connection, without session context or transaction. */
+  /** sp_reset_connection: a new logical connection, without session context, SET options or transaction. */
   async reset(): Promise<void> {
-    if (this.isBroken) throw new tedious.RequestError('Requests can only be made in the LoggedIn state, not the Final state', 'EINVALIDSTATE');
+    this.checkOpen();
     this.batches.push('<reset>');
     this.sessionContext.clear();
+    this.lockTimeoutMs = null;
+    this.trancount = 0;
     this.descriptors.length = 1;
+  }
+
+  /** Transaction-manager requests: every engine reports what these do. */
+  async beginTransaction(): Promise<void> {
+    this.checkOpen();
+    this.batches.push('<begin>');
+    this.begin(true);
+  }
+
+  async commitTransaction(): Promise<void> {
+    this.checkOpen();
+    this.batches.push('<commit>');
+    if (this.trancount === 0) throw serverError(3902, 'The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION.');
+    if (this.isDoomed) throw serverError(3930, 'The current transaction cannot be committed and cannot support operations that write to the log file. Roll back the transaction.');
+    if (--this.trancount === 0) this.ended('commit', true);
+  }
+
+  async rollbackTransaction(): Promise<void> {
+    this.checkOpen();
+    this.batches.push('<rollback>');
+    if (this.trancount === 0) throw serverError(3903, 'The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION.');
+    this.ended('rollback', true);
+  }
+
+  async transactionState(): Promise<{ count: number; state: number }> {
+    this.checkOpen();
+    this.batches.push('<state>');
+    return { count: this.trancount, state: this.trancount === 0 ? 0 : this.isDoomed ? -1 : 1 };
+  }
+
+  private checkOpen(): void {
+    if (this.isBroken) throw new tedious.RequestError('Requests can only be made in the LoggedIn state, not the Final state', 'EINVALIDSTATE');
+  }
+
+  /** One level more; a new outermost transaction is reported by SQL Server always, by Babelfish only for its TM request. */
+  private begin(isTransactionManager: boolean): void {
+    if (this.trancount++ > 0) return;
+    if (!isTransactionManager && this.engine === 'babelfish') return;
+    const descriptor = Buffer.alloc(8);
+    descriptor.writeUInt32LE(this.nextTransactionId++);
+    this.descriptors = [this.descriptors[0]!, descriptor];
+  }
+
+  /** Every level ends; reported (ENVCHANGE commit or rollback) as the engine does. */
+  private ended(kind: 'commit' | 'rollback', isTransactionManager: boolean): void {
+    this.trancount = 0;
+    this.isDoomed = false;
+    if (!isTransactionManager && this.engine === 'babelfish') return;
+    this.descriptors.length = 1;
+    if (kind === 'rollback') this.rollbacksReported++;
   }
 
   /** Like SQL Server, refuses to change a key set read-only earlier on this logical connection (error 15664). */
@@ -152,8 +226,13 @@ export class ScriptedPeer implements MssqlChannel {
         respond();
         if (!request.canceled) request.emit('doneInProc', rowCount, true, []);
       },
-      endTransaction: () => void (this.descriptors.length = 1),
-      beginTransaction: () => this.beginTransaction(),
+      endTransaction: (kind = 'commit') => this.ended(kind, false),
+      beginTransaction: () => this.begin(false),
+      fail: (number, message, effect = {}) => {
+        if (effect.rollsBack) this.ended('rollback', false);
+        if (effect.dooms && this.trancount > 0) this.isDoomed = true;
+        throw serverError(number, message);
+      },
       sleep: (ms) =>
         new Promise<void>((resolve) => {
           if (request.canceled) return resolve();
@@ -178,12 +257,6 @@ export class ScriptedPeer implements MssqlChannel {
       await new Promise((resolve) => setImmediate(resolve));
       request.callback(request.error ?? error);
     })();
-  }
-
-  private beginTransaction(): void {
-    const descriptor = Buffer.alloc(8);
-    descriptor.writeUInt32LE(this.nextTransactionId++);
-    this.descriptors = [this.descriptors[0]!, descriptor];
   }
 }
 

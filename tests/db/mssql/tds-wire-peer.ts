@@ -10,28 +10,40 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import {
+  batchText, bVarbyte, bVarchar, colMetadata, envChange, errorToken, MessageWriter, preloginResponse, rpcStatement, uint32BE,
+  type TdsColumn, type TdsValue,
+} from './tds-wire-format.js';
 
-const PACKET_BYTES = 4_096;
-const TYPE = { SQL_BATCH: 0x01, RPC: 0x03, TABULAR: 0x04, ATTENTION: 0x06, LOGIN7: 0x10, PRELOGIN: 0x12 } as const;
+const TYPE = { SQL_BATCH: 0x01, RPC: 0x03, ATTENTION: 0x06, TRANSACTION_MANAGER: 0x0e, LOGIN7: 0x10, PRELOGIN: 0x12 } as const;
+/** Transaction-manager request types (MS-TDS 2.2.6.9). */
+const TM = { BEGIN: 5, COMMIT: 7, ROLLBACK: 8 } as const;
 const DONE = { FINAL: 0x00, MORE: 0x01, ERROR: 0x02, COUNT: 0x10, ATTN: 0x20 } as const;
-const COLLATION = Buffer.from([0x09, 0x04, 0xd0, 0x00, 0x34]); // Latin1_General_CI_AS
 
-export type TdsColumn = { name: string; type: 'int' | 'nvarchar(max)' };
-/** An nvarchar(max) value too big to build: `chars` times `char`, streamed. */
-export type TdsValue = number | string | null | { char: string; chars: number };
+export type { TdsColumn, TdsValue };
 
 export interface TdsResponder {
   columns(...columns: TdsColumn[]): Promise<void>;
   row(...values: TdsValue[]): Promise<void>;
   /** True once the client sent ATTENTION (cancel): further rows are dropped. */
   readonly isCancelled: boolean;
+  /** The statement's own COMMIT/ROLLBACK (every level) or BEGIN TRANSACTION (one level more), reported as the engine does. */
+  endTransaction(kind?: 'commit' | 'rollback'): Promise<void>;
+  beginTransaction(): Promise<void>;
+  /** Rows the statement changed: its DONE carries this count (without it, only a result set's rows are counted). */
+  changed(rows: number): void;
 }
+
+/** A script's error: `{ number }` for the server's error number; `rollsBack`: it also rolled the transaction back. */
+export type TdsScriptError = Error & { number?: number; rollsBack?: boolean };
 
 export type TdsScript = (reply: TdsResponder) => Promise<void>;
 
 export interface TdsWirePeerOptions {
   /** TDS 8.0 (`encrypt=strict`): TLS from the first byte, with this certificate. */
   tls?: { cert: Buffer; key: Buffer };
+  /** 'sql-server' (the default) reports every transaction change; 'babelfish' only the transaction-manager requests'. */
+  engine?: 'sql-server' | 'babelfish';
 }
 
 export class TdsWirePeer {
@@ -48,7 +60,13 @@ export class TdsWirePeer {
    */
   breaksValuesOnCancel = false;
 
-  private constructor(private readonly server: net.Server) {}
+  /** Statements (RPC texts) and batches in the order received; transaction-manager requests as `<begin>` etc. */
+  readonly received: string[] = [];
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly engine: 'sql-server' | 'babelfish',
+  ) {}
 
   static async start(options: TdsWirePeerOptions = {}): Promise<TdsWirePeer> {
     let peer!: TdsWirePeer;
@@ -56,7 +74,7 @@ export class TdsWirePeer {
     const server = options.tls
       ? tls.createServer({ cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['tds/8.0'] }, onSocket)
       : net.createServer(onSocket);
-    peer = new TdsWirePeer(server);
+    peer = new TdsWirePeer(server, options.engine ?? 'sql-server');
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return peer;
   }
@@ -120,7 +138,9 @@ export class TdsWirePeer {
 class PeerSession {
   private queue: Promise<void> = Promise.resolve();
   private current: MessageWriter | null = null;
+  /** What the client was told is open; the server's own count is `trancount`. */
   private transaction: Buffer | null = null;
+  private trancount = 0;
   private nextTransaction = 1;
 
   constructor(
@@ -153,6 +173,8 @@ class PeerSession {
         });
       case TYPE.SQL_BATCH:
         return this.respond((w) => this.batch(w, batchText(payload)));
+      case TYPE.TRANSACTION_MANAGER:
+        return this.respond((w) => this.transactionManager(w, payload.readUInt16LE(payload.readUInt32LE(0))));
       case TYPE.RPC:
         return this.respond((w) => this.rpc(w, rpcStatement(payload)));
       default:
@@ -160,22 +182,57 @@ class PeerSession {
     }
   }
 
-  /** sqlgate's own batches: only the transaction matters (MssqlSession checks the descriptor it gets back). */
+  /** sqlgate's own batches: SET and KILL are taken as they are; the @@TRANCOUNT check is answered. */
   private async batch(w: MessageWriter, sql: string): Promise<void> {
-    if (/BEGIN TRANSACTION/.test(sql)) {
-      this.transaction = Buffer.alloc(8);
-      this.transaction.writeUInt32LE(this.nextTransaction++);
-      await w.token(0xe3, envChange(8, bVarbyte(this.transaction), bVarbyte(Buffer.alloc(0))));
-    } else if (/(ROLLBACK|COMMIT) TRANSACTION/.test(sql) && this.transaction) {
-      await w.token(0xe3, envChange(/COMMIT/.test(sql) ? 9 : 10, bVarbyte(Buffer.alloc(0)), bVarbyte(this.transaction)));
-      this.transaction = null;
+    this.peer.received.push(sql);
+    if (/@@TRANCOUNT/.test(sql)) {
+      await w.token(0x81, colMetadata([{ name: '', type: 'int' }, { name: '', type: 'int' }]));
+      await w.raw(Buffer.from([0xd1]));
+      await w.value({ name: '', type: 'int' }, this.trancount);
+      await w.value({ name: '', type: 'int' }, this.trancount > 0 ? 1 : 0);
+      await w.done(DONE.COUNT, 1);
+      return;
     }
     await w.done(DONE.FINAL, 0);
+  }
+
+  /** Begin, commit and rollback requests: reported by every engine; one with no transaction to end is an error. */
+  private async transactionManager(w: MessageWriter, type: number): Promise<void> {
+    this.peer.received.push(type === TM.BEGIN ? '<begin>' : type === TM.COMMIT ? '<commit>' : '<rollback>');
+    if (type === TM.BEGIN) {
+      await this.begin(w, true);
+    } else if (this.trancount === 0) {
+      const [number, verb] = type === TM.COMMIT ? [3902, 'COMMIT'] : [3903, 'ROLLBACK'];
+      await w.token(0xaa, errorToken(number, `The ${verb} TRANSACTION request has no corresponding BEGIN TRANSACTION.`));
+      await w.done(DONE.ERROR, 0);
+      return;
+    } else if (type === TM.COMMIT && this.trancount > 1) {
+      this.trancount--;
+    } else {
+      await this.end(w, type === TM.COMMIT ? 'commit' : 'rollback', true);
+    }
+    await w.done(DONE.FINAL, 0);
+  }
+
+  private async begin(w: MessageWriter, isTransactionManager: boolean): Promise<void> {
+    if (this.trancount++ > 0 || (!isTransactionManager && this.peer.engine === 'babelfish')) return;
+    this.transaction = Buffer.alloc(8);
+    this.transaction.writeUInt32LE(this.nextTransaction++);
+    await w.token(0xe3, envChange(8, bVarbyte(this.transaction), bVarbyte(Buffer.alloc(0))));
+  }
+
+  private async end(w: MessageWriter, kind: 'commit' | 'rollback', isTransactionManager: boolean): Promise<void> {
+    this.trancount = 0;
+    if (!isTransactionManager && this.peer.engine === 'babelfish') return;
+    const told = this.transaction ?? Buffer.alloc(8);
+    this.transaction = null;
+    await w.token(0xe3, envChange(kind === 'commit' ? 9 : 10, bVarbyte(Buffer.alloc(0)), bVarbyte(told)));
   }
 
   private async rpc(w: MessageWriter, sql: string): Promise<void> {
     const columns: TdsColumn[] = [];
     let rows = 0;
+    let changed: number | null = null;
     const reply: TdsResponder = {
       columns: async (...list) => {
         columns.push(...list);
@@ -190,12 +247,19 @@ class PeerSession {
       get isCancelled() {
         return w.isCancelled;
       },
+      endTransaction: (kind = 'commit') => this.end(w, kind, false),
+      beginTransaction: () => this.begin(w, false),
+      changed: (count) => void (changed = count),
     };
+    this.peer.received.push(sql);
     try {
       await this.peer.scriptFor(sql)(reply);
-      await w.done(DONE.COUNT, rows, 0xff);
+      // As SQL Server: a count for a result set's rows or for changed rows; none for a statement with neither.
+      if (columns.length > 0 || changed !== null) await w.done(DONE.COUNT, changed ?? rows, 0xff);
+      else await w.done(DONE.FINAL, 0, 0xff);
     } catch (err) {
-      const { number = 50_000 } = err as { number?: number };
+      const { number = 50_000, rollsBack = false } = err as TdsScriptError;
+      if (rollsBack) await this.end(w, 'rollback', false);
       await w.token(0xaa, errorToken(number, (err as Error).message));
       await w.done(DONE.ERROR, 0, 0xff);
     }
@@ -213,181 +277,4 @@ class PeerSession {
       await writer.end();
     }
   }
-}
-
-/** Writes one response message as TDS packets, waiting for the socket to drain. */
-class MessageWriter {
-  private buffered: Buffer[] = [];
-  private bufferedBytes = 0;
-  private packetId = 1;
-  isCancelled = false;
-
-  constructor(
-    private readonly socket: net.Socket,
-    private readonly counted: (bytes: number) => void,
-    private readonly breaksValuesOnCancel = false,
-  ) {}
-
-  cancel(): void {
-    this.isCancelled = true;
-  }
-
-  async token(type: number, body: Buffer): Promise<void> {
-    const length = Buffer.alloc(2);
-    length.writeUInt16LE(body.length);
-    await this.raw(Buffer.concat([Buffer.from([type]), type === 0x81 ? Buffer.alloc(0) : length, body]));
-  }
-
-  async done(status: number, rowCount: number, type = 0xfd): Promise<void> {
-    const body = Buffer.alloc(13);
-    body[0] = type;
-    body.writeUInt16LE(status, 1);
-    body.writeBigUInt64LE(BigInt(rowCount), 5);
-    await this.raw(body);
-  }
-
-  async value(column: TdsColumn, value: TdsValue): Promise<void> {
-    if (column.type === 'int') {
-      if (value === null) return this.raw(Buffer.from([0]));
-      const body = Buffer.alloc(5);
-      body[0] = 4;
-      body.writeInt32LE(Number(value), 1);
-      return this.raw(body);
-    }
-    if (value === null) return this.raw(Buffer.alloc(8, 0xff));
-    const { char, chars } = typeof value === 'object' ? value : { char: '', chars: 0 };
-    const text = typeof value === 'string' ? Buffer.from(value, 'utf16le') : null;
-    const total = text?.length ?? chars * 2;
-    const header = Buffer.alloc(8);
-    header.writeBigUInt64LE(BigInt(total));
-    await this.raw(header);
-    const chunkChars = 32_768;
-    const unit = Buffer.from(char.repeat(chunkChars), 'utf16le');
-    // A value once begun is sent whole, cancelled or not: the token stream has no way to cut it short.
-    for (let sent = 0; sent < total && !(this.breaksValuesOnCancel && this.isCancelled); ) {
-      const piece = text ? text.subarray(sent, sent + unit.length) : unit.subarray(0, Math.min(unit.length, total - sent));
-      const length = Buffer.alloc(4);
-      length.writeUInt32LE(piece.length);
-      await this.raw(Buffer.concat([length, piece]));
-      sent += piece.length;
-    }
-    await this.raw(Buffer.alloc(4)); // PLP terminator
-  }
-
-  async raw(bytes: Buffer): Promise<void> {
-    this.buffered.push(bytes);
-    this.bufferedBytes += bytes.length;
-    while (this.bufferedBytes > PACKET_BYTES - 8) await this.flushPacket(false);
-  }
-
-  async end(): Promise<void> {
-    do await this.flushPacket(true);
-    while (this.bufferedBytes > 0);
-  }
-
-  private async flushPacket(isLast: boolean): Promise<void> {
-    const all = Buffer.concat(this.buffered);
-    const body = all.subarray(0, PACKET_BYTES - 8);
-    const rest = all.subarray(body.length);
-    this.buffered = rest.length > 0 ? [rest] : [];
-    this.bufferedBytes = rest.length;
-    const header = Buffer.alloc(8);
-    header[0] = TYPE.TABULAR;
-    header[1] = isLast && rest.length === 0 ? 0x01 : 0x00;
-    header.writeUInt16BE(body.length + 8, 2);
-    header[6] = this.packetId++ & 0xff;
-    this.counted(body.length + 8);
-    if (this.socket.destroyed) throw new Error('client went away');
-    if (!this.socket.write(Buffer.concat([header, body]))) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.socket.off('drain', done);
-          this.socket.off('close', done);
-          resolve();
-        };
-        this.socket.on('drain', done);
-        this.socket.on('close', done);
-      });
-    }
-  }
-}
-
-function preloginResponse(): Buffer {
-  const options: [number, Buffer][] = [
-    [0x00, Buffer.from([16, 0, 0x07, 0xd0, 0, 0])], // VERSION 16.0.2000
-    [0x01, Buffer.from([0x02])], // ENCRYPTION: not supported (TDS 8 has TLS around everything already)
-    [0x02, Buffer.from([0])],
-    [0x03, Buffer.alloc(4)],
-    [0x04, Buffer.from([0])],
-  ];
-  const table = Buffer.alloc(options.length * 5 + 1);
-  let dataOffset = table.length;
-  options.forEach(([token, data], i) => {
-    table[i * 5] = token;
-    table.writeUInt16BE(dataOffset, i * 5 + 1);
-    table.writeUInt16BE(data.length, i * 5 + 3);
-    dataOffset += data.length;
-  });
-  table[options.length * 5] = 0xff;
-  return Buffer.concat([table, ...options.map(([, data]) => data)]);
-}
-
-function colMetadata(columns: readonly TdsColumn[]): Buffer {
-  const count = Buffer.alloc(2);
-  count.writeUInt16LE(columns.length);
-  return Buffer.concat([count, ...columns.map((column) => Buffer.concat([
-    Buffer.alloc(4), // user type
-    Buffer.from([0x01, 0x00]), // flags: nullable
-    column.type === 'int' ? Buffer.from([0x26, 4]) : Buffer.concat([Buffer.from([0xe7, 0xff, 0xff]), COLLATION]),
-    bVarchar(column.name),
-  ]))]);
-}
-
-function errorToken(number: number, message: string): Buffer {
-  const head = Buffer.alloc(6);
-  head.writeInt32LE(number);
-  head[4] = 1; // state
-  head[5] = 16; // class
-  const text = Buffer.from(message, 'utf16le');
-  const textLength = Buffer.alloc(2);
-  textLength.writeUInt16LE(message.length);
-  return Buffer.concat([head, textLength, text, bVarchar('peer'), bVarchar(''), Buffer.alloc(4)]);
-}
-
-function envChange(type: number, newValue: Buffer, oldValue: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([type]), newValue, oldValue]);
-}
-
-function bVarchar(value: string): Buffer {
-  return Buffer.concat([Buffer.from([value.length]), Buffer.from(value, 'utf16le')]);
-}
-
-function bVarbyte(value: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([value.length]), value]);
-}
-
-function uint32BE(value: number): Buffer {
-  const buffer = Buffer.alloc(4);
-  buffer.writeUInt32BE(value);
-  return buffer;
-}
-
-/** A SQL batch's text: UTF-16 after the ALL_HEADERS block. */
-function batchText(payload: Buffer): string {
-  return payload.toString('utf16le', payload.readUInt32LE(0));
-}
-
-/** The statement of an sp_executesql RPC: its first parameter, an NVARCHAR (PLP when over 4,000 characters). */
-function rpcStatement(payload: Buffer): string {
-  let o = payload.readUInt32LE(0); // past ALL_HEADERS
-  o += payload.readUInt16LE(o) === 0xffff ? 4 : 2 + payload.readUInt16LE(o) * 2; // procedure id or name
-  o += 2; // option flags
-  o += 1 + payload[o]! * 2; // parameter name
-  o += 1 + 1; // status, type (NVARCHAR)
-  const maxLength = payload.readUInt16LE(o);
-  o += 2 + 5; // max length, collation
-  if (maxLength !== 0xffff) return payload.toString('utf16le', o + 2, o + 2 + payload.readUInt16LE(o));
-  const parts: Buffer[] = [];
-  for (o += 8; payload.readUInt32LE(o) > 0; o += 4 + payload.readUInt32LE(o)) parts.push(payload.subarray(o + 4, o + 4 + payload.readUInt32LE(o)));
-  return Buffer.concat(parts).toString('utf16le');
 }
