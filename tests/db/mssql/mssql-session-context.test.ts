@@ -9,13 +9,13 @@ import type { Dialect, SessionContext, SessionOptions } from '../../../src/db/di
 import { mssqlToError } from '../../../src/db/mssql/mssql-errors.js';
 import { MssqlSession, SESSION_KEY_READ_ONLY } from '../../../src/db/mssql/mssql-session.js';
 import { runQuery } from '../../../src/db/run-query.js';
-import { NVARCHAR, ScriptedPeer, type Script } from './scripted-peer.js';
+import { NVARCHAR, ScriptedPeer, TDS_ENGINES, type Script, type TdsEngine } from './scripted-peer.js';
 
 const ALICE: SessionContext = { user: 'alice', roles: 'read', client: 'claude' };
 const BOB: SessionContext = { user: 'bob', roles: 'write', client: null };
 
-function harness() {
-  const peer = new ScriptedPeer();
+function harness(engine: TdsEngine) {
+  const peer = new ScriptedPeer(engine);
   const releases: boolean[] = [];
   const dialect = {
     session: (options: SessionOptions) => MssqlSession.begin(peer, options, (destroy) => releases.push(destroy)),
@@ -34,9 +34,9 @@ const whoAmI = (peer: ScriptedPeer): Script => async (p) => {
 const run = (h: ReturnType<typeof harness>, sessionContext?: SessionContext) =>
   runQuery(h.dialect, { sql: "SELECT CAST(SESSION_CONTEXT(N'user') AS nvarchar(128)) AS u", params: [], readOnly: true, maxRows: 10, timeoutMs: 800, maxBinaryBytes: 0, sessionContext });
 
-describe('MssqlSession with session context', () => {
+describe.each(TDS_ENGINES)('MssqlSession with session context on %s', (engine) => {
   it("sets user, roles and client read-only with sp_set_session_context in sqlgate's own batch, before the transaction", async () => {
-    const h = harness();
+    const h = harness(engine);
     h.peer.willRun(whoAmI(h.peer));
     const result = await run(h, ALICE);
     expect(h.peer.batches[0]).toBe(
@@ -57,7 +57,7 @@ describe('MssqlSession with session context', () => {
   });
 
   it('doubles quotes, keeps every other character, and sends a missing client as NULL', async () => {
-    const h = harness();
+    const h = harness(engine);
     h.peer.willRun(whoAmI(h.peer));
     const result = await run(h, { user: "o'brien'); EXEC xp_cmdshell 'x'--", roles: 'write', client: null });
     expect(h.peer.batches[0]).toContain("@value = N'o''brien''); EXEC xp_cmdshell ''x''--', @read_only = 1;");
@@ -66,7 +66,7 @@ describe('MssqlSession with session context', () => {
   });
 
   it("resets a reused connection before the next caller's keys, so bob never runs with alice's", async () => {
-    const h = harness();
+    const h = harness(engine);
     h.peer.willRun(whoAmI(h.peer), whoAmI(h.peer));
     expect((await run(h, ALICE)).rows).toEqual([['alice']]);
     expect((await run(h, BOB)).rows).toEqual([['bob']]);
@@ -77,7 +77,7 @@ describe('MssqlSession with session context', () => {
   });
 
   it('resets before a session without context too (a catalog query), which then sees no caller', async () => {
-    const h = harness();
+    const h = harness(engine);
     h.peer.willRun(whoAmI(h.peer), whoAmI(h.peer), whoAmI(h.peer));
     await run(h, ALICE);
     expect((await run(h)).rows).toEqual([[null]]);
@@ -89,7 +89,7 @@ describe('MssqlSession with session context', () => {
   });
 
   it('never resets a connection that carried no keys: environments without session_context keep one round trip', async () => {
-    const h = harness();
+    const h = harness(engine);
     h.peer.willRun(whoAmI(h.peer), whoAmI(h.peer));
     await run(h);
     await run(h);
@@ -97,7 +97,7 @@ describe('MssqlSession with session context', () => {
   });
 
   it('is held by the server too: without the reset, the read-only key refuses the next value (error 15664)', async () => {
-    const h = harness();
+    const h = harness(engine);
     h.peer.willRun(whoAmI(h.peer));
     await run(h, ALICE);
     h.peer.hasSessionContext = false; // as if the reset were skipped
