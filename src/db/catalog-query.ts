@@ -13,7 +13,7 @@ export async function catalogQuery(
   params: readonly unknown[] = [],
   timeoutMs = CATALOG_TIMEOUT_MS,
 ): Promise<Record<string, unknown>[]> {
-  const session = await dialect.session({ readOnly: true, timeoutMs });
+  const session = await dialect.session({ readOnly: true, timeoutMs, isCatalog: true });
   const cursor = session.execute(sql, params);
   try {
     const out: Record<string, unknown>[] = [];

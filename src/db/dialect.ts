@@ -165,6 +165,11 @@ export interface SessionOptions {
    * stopped, its connection discarded, and the cursor fails with ResultTooLargeError. Absent: no limit (catalog).
    */
   readonly maxResultBytes?: number;
+  /**
+   * The session runs only sqlgate's own catalog statements (fixed text, reading by construction): a dialect may run
+   * them outside a transaction to save its round trips (SQL Server: one instead of three).
+   */
+  readonly isCatalog?: boolean;
 }
 
 /**

@@ -98,7 +98,8 @@ export class MssqlSession implements Session {
       await connection.runBatch(settings.trimEnd());
       connection.lockTimeoutMs = lockTimeoutMs;
     }
-    await connection.beginTransaction();
+    // sqlgate's own catalog statements read by construction: no transaction to begin or end, one round trip.
+    if (!options.isCatalog) await connection.beginTransaction();
     const descriptor = connection.transactionDescriptor();
     connection.sessionCount++;
     return new MssqlSession(connection, options, descriptor && Buffer.from(descriptor), connection.rollbacksReported, release, kill);
@@ -179,6 +180,8 @@ export class MssqlSession implements Session {
    * A violation the statement was not told of (it was cut short, or the engine reports no notices) is returned.
    */
   private async endTransaction(isCommit: boolean): Promise<{ isHealthy: boolean; error: unknown }> {
+    // A catalog session began nothing: it is healthy as long as nothing was left open.
+    if (this.options.isCatalog) return { isHealthy: this.connection.transactionDescriptor() === null, error: null };
     const ending = this.reportedEnding();
     if (ending !== null) {
       // Nothing of the session's is left to end. After a rollback the server chose, the connection is as good as new.

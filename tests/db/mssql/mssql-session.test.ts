@@ -7,6 +7,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { Dialect, SessionOptions } from '../../../src/db/dialect.js';
+import { catalogQuery } from '../../../src/db/catalog-query.js';
 import { runQuery, type QueryRequest } from '../../../src/db/run-query.js';
 import { mssqlToError } from '../../../src/db/mssql/mssql-errors.js';
 import { MssqlSession } from '../../../src/db/mssql/mssql-session.js';
@@ -58,6 +59,17 @@ describe.each(TDS_ENGINES)('MssqlSession on %s', (engine) => {
     // The same timeout again: the begin is the session's one round trip before the statement.
     expect(h.peer.batches.slice(3)).toEqual(['SET LOCK_TIMEOUT 5000;', '<begin>', '<rollback>', '<begin>', '<rollback>']);
     expect(h.peer.trancount).toBe(0);
+  });
+
+  it("runs sqlgate's own catalog statements in one round trip: no transaction to begin or end", async () => {
+    const h = harness(engine);
+    h.peer.willRun(numbers(1), numbers(2));
+    await query(h, 'SELECT 1');
+    const before = h.peer.batches.length;
+    expect(await catalogQuery(h.dialect, 'SELECT n FROM sys.tables')).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(h.peer.batches.slice(before)).toEqual([]);
+    expect(h.peer.requests).toHaveLength(2);
+    expect(h.releases).toEqual([false, false]);
   });
 
   it('sends the statement as is, with @p1 … @pN declared from the values', async () => {
