@@ -3,7 +3,10 @@
  * sys.indexes, sys.index_columns, sys.foreign_keys and sys.foreign_key_columns. Row estimates come from
  * sys.partitions (heap or clustered index, index_id 0/1): unlike sys.dm_db_partition_stats it needs no VIEW
  * DATABASE STATE, only the metadata visibility a reader already has. Every query is one parameterized statement
- * (@p1 …); the row shaping is in exported functions so it is tested without a server.
+ * (@p1 …), and each Introspector call runs one: every catalog query is a session of its own (begin, statement,
+ * rollback), and on Babelfish each statement also pays for planning over emulated catalog views. The queries are
+ * written for SQL Server 2017+, Azure SQL and Babelfish alike: set-based joins, no per-row subqueries over sys.*.
+ * The row shaping is in exported functions so it is tested without a server.
  */
 import { catalogQuery, toNumberOrNull } from '../catalog-query.js';
 import type {
@@ -29,53 +32,116 @@ const USER_OBJECTS = `(
   ) o
   JOIN sys.schemas s ON s.schema_id = o.schema_id AND s.name NOT IN ('sys', 'INFORMATION_SCHEMA')`;
 
-/** @p1 schema or NULL, @p2 part of the name (case-insensitive) or NULL. */
-export const LIST_TABLES_SQL = `SELECT s.name AS schema_name, o.name AS table_name, o.kind,
-       (SELECT SUM(p.rows) FROM sys.partitions p WHERE p.object_id = o.object_id AND p.index_id IN (0, 1)) AS estimated_rows
+/**
+ * @p1 schema or NULL, @p2 part of the name (case-insensitive) or NULL. Row counts are summed per object once, in a
+ * derived table joined once on object_id (a hash or merge join), rather than in a subquery run for each listed object:
+ * on Babelfish sys.partitions is a view over PostgreSQL's catalogs, and thousands of correlated lookups of it cost
+ * most of a second. A partition with rows < 0 has no statistics yet (Babelfish says -1 until the table is analysed),
+ * so the object's sum is unknown (NULL) rather than a wrong or negative count.
+ */
+export const LIST_TABLES_SQL = `SELECT s.name AS schema_name, o.name AS table_name, o.kind, r.estimated_rows
   FROM ${USER_OBJECTS}
+  LEFT JOIN (
+    SELECT p.object_id, CASE WHEN MIN(p.rows) >= 0 THEN SUM(p.rows) END AS estimated_rows
+      FROM sys.partitions p
+     WHERE p.index_id IN (0, 1)
+     GROUP BY p.object_id
+  ) r ON r.object_id = o.object_id
  WHERE (@p1 IS NULL OR s.name = @p1)
    AND (@p2 IS NULL OR CHARINDEX(LOWER(@p2), LOWER(o.name)) > 0)
  ORDER BY s.name, o.name`;
 
-/** @p1 schema (NULL: the login's default schema), @p2 exact name. */
-export const FIND_TABLE_SQL = `SELECT o.object_id, s.name AS schema_name, o.name AS table_name, o.kind
-  FROM ${USER_OBJECTS}
- WHERE s.name = COALESCE(@p1, SCHEMA_NAME()) AND o.name = @p2`;
+/**
+ * The columns of DESCRIBE_TABLE_SQL, each cast to one type in every branch of its UNION ALL (Babelfish, like
+ * PostgreSQL, wants the branches' types to agree). A row fills the columns of its part and leaves the rest NULL;
+ * the names are those the row shapers below read, so a part's rows need no renaming. sort1 and sort2 order the rows
+ * within their part.
+ */
+const DETAIL_COLUMNS = {
+  part: 'varchar(6)', sort1: 'int', sort2: 'int',
+  // 'table': the object described.
+  object_id: 'int', schema_name: 'nvarchar(128)', table_name: 'nvarchar(128)', kind: 'varchar(5)',
+  // 'column' (column_name also for 'index').
+  column_name: 'nvarchar(128)', type_name: 'nvarchar(128)', is_user_defined: 'bit', base_type_name: 'nvarchar(128)',
+  max_length: 'int', precision: 'int', scale: 'int', is_nullable: 'bit', default_definition: 'nvarchar(max)',
+  // 'index'.
+  index_name: 'nvarchar(128)', is_unique: 'bit', is_primary_key: 'bit',
+  // 'fk'.
+  fk_id: 'int', fk_name: 'nvarchar(128)', is_outgoing: 'int', is_incoming: 'int',
+  from_schema: 'nvarchar(128)', from_table: 'nvarchar(128)', from_column: 'nvarchar(128)',
+  to_schema: 'nvarchar(128)', to_table: 'nvarchar(128)', to_column: 'nvarchar(128)',
+} as const;
 
-/** @p1 object_id. `t` is the declared type (an alias type keeps its own name), `bt` the system type under it. */
-export const COLUMNS_SQL = `SELECT c.name AS column_name, t.name AS type_name, t.is_user_defined, bt.name AS base_type_name,
-       c.max_length, c.precision, c.scale, c.is_nullable, dc.definition AS default_definition
-  FROM sys.columns c
-  JOIN sys.types t ON t.user_type_id = c.user_type_id
+type DetailPart = 'table' | 'column' | 'index' | 'fk';
+type DetailValues = Partial<Record<Exclude<keyof typeof DETAIL_COLUMNS, 'part'>, string>>;
+
+/** One branch of DESCRIBE_TABLE_SQL: every column, in the same order and type, `values` where the part has one. */
+function detailBranch(part: DetailPart, values: DetailValues, from: string): string {
+  const all: Record<string, string | undefined> = { ...values, part: `'${part}'` };
+  // Brackets: PRECISION is a reserved word in T-SQL.
+  const list = Object.entries(DETAIL_COLUMNS).map(([name, type]) => `CAST(${all[name] ?? 'NULL'} AS ${type}) AS [${name}]`);
+  return `SELECT ${list.join(',\n       ')}\n  ${from}`;
+}
+
+const TABLE_PART = detailBranch('table', {
+  sort1: '0', sort2: '0', object_id: 't.object_id', schema_name: 't.schema_name', table_name: 't.table_name', kind: 't.kind',
+}, 'FROM target t');
+
+/** `ty` is the declared type (an alias type keeps its own name), `bt` the system type under it. */
+const COLUMN_PART = detailBranch('column', {
+  sort1: 'c.column_id', sort2: '0', column_name: 'c.name', type_name: 'ty.name', is_user_defined: 'ty.is_user_defined',
+  base_type_name: 'bt.name', max_length: 'c.max_length', precision: 'c.precision', scale: 'c.scale', is_nullable: 'c.is_nullable',
+  default_definition: 'dc.definition',
+}, `FROM target t
+  JOIN sys.columns c ON c.object_id = t.object_id
+  JOIN sys.types ty ON ty.user_type_id = c.user_type_id
   LEFT JOIN sys.types bt ON bt.user_type_id = c.system_type_id
-  LEFT JOIN sys.default_constraints dc ON dc.object_id = c.default_object_id
- WHERE c.object_id = @p1
- ORDER BY c.column_id`;
+  LEFT JOIN sys.default_constraints dc ON dc.object_id = c.default_object_id`);
 
-/** @p1 object_id. B-tree indexes only (clustered, nonclustered): key columns in key order, included columns left out. */
-export const INDEXES_SQL = `SELECT i.name AS index_name, i.is_unique, i.is_primary_key, c.name AS column_name
-  FROM sys.indexes i
+/** B-tree indexes only (clustered, nonclustered): key columns in key order, included columns left out. */
+const INDEX_PART = detailBranch('index', {
+  sort1: 'i.index_id', sort2: 'ic.key_ordinal', index_name: 'i.name', is_unique: 'i.is_unique', is_primary_key: 'i.is_primary_key',
+  column_name: 'c.name',
+}, `FROM target t
+  JOIN sys.indexes i ON i.object_id = t.object_id AND i.type IN (1, 2) AND i.is_hypothetical = 0
   JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.is_included_column = 0
-  JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
- WHERE i.object_id = @p1 AND i.type IN (1, 2) AND i.is_hypothetical = 0
- ORDER BY i.index_id, ic.key_ordinal`;
+  JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id`);
 
-/** @p1 object_id. Foreign keys from this table and to it; a self-reference is both. */
-export const FOREIGN_KEYS_SQL = `SELECT fk.object_id AS fk_id, fk.name AS fk_name,
-       CASE WHEN fk.parent_object_id = @p1 THEN 1 ELSE 0 END AS is_outgoing,
-       CASE WHEN fk.referenced_object_id = @p1 THEN 1 ELSE 0 END AS is_incoming,
-       ps.name AS from_schema, pt.name AS from_table, pc.name AS from_column,
-       rs.name AS to_schema, rt.name AS to_table, rc.name AS to_column
-  FROM sys.foreign_keys fk
+/**
+ * Foreign keys from this table and to it; a self-reference is both, on one row per key column. Keys are ordered by
+ * name then id (names are unique per schema only); DENSE_RANK turns that into a number, so the outer ORDER BY
+ * compares integers only, never names of differing collations.
+ */
+const FOREIGN_KEY_PART = detailBranch('fk', {
+  sort1: 'DENSE_RANK() OVER (ORDER BY fk.name, fk.object_id)', sort2: 'fkc.constraint_column_id',
+  fk_id: 'fk.object_id', fk_name: 'fk.name',
+  is_outgoing: 'CASE WHEN fk.parent_object_id = t.object_id THEN 1 ELSE 0 END',
+  is_incoming: 'CASE WHEN fk.referenced_object_id = t.object_id THEN 1 ELSE 0 END',
+  from_schema: 'ps.name', from_table: 'pt.name', from_column: 'pc.name', to_schema: 'rs.name', to_table: 'rt.name', to_column: 'rc.name',
+}, `FROM target t
+  JOIN sys.foreign_keys fk ON fk.parent_object_id = t.object_id OR fk.referenced_object_id = t.object_id
   JOIN sys.foreign_key_columns fkc ON fkc.constraint_object_id = fk.object_id
   JOIN sys.tables pt ON pt.object_id = fk.parent_object_id
   JOIN sys.schemas ps ON ps.schema_id = pt.schema_id
   JOIN sys.columns pc ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
   JOIN sys.tables rt ON rt.object_id = fk.referenced_object_id
   JOIN sys.schemas rs ON rs.schema_id = rt.schema_id
-  JOIN sys.columns rc ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
- WHERE fk.parent_object_id = @p1 OR fk.referenced_object_id = @p1
- ORDER BY fk.name, fk.object_id, fkc.constraint_column_id`;
+  JOIN sys.columns rc ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id`);
+
+/**
+ * @p1 schema (NULL: the login's default schema), @p2 exact name. The whole description in one statement, one round
+ * trip: the object's lookup is written once (the `target` CTE: PostgreSQL under Babelfish computes a CTE used more
+ * than once a single time, SQL Server inlines it as a seek on the name in each branch), then its columns, indexes
+ * and foreign keys follow as rows tagged by `part` in a UNION ALL. One result set, because the cursor reads only
+ * one; no rows at all when nothing has that name.
+ */
+export const DESCRIBE_TABLE_SQL = `WITH target AS (
+  SELECT o.object_id, s.name AS schema_name, o.name AS table_name, o.kind
+    FROM ${USER_OBJECTS}
+   WHERE s.name = COALESCE(@p1, SCHEMA_NAME()) AND o.name = @p2
+)
+${[TABLE_PART, COLUMN_PART, INDEX_PART, FOREIGN_KEY_PART].join('\nUNION ALL\n')}
+ ORDER BY part, sort1, sort2`;
 
 export const DEFAULT_SCHEMA_SQL = 'SELECT SCHEMA_NAME() AS schema_name';
 
@@ -85,6 +151,8 @@ export const DEFAULT_SCHEMA_SQL = 'SELECT SCHEMA_NAME() AS schema_name';
  * then dbo, then among the shipped objects of sys (the compatibility views, e.g. sysobjects). A synonym is followed
  * to its base object when that is a table or view in this database (PARSENAME: no server, no other database);
  * otherwise the row has no resolved object. OBJECT_DEFINITION is NULL without VIEW DEFINITION and for encrypted views.
+ * The object's columns (sys.all_columns: system views' columns too) come in the same statement, one row each, so the
+ * facts take one round trip; the view text rides on the first row only, not once per column.
  */
 export const RELATION_FACTS_SQL = `WITH named AS (
   SELECT TOP (1) o.object_id, o.type, s.name AS schema_name, o.name AS object_name
@@ -103,13 +171,14 @@ export const RELATION_FACTS_SQL = `WITH named AS (
     LEFT JOIN sys.synonyms sy ON sy.object_id = n.object_id
 )
 SELECT r.named_schema, r.named_name, r.named_type, o.object_id, s.name AS schema_name, o.name AS object_name,
-       o.type, o.is_ms_shipped, CASE WHEN o.type = 'V' THEN OBJECT_DEFINITION(o.object_id) END AS definition
+       o.type, o.is_ms_shipped,
+       CASE WHEN o.type = 'V' AND ROW_NUMBER() OVER (ORDER BY c.column_id) = 1 THEN OBJECT_DEFINITION(o.object_id) END AS definition,
+       c.name AS column_name
   FROM resolved r
   LEFT JOIN sys.all_objects o ON o.object_id = r.base_id AND o.type IN ('U', 'V', 'S', 'IT', 'ET')
-  LEFT JOIN sys.schemas s ON s.schema_id = o.schema_id`;
-
-/** @p1 object_id. sys.all_columns: system views' columns too. */
-export const RELATION_COLUMNS_SQL = `SELECT c.name AS column_name FROM sys.all_columns c WHERE c.object_id = @p1 ORDER BY c.column_id`;
+  LEFT JOIN sys.schemas s ON s.schema_id = o.schema_id
+  LEFT JOIN sys.all_columns c ON c.object_id = o.object_id
+ ORDER BY c.column_id`;
 
 export class MssqlIntrospector implements Introspector {
   constructor(private readonly dialect: Dialect) {}
@@ -125,25 +194,26 @@ export class MssqlIntrospector implements Introspector {
   }
 
   async describeTable(ref: TableRef): Promise<TableDetail | null> {
-    const [found] = await catalogQuery(this.dialect, FIND_TABLE_SQL, [ref.schema, ref.name]);
-    if (!found) return null;
-    const objectId = Number(found.object_id);
-    const columns = await catalogQuery(this.dialect, COLUMNS_SQL, [objectId]);
-    const indexes = await catalogQuery(this.dialect, INDEXES_SQL, [objectId]);
-    const foreignKeys = await catalogQuery(this.dialect, FOREIGN_KEYS_SQL, [objectId]);
-    return toTableDetail(found, columns, indexes, foreignKeys);
+    return toTableDetailFromRows(await catalogQuery(this.dialect, DESCRIBE_TABLE_SQL, [ref.schema, ref.name]));
   }
 
   async relationFacts(ref: TableRef): Promise<RelationFacts | null> {
-    const [found] = await catalogQuery(this.dialect, RELATION_FACTS_SQL, [ref.schema, ref.name]);
-    if (!found || found.object_id === null || found.object_id === undefined) return toRelationFacts(found, []);
-    const columns = await catalogQuery(this.dialect, RELATION_COLUMNS_SQL, [Number(found.object_id)]);
-    return toRelationFacts(found, columns);
+    return toRelationFactsFromRows(await catalogQuery(this.dialect, RELATION_FACTS_SQL, [ref.schema, ref.name]));
   }
 }
 
+/** The rows of RELATION_FACTS_SQL, one per column (one without a column when no object was resolved), shaped. */
+export function toRelationFactsFromRows(rows: CatalogRow[]): RelationFacts | null {
+  const [first] = rows;
+  if (!first) return null;
+  // Taken from whichever row has it: the first by column_id, but the shape should not hang on the row order.
+  const definition = rows.find((row) => row.definition !== null && row.definition !== undefined)?.definition ?? null;
+  const columns = rows.filter((row) => row.column_name !== null && row.column_name !== undefined);
+  return toRelationFacts({ ...first, definition }, columns);
+}
+
 /**
- * Shapes the rows of RELATION_FACTS_SQL and RELATION_COLUMNS_SQL. A synonym that reaches no table or view here (another
+ * Shapes the object row and column rows of RELATION_FACTS_SQL. A synonym that reaches no table or view here (another
  * database or server, a function, a dangling name) is a view of unknown definition, so the policy refuses it.
  */
 export function toRelationFacts(found: CatalogRow | undefined, columnRows: CatalogRow[]): RelationFacts | null {
@@ -170,11 +240,31 @@ export function toTableSummary(row: CatalogRow): TableSummary {
     schema: String(row.schema_name),
     name: String(row.table_name),
     kind: row.kind === 'view' ? 'view' : 'table',
-    estimatedRows: toNumberOrNull(row.estimated_rows),
+    estimatedRows: toRowEstimate(row.estimated_rows),
   };
 }
 
-/** Shapes the rows of FIND_TABLE_SQL, COLUMNS_SQL, INDEXES_SQL and FOREIGN_KEYS_SQL into one TableDetail. */
+/**
+ * A row estimate, or null when there is none. A negative count means "no statistics" (Babelfish's -1 for a table
+ * never analysed): LIST_TABLES_SQL already turns that into NULL, this holds for any engine that still sends one.
+ */
+function toRowEstimate(value: unknown): number | null {
+  const estimate = toNumberOrNull(value);
+  return estimate !== null && estimate >= 0 ? estimate : null;
+}
+
+/**
+ * Splits the rows of DESCRIBE_TABLE_SQL by their `part` and shapes them with toTableDetail; null when no table or
+ * view has that name. Within a part the rows keep the statement's order.
+ */
+export function toTableDetailFromRows(rows: CatalogRow[]): TableDetail | null {
+  const found = rows.find((row) => row.part === 'table');
+  if (!found) return null;
+  const part = (name: DetailPart) => rows.filter((row) => row.part === name);
+  return toTableDetail(found, part('column'), part('index'), part('fk'));
+}
+
+/** Shapes the object, column, index and foreign key rows of DESCRIBE_TABLE_SQL into one TableDetail. */
 export function toTableDetail(found: CatalogRow, columnRows: CatalogRow[], indexRows: CatalogRow[], foreignKeyRows: CatalogRow[]): TableDetail {
   const indexes = toIndexes(indexRows);
   const { outgoing, incoming } = toForeignKeys(foreignKeyRows);

@@ -1,7 +1,9 @@
 /**
  * What the SQL Server login could do beyond reading, in one catalog query on an ordinary read-only session:
  * server roles (IS_SRVROLEMEMBER), database roles (IS_ROLEMEMBER), effective permissions (HAS_PERMS_BY_NAME, which
- * counts grants through roles and honours DENY) on the server, the database and each user table or view.
+ * counts grants through roles and honours DENY) on the server, the database and each user table or view. The user
+ * objects are checked in one pass, and not at all when a server or database fact already decides the report: on a
+ * database of thousands of tables (Babelfish above all) each per-object check is what costs.
  *
  * Server files: a sysadmin or CONTROL SERVER login can run xp_cmdshell and read any file; ADMINISTER BULK
  * OPERATIONS (the bulkadmin role) reads files on the server with OPENROWSET(BULK …) and BULK INSERT. Azure SQL
@@ -16,35 +18,6 @@ import { privilegeReport, someNames, whatItChanges, type FoundPrivilege, type Wr
 const SETUP = 'docs/dialects/mssql.md#least-privilege-login';
 
 const OBJECT_NAME = `QUOTENAME(SCHEMA_NAME(o.schema_id)) + '.' + QUOTENAME(o.name)`;
-/** User tables and views on which the login holds INSERT, UPDATE or DELETE (directly, through a role or the schema). */
-const WRITABLE_OBJECTS = `FROM sys.objects o
- WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0
-   AND (HAS_PERMS_BY_NAME(${OBJECT_NAME}, 'OBJECT', 'INSERT') = 1
-     OR HAS_PERMS_BY_NAME(${OBJECT_NAME}, 'OBJECT', 'UPDATE') = 1
-     OR HAS_PERMS_BY_NAME(${OBJECT_NAME}, 'OBJECT', 'DELETE') = 1)`;
-
-export const MSSQL_PRIVILEGES_SQL = `SELECT SUSER_SNAME() AS login_name, USER_NAME() AS user_name, DB_NAME() AS database_name,
-       IS_SRVROLEMEMBER('sysadmin') AS is_sysadmin,
-       IS_SRVROLEMEMBER('bulkadmin') AS is_bulkadmin,
-       HAS_PERMS_BY_NAME(NULL, NULL, 'CONTROL SERVER') AS has_control_server,
-       HAS_PERMS_BY_NAME(NULL, NULL, 'ADMINISTER BULK OPERATIONS') AS has_bulk_operations,
-       IS_ROLEMEMBER('db_owner') AS is_db_owner,
-       IS_ROLEMEMBER('db_datawriter') AS is_db_datawriter,
-       IS_ROLEMEMBER('db_ddladmin') AS is_db_ddladmin,
-       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'CONTROL') AS db_control,
-       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'ALTER') AS db_alter,
-       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'INSERT') AS db_insert,
-       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'UPDATE') AS db_update,
-       HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'DELETE') AS db_delete,
-       (SELECT COUNT(*) ${WRITABLE_OBJECTS}) AS writable_count,
-       ${[0, 1, 2].map((i) => `(SELECT ${OBJECT_NAME} ${WRITABLE_OBJECTS}
-         ORDER BY SCHEMA_NAME(o.schema_id), o.name OFFSET ${i} ROWS FETCH NEXT 1 ROWS ONLY) AS writable_${i + 1}`).join(',\n       ')}`;
-
-export async function mssqlPrivileges(dialect: Dialect): Promise<PrivilegeReport> {
-  const [row] = await catalogQuery(dialect, MSSQL_PRIVILEGES_SQL);
-  if (!row) throw new InternalError('SQL Server returned no row for the privilege check.');
-  return mssqlPrivilegeReport(row);
-}
 
 /** Database roles that write, and what each lets its members change. */
 const WRITER_ROLES: Record<string, string> = {
@@ -61,6 +34,73 @@ const DATABASE_WRITES: Record<string, WriteScope> = {
   update: { data: true, schema: false },
   delete: { data: true, schema: false },
 };
+
+/** The server and database facts of the report, by column: each 1, 0 or NULL (NULL: not answerable here). */
+export const PRIVILEGE_FLAGS: Readonly<Record<string, string>> = {
+  is_sysadmin: "IS_SRVROLEMEMBER('sysadmin')",
+  is_bulkadmin: "IS_SRVROLEMEMBER('bulkadmin')",
+  has_control_server: "HAS_PERMS_BY_NAME(NULL, NULL, 'CONTROL SERVER')",
+  has_bulk_operations: "HAS_PERMS_BY_NAME(NULL, NULL, 'ADMINISTER BULK OPERATIONS')",
+  is_db_owner: "IS_ROLEMEMBER('db_owner')",
+  is_db_datawriter: "IS_ROLEMEMBER('db_datawriter')",
+  is_db_ddladmin: "IS_ROLEMEMBER('db_ddladmin')",
+  db_control: "HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'CONTROL')",
+  db_alter: "HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'ALTER')",
+  db_insert: "HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'INSERT')",
+  db_update: "HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'UPDATE')",
+  db_delete: "HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', 'DELETE')",
+};
+
+/**
+ * The flags that, once set, make mssqlPrivilegeReport pass over writable_count: sysadmin and CONTROL SERVER end the
+ * report, and a writer role or a database write permission is reported instead of single objects. Taken from the
+ * tables the report reads, so that the query and the report cannot drift apart.
+ */
+export const FLAGS_THAT_SKIP_OBJECTS: readonly string[] = [
+  'is_sysadmin',
+  'has_control_server',
+  ...Object.keys(WRITER_ROLES).map((role) => `is_${role}`),
+  ...Object.keys(DATABASE_WRITES).map((permission) => `db_${permission}`),
+];
+
+/**
+ * User tables and views on which the login holds INSERT, UPDATE or DELETE (directly, through a role or the schema;
+ * HAS_PERMS_BY_NAME honours DENY), numbered by schema and name: one pass over sys.objects.
+ *
+ * The first conditions read only the outer row `f`, never the object: constant for the whole scan. SQL Server puts
+ * them in a Filter with a startup expression above the scan, PostgreSQL (Babelfish) in a one-time filter; when one
+ * of the flags above is set, the scan and its three HAS_PERMS_BY_NAME calls per object never run, since the report
+ * would not read their result. Comparing `f`'s columns, not calling IS_ROLEMEMBER … again, keeps each function to
+ * one call even where an engine would evaluate the filter per row.
+ */
+const WRITABLE_OBJECTS = `SELECT ${OBJECT_NAME} AS qualified_name,
+               ROW_NUMBER() OVER (ORDER BY SCHEMA_NAME(o.schema_id), o.name) AS rn
+          FROM sys.objects o
+         WHERE ${FLAGS_THAT_SKIP_OBJECTS.map((flag) => `COALESCE(f.${flag}, 0) <> 1`).join('\n           AND ')}
+           AND o.type IN ('U', 'V') AND o.is_ms_shipped = 0
+           AND (HAS_PERMS_BY_NAME(${OBJECT_NAME}, 'OBJECT', 'INSERT') = 1
+             OR HAS_PERMS_BY_NAME(${OBJECT_NAME}, 'OBJECT', 'UPDATE') = 1
+             OR HAS_PERMS_BY_NAME(${OBJECT_NAME}, 'OBJECT', 'DELETE') = 1)`;
+
+/**
+ * One row, one statement. `f` is the login, the database and the flags, each function called once; the CROSS APPLY
+ * counts the writable objects and names the first three in the same pass (an aggregate without GROUP BY: always one
+ * row, 0 and NULLs when nothing is writable or the scan was skipped).
+ */
+export const MSSQL_PRIVILEGES_SQL = `SELECT f.*, w.*
+  FROM (SELECT SUSER_SNAME() AS login_name, USER_NAME() AS user_name, DB_NAME() AS database_name,
+               ${Object.entries(PRIVILEGE_FLAGS).map(([column, sql]) => `${sql} AS ${column}`).join(',\n               ')}) f
+ CROSS APPLY (
+  SELECT COUNT(*) AS writable_count,
+         ${[1, 2, 3].map((n) => `MAX(CASE WHEN ranked.rn = ${n} THEN ranked.qualified_name END) AS writable_${n}`).join(',\n         ')}
+    FROM (${WRITABLE_OBJECTS}) ranked
+ ) w`;
+
+export async function mssqlPrivileges(dialect: Dialect): Promise<PrivilegeReport> {
+  const [row] = await catalogQuery(dialect, MSSQL_PRIVILEGES_SQL);
+  if (!row) throw new InternalError('SQL Server returned no row for the privilege check.');
+  return mssqlPrivilegeReport(row);
+}
 
 /** The report for one row of MSSQL_PRIVILEGES_SQL. */
 export function mssqlPrivilegeReport(row: Record<string, unknown>): PrivilegeReport {

@@ -1,26 +1,105 @@
 /**
  * The SQL Server catalog queries and how their rows become Introspector types. The rows are written the way
  * SQL Server returns them for the shared fixture (tests/support/fixture/mssql.ts); against a real server the
- * contract suite checks the same through the tools.
+ * contract suite checks the same through the tools. The wire tests at the end run them through real tedious
+ * against a scripted server (tds-wire-peer.ts).
  */
-import { describe, expect, it } from 'vitest';
-import type { Cursor, Dialect, Session } from '../../../src/db/dialect.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Cursor, Dialect, Session, TableDetail } from '../../../src/db/dialect.js';
 import {
-  COLUMNS_SQL,
   DEFAULT_SCHEMA_SQL,
-  FIND_TABLE_SQL,
-  FOREIGN_KEYS_SQL,
-  INDEXES_SQL,
+  DESCRIBE_TABLE_SQL,
   LIST_TABLES_SQL,
   MssqlIntrospector,
   columnMaxLength,
   formatColumnType,
   toColumnInfo,
   toTableDetail,
+  toTableDetailFromRows,
   toTableSummary,
 } from '../../../src/db/mssql/mssql-introspector.js';
+import type { Environment } from '../../../src/environments/environment.js';
+import { GATE_SWITCHED_OFF_FOR_TESTS, openEnvironment } from '../../support/test-databases.js';
+import { TdsWirePeer, type TdsValue } from './tds-wire-peer.js';
 
-const ALL_SQL = { LIST_TABLES_SQL, FIND_TABLE_SQL, COLUMNS_SQL, INDEXES_SQL, FOREIGN_KEYS_SQL, DEFAULT_SCHEMA_SQL };
+const ALL_SQL = { LIST_TABLES_SQL, DESCRIBE_TABLE_SQL, DEFAULT_SCHEMA_SQL };
+
+/** The branches of DESCRIBE_TABLE_SQL's UNION ALL. */
+const DETAIL_BRANCHES = DESCRIBE_TABLE_SQL.split('\nUNION ALL\n');
+
+/** A branch's columns as `CAST(… AS type) AS [name]` declares them. */
+function castColumns(branch: string): { name: string; type: string }[] {
+  return [...branch.matchAll(/ AS ([a-z]+(?:\(\w+\))?)\) AS \[(\w+)\]/g)].map((m) => ({ name: m[2]!, type: m[1]! }));
+}
+
+/** The columns of every row of DESCRIBE_TABLE_SQL. */
+const DETAIL_COLUMNS = castColumns(DETAIL_BRANCHES[0]!);
+
+/** A row of DESCRIBE_TABLE_SQL: its part's values, NULL in every other column, as the statement sends it. */
+function tagged(part: string, values: Record<string, unknown>): Record<string, unknown> {
+  return { ...Object.fromEntries(DETAIL_COLUMNS.map((c) => [c.name, null])), ...values, part };
+}
+
+/** The fixture's customers table as the catalog describes it, and as describe_table shows it. */
+const CUSTOMERS = (() => {
+  const column = (name: string, type: string, maxLength: number, isNullable: boolean, defaultDefinition: string | null = null) => ({
+    column_name: name, type_name: type, is_user_defined: false, base_type_name: type, max_length: maxLength,
+    precision: type === 'int' ? 10 : type === 'datetime2' ? 19 : 0, scale: 0, is_nullable: isNullable, default_definition: defaultDefinition,
+  });
+  return {
+    found: { object_id: 901578250, schema_name: 'dbo', table_name: 'customers', kind: 'table' },
+    columns: [
+      column('id', 'int', 4, false),
+      column('name', 'nvarchar', 200, false),
+      column('email', 'nvarchar', 510, true),
+      column('state', 'nchar', 4, false, "(N'CA')"),
+      column('created_at', 'datetime2', 6, false),
+    ],
+    indexes: [
+      { index_name: 'PK__customer__3213E83F', is_unique: true, is_primary_key: true, column_name: 'id' },
+      { index_name: 'UQ__customer__AB6E6164', is_unique: true, is_primary_key: false, column_name: 'email' },
+    ],
+    foreignKeys: [
+      { fk_id: 933578364, fk_name: 'FK__orders__customer__2B3F6F97', is_outgoing: 0, is_incoming: 1, from_schema: 'dbo', from_table: 'orders', from_column: 'customer_id', to_schema: 'dbo', to_table: 'customers', to_column: 'id' },
+    ],
+  };
+})();
+
+const CUSTOMERS_DETAIL: TableDetail = {
+  schema: 'dbo',
+  name: 'customers',
+  kind: 'table',
+  columns: [
+    { name: 'id', type: 'int', nullable: false, default: null, maxLength: null },
+    { name: 'name', type: 'nvarchar(100)', nullable: false, default: null, maxLength: 100 },
+    { name: 'email', type: 'nvarchar(255)', nullable: true, default: null, maxLength: 255 },
+    { name: 'state', type: 'nchar(2)', nullable: false, default: "(N'CA')", maxLength: 2 },
+    { name: 'created_at', type: 'datetime2(0)', nullable: false, default: null, maxLength: null },
+  ],
+  primaryKey: ['id'],
+  foreignKeys: [],
+  referencedBy: [
+    {
+      name: 'FK__orders__customer__2B3F6F97',
+      columns: ['customer_id'],
+      fromTable: { schema: 'dbo', name: 'orders' },
+      toTable: { schema: 'dbo', name: 'customers' },
+      toColumns: ['id'],
+    },
+  ],
+  indexes: [
+    { name: 'PK__customer__3213E83F', columns: ['id'], unique: true, primary: true },
+    { name: 'UQ__customer__AB6E6164', columns: ['email'], unique: true, primary: false },
+  ],
+};
+
+/** CUSTOMERS as DESCRIBE_TABLE_SQL returns it: ORDER BY part puts column, fk, index, table. */
+const CUSTOMERS_ROWS = [
+  ...CUSTOMERS.columns.map((row) => tagged('column', row)),
+  ...CUSTOMERS.foreignKeys.map((row) => tagged('fk', row)),
+  ...CUSTOMERS.indexes.map((row) => tagged('index', row)),
+  tagged('table', CUSTOMERS.found),
+];
 
 describe('catalog SQL', () => {
   it.each(Object.entries(ALL_SQL))('%s is one statement over sys catalog views, values only as @p parameters', (_, sql) => {
@@ -29,7 +108,7 @@ describe('catalog SQL', () => {
     expect(sql).not.toMatch(/INFORMATION_SCHEMA\.|dm_db_partition_stats/i);
     // The only literals are fixed words of our own, never a value.
     const literals = [...sql.matchAll(/'([^']*)'/g)].map((m) => m[1]);
-    for (const literal of literals) expect(['table', 'view', 'sys', 'INFORMATION_SCHEMA']).toContain(literal);
+    for (const literal of literals) expect(['table', 'view', 'column', 'index', 'fk', 'sys', 'INFORMATION_SCHEMA']).toContain(literal);
   });
 
   it('lists only user tables and views, without system schemas, with estimates from heap or clustered index', () => {
@@ -37,24 +116,42 @@ describe('catalog SQL', () => {
     expect(LIST_TABLES_SQL).toContain('FROM sys.views');
     expect(LIST_TABLES_SQL.match(/is_ms_shipped = 0/g)).toHaveLength(2);
     expect(LIST_TABLES_SQL).toContain("s.name NOT IN ('sys', 'INFORMATION_SCHEMA')");
-    expect(LIST_TABLES_SQL).toContain('sys.partitions p WHERE p.object_id = o.object_id AND p.index_id IN (0, 1)');
+    // Summed once per object in a derived table joined once, never a subquery per listed object.
+    expect(LIST_TABLES_SQL.match(/sys\.partitions/g)).toHaveLength(1);
+    expect(LIST_TABLES_SQL).toMatch(/FROM sys\.partitions p\s+WHERE p\.index_id IN \(0, 1\)\s+GROUP BY p\.object_id\s+\) r ON r\.object_id = o\.object_id/);
+    expect(LIST_TABLES_SQL).not.toContain('p.object_id = o.object_id');
+    // A partition without statistics (Babelfish: rows -1) makes the estimate unknown, never negative.
+    expect(LIST_TABLES_SQL).toContain('CASE WHEN MIN(p.rows) >= 0 THEN SUM(p.rows) END AS estimated_rows');
     expect(LIST_TABLES_SQL).toMatch(/@p1 IS NULL OR s\.name = @p1/);
     expect(LIST_TABLES_SQL).toMatch(/CHARINDEX\(LOWER\(@p2\), LOWER\(o\.name\)\)/);
     expect(LIST_TABLES_SQL).toMatch(/ORDER BY s\.name, o\.name$/);
   });
 
-  it('finds a table in the login\'s default schema when none is named', () => {
-    expect(FIND_TABLE_SQL).toContain('COALESCE(@p1, SCHEMA_NAME())');
+  it('finds the table once, in the login\'s default schema when none is named', () => {
+    expect(DESCRIBE_TABLE_SQL).toMatch(/^WITH target AS \(/);
+    expect(DESCRIBE_TABLE_SQL).toContain('WHERE s.name = COALESCE(@p1, SCHEMA_NAME()) AND o.name = @p2\n)');
+    expect(DESCRIBE_TABLE_SQL.match(/@p\d/g)).toEqual(['@p1', '@p2']);
     expect(DEFAULT_SCHEMA_SQL).toBe('SELECT SCHEMA_NAME() AS schema_name');
   });
 
-  it('reads columns, defaults, key columns and foreign keys of one object id', () => {
-    expect(COLUMNS_SQL).toContain('sys.default_constraints');
-    expect(COLUMNS_SQL).toContain('ORDER BY c.column_id');
-    expect(INDEXES_SQL).toContain('ic.is_included_column = 0');
-    expect(INDEXES_SQL).toContain('ORDER BY i.index_id, ic.key_ordinal');
-    expect(FOREIGN_KEYS_SQL).toContain('fk.parent_object_id = @p1 OR fk.referenced_object_id = @p1');
-    expect(FOREIGN_KEYS_SQL).toContain('fkc.constraint_column_id');
+  it('describes in one result set: four tagged branches with the same columns, in the same order and types', () => {
+    expect(DETAIL_BRANCHES).toHaveLength(4);
+    expect(DETAIL_COLUMNS.slice(0, 3)).toEqual([{ name: 'part', type: 'varchar(6)' }, { name: 'sort1', type: 'int' }, { name: 'sort2', type: 'int' }]);
+    expect(DETAIL_COLUMNS).toHaveLength(29);
+    for (const branch of DETAIL_BRANCHES) expect(castColumns(branch)).toEqual(DETAIL_COLUMNS);
+    expect(DETAIL_BRANCHES.map((branch) => branch.match(/CAST\('(\w+)' AS varchar\(6\)\) AS \[part\]/)?.[1])).toEqual(['table', 'column', 'index', 'fk']);
+    for (const branch of DETAIL_BRANCHES) expect(branch).toMatch(/\n  FROM target t/);
+    expect(DESCRIBE_TABLE_SQL).toMatch(/\n ORDER BY part, sort1, sort2$/);
+  });
+
+  it('reads columns, defaults, key columns and foreign keys of the object found, each in its order', () => {
+    const [, columns, indexes, foreignKeys] = DETAIL_BRANCHES as [string, string, string, string];
+    expect(columns).toContain('LEFT JOIN sys.default_constraints dc ON dc.object_id = c.default_object_id');
+    expect(columns).toMatch(/CAST\(c\.column_id AS int\) AS \[sort1\]/);
+    expect(indexes).toContain('ic.is_included_column = 0');
+    expect(indexes).toMatch(/CAST\(i\.index_id AS int\) AS \[sort1\],\s+CAST\(ic\.key_ordinal AS int\) AS \[sort2\]/);
+    expect(foreignKeys).toContain('fk.parent_object_id = t.object_id OR fk.referenced_object_id = t.object_id');
+    expect(foreignKeys).toMatch(/CAST\(DENSE_RANK\(\) OVER \(ORDER BY fk\.name, fk\.object_id\) AS int\) AS \[sort1\],\s+CAST\(fkc\.constraint_column_id AS int\) AS \[sort2\]/);
   });
 });
 
@@ -94,53 +191,16 @@ describe('row shaping', () => {
   });
 
   it('shapes the fixture\'s customers table, keys both ways included', () => {
-    const found = { object_id: 901578250, schema_name: 'dbo', table_name: 'customers', kind: 'table' };
-    const column = (name: string, type: string, maxLength: number, isNullable: boolean, defaultDefinition: string | null = null) => ({
-      column_name: name, type_name: type, is_user_defined: false, base_type_name: type, max_length: maxLength,
-      precision: type === 'int' ? 10 : type === 'datetime2' ? 19 : 0, scale: 0, is_nullable: isNullable, default_definition: defaultDefinition,
-    });
-    const columns = [
-      column('id', 'int', 4, false),
-      column('name', 'nvarchar', 200, false),
-      column('email', 'nvarchar', 510, true),
-      column('state', 'nchar', 4, false, "(N'CA')"),
-      column('created_at', 'datetime2', 6, false),
-    ];
-    const indexes = [
-      { index_name: 'PK__customer__3213E83F', is_unique: true, is_primary_key: true, column_name: 'id' },
-      { index_name: 'UQ__customer__AB6E6164', is_unique: true, is_primary_key: false, column_name: 'email' },
-    ];
-    const foreignKeys = [
-      { fk_id: 933578364, fk_name: 'FK__orders__customer__2B3F6F97', is_outgoing: 0, is_incoming: 1, from_schema: 'dbo', from_table: 'orders', from_column: 'customer_id', to_schema: 'dbo', to_table: 'customers', to_column: 'id' },
-    ];
-    const detail = toTableDetail(found, columns, indexes, foreignKeys);
-    expect(detail).toEqual({
-      schema: 'dbo',
-      name: 'customers',
-      kind: 'table',
-      columns: [
-        { name: 'id', type: 'int', nullable: false, default: null, maxLength: null },
-        { name: 'name', type: 'nvarchar(100)', nullable: false, default: null, maxLength: 100 },
-        { name: 'email', type: 'nvarchar(255)', nullable: true, default: null, maxLength: 255 },
-        { name: 'state', type: 'nchar(2)', nullable: false, default: "(N'CA')", maxLength: 2 },
-        { name: 'created_at', type: 'datetime2(0)', nullable: false, default: null, maxLength: null },
-      ],
-      primaryKey: ['id'],
-      foreignKeys: [],
-      referencedBy: [
-        {
-          name: 'FK__orders__customer__2B3F6F97',
-          columns: ['customer_id'],
-          fromTable: { schema: 'dbo', name: 'orders' },
-          toTable: { schema: 'dbo', name: 'customers' },
-          toColumns: ['id'],
-        },
-      ],
-      indexes: [
-        { name: 'PK__customer__3213E83F', columns: ['id'], unique: true, primary: true },
-        { name: 'UQ__customer__AB6E6164', columns: ['email'], unique: true, primary: false },
-      ],
-    });
+    expect(toTableDetail(CUSTOMERS.found, CUSTOMERS.columns, CUSTOMERS.indexes, CUSTOMERS.foreignKeys)).toEqual(CUSTOMERS_DETAIL);
+  });
+
+  it('splits the tagged rows of the one statement by part, each part in the order it came', () => {
+    expect(toTableDetailFromRows(CUSTOMERS_ROWS)).toEqual(CUSTOMERS_DETAIL);
+    // Only the table row says the object exists: without it there is nothing, whatever else came.
+    expect(toTableDetailFromRows([])).toBeNull();
+    expect(toTableDetailFromRows(CUSTOMERS_ROWS.filter((row) => row.part !== 'table'))).toBeNull();
+    const reversedColumns = [...CUSTOMERS_ROWS.filter((row) => row.part === 'column').reverse(), ...CUSTOMERS_ROWS.filter((row) => row.part !== 'column')];
+    expect(toTableDetailFromRows(reversedColumns)?.columns.map((c) => c.name)).toEqual(['created_at', 'state', 'email', 'name', 'id']);
   });
 
   it('keeps multi-column keys in order, tells same-named keys apart, and lists a self-reference both ways', () => {
@@ -173,6 +233,15 @@ describe('row shaping', () => {
       schema: 'dbo', name: 'numbers', kind: 'table', estimatedRows: 2500,
     });
     expect(toTableSummary({ schema_name: 'dbo', table_name: 'customer_totals', kind: 'view', estimated_rows: null }).estimatedRows).toBeNull();
+  });
+
+  it('gives an unknown estimate, never a negative one, for a table without statistics', () => {
+    const estimate = (value: unknown) => toTableSummary({ schema_name: 'dbo', table_name: 't', kind: 'table', estimated_rows: value }).estimatedRows;
+    expect(estimate(-1)).toBeNull();
+    expect(estimate(-5000n)).toBeNull();
+    expect(estimate('-1')).toBeNull();
+    expect(estimate(0)).toBe(0);
+    expect(estimate('12')).toBe(12);
   });
 });
 
@@ -207,25 +276,88 @@ describe('MssqlIntrospector', () => {
     expect(calls).toEqual([{ sql: LIST_TABLES_SQL, params: [null, 'ORD'] }]);
   });
 
-  it('describes by object id, and answers null for a missing table without further queries', async () => {
+  it('describes in one statement, schema and name as @p1 and @p2, and answers null for a missing table', async () => {
     const { dialect, calls } = scriptedDialect(new Map([
-      [FIND_TABLE_SQL, [{ object_id: 77, schema_name: 'sales', table_name: 'Order Lines', kind: 'view' }]],
+      [DESCRIBE_TABLE_SQL, [tagged('table', { object_id: 77, schema_name: 'sales', table_name: 'Order Lines', kind: 'view' })]],
     ]));
     const detail = await new MssqlIntrospector(dialect).describeTable({ schema: 'sales', name: 'Order Lines' });
     expect(detail).toMatchObject({ schema: 'sales', name: 'Order Lines', kind: 'view', columns: [], primaryKey: [] });
-    expect(calls.map((c) => [c.sql, c.params])).toEqual([
-      [FIND_TABLE_SQL, ['sales', 'Order Lines']],
-      [COLUMNS_SQL, [77]],
-      [INDEXES_SQL, [77]],
-      [FOREIGN_KEYS_SQL, [77]],
-    ]);
+    expect(calls).toEqual([{ sql: DESCRIBE_TABLE_SQL, params: ['sales', 'Order Lines'] }]);
     const missing = scriptedDialect(new Map());
     expect(await new MssqlIntrospector(missing.dialect).describeTable({ schema: null, name: 'nope' })).toBeNull();
-    expect(missing.calls).toEqual([{ sql: FIND_TABLE_SQL, params: [null, 'nope'] }]);
+    expect(missing.calls).toEqual([{ sql: DESCRIBE_TABLE_SQL, params: [null, 'nope'] }]);
   });
 
   it('takes the default schema from SCHEMA_NAME()', async () => {
     const { dialect } = scriptedDialect(new Map([[DEFAULT_SCHEMA_SQL, [{ schema_name: 'dbo' }]]]));
     expect(await new MssqlIntrospector(dialect).defaultSchema()).toBe('dbo');
+  });
+});
+
+describe('MssqlIntrospector through tedious, against a scripted server on the wire', () => {
+  /** 5,000 objects, as a large Babelfish database lists them: views without estimates, some tables never analysed. */
+  const LISTED = Array.from({ length: 5_000 }, (_, i) => ({
+    schema: `s${i % 7}`,
+    name: `table_${String(i).padStart(4, '0')}`,
+    kind: i % 10 === 9 ? 'view' : 'table',
+    // -1: "no statistics", as an engine might still send it; LIST_TABLES_SQL itself makes that NULL.
+    rows: i % 10 === 9 || i % 97 === 0 ? null : i % 89 === 0 ? -1 : i * 37,
+  }));
+  let peer: TdsWirePeer;
+  let environment: Environment;
+  let detailRows: Record<string, unknown>[] = [];
+  let detailStatements = 0;
+
+  beforeAll(async () => {
+    peer = await TdsWirePeer.start();
+    peer
+      .answer(/FROM sys\.partitions/, async (reply) => {
+        await reply.columns(
+          { name: 'schema_name', type: 'nvarchar(max)' },
+          { name: 'table_name', type: 'nvarchar(max)' },
+          { name: 'kind', type: 'nvarchar(max)' },
+          { name: 'estimated_rows', type: 'int' },
+        );
+        for (const t of LISTED) await reply.row(t.schema, t.name, t.kind, t.rows);
+      })
+      .answer(/^WITH target AS/, async (reply) => {
+        detailStatements++;
+        // The peer speaks int and nvarchar(max) only: bits go as 0/1 ints, which the shapers take as tedious's booleans.
+        await reply.columns(...DETAIL_COLUMNS.map((c) => ({ name: c.name, type: /^(int|bit)$/.test(c.type) ? 'int' as const : 'nvarchar(max)' as const })));
+        for (const row of detailRows) await reply.row(...DETAIL_COLUMNS.map((c) => toWire(row[c.name])));
+      });
+    const url = `sqlserver://sa:secret@127.0.0.1:${peer.port}/master?encrypt=false`;
+    environment = await openEnvironment('catalog', url, { pool: { max: 1 }, connect_timeout_ms: 5_000 }, GATE_SWITCHED_OFF_FOR_TESTS);
+  });
+  afterAll(async () => {
+    await environment?.dialect.close();
+    await peer?.close();
+  });
+
+  function toWire(value: unknown): TdsValue {
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    return value === undefined ? null : (value as TdsValue);
+  }
+
+  it('lists 5,000 tables and views, every one shaped, no estimate negative', async () => {
+    const tables = await environment.dialect.introspector().listTables({});
+    expect(tables).toHaveLength(5_000);
+    expect(tables).toEqual(LISTED.map((t) => ({
+      schema: t.schema,
+      name: t.name,
+      kind: t.kind,
+      estimatedRows: t.rows === null || t.rows < 0 ? null : t.rows,
+    })));
+    expect(tables.filter((t) => t.estimatedRows === null).length).toBeGreaterThan(500);
+  });
+
+  it('describes a table in one statement, and a missing one as null', async () => {
+    detailRows = CUSTOMERS_ROWS;
+    const before = detailStatements;
+    expect(await environment.dialect.introspector().describeTable({ schema: null, name: 'customers' })).toEqual(CUSTOMERS_DETAIL);
+    expect(detailStatements - before).toBe(1);
+    detailRows = [];
+    expect(await environment.dialect.introspector().describeTable({ schema: 'dbo', name: 'nope' })).toBeNull();
+    expect(detailStatements - before).toBe(2);
   });
 });

@@ -1,11 +1,12 @@
 /**
- * SQL Server privilege check. The row → report shaping runs everywhere; the query itself runs against a real
- * server when SQLGATE_TEST_MSSQL_URL names one (an admin login: it creates databases and logins, and drops them).
+ * SQL Server privilege check. The row → report shaping, and what the query must say, run everywhere; the query
+ * itself runs against a real server when SQLGATE_TEST_MSSQL_URL names one (an admin login: it creates databases and
+ * logins, and drops them).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrivilegeReport } from '../../../src/db/dialect.js';
-import { mssqlPrivilegeReport } from '../../../src/db/mssql/mssql-privileges.js';
+import { FLAGS_THAT_SKIP_OBJECTS, MSSQL_PRIVILEGES_SQL, PRIVILEGE_FLAGS, mssqlPrivilegeReport } from '../../../src/db/mssql/mssql-privileges.js';
 import { createTestDatabase, MSSQL_ADMIN_URL, openEnvironment, withMssql, type TestDatabase } from '../../support/test-databases.js';
 
 /** A row of MSSQL_PRIVILEGES_SQL for a login set up as docs/dialects/mssql.md says. */
@@ -86,6 +87,35 @@ describe('SQL Server privilege report shaping', () => {
   it('reads bit values as tedious returns them (booleans) too', () => {
     const report = mssqlPrivilegeReport({ ...READER, is_db_datawriter: true });
     expect(report.canWrite).toBe(true);
+  });
+});
+
+describe('SQL Server privilege query', () => {
+  it('is one statement answering every column the report reads', () => {
+    expect(MSSQL_PRIVILEGES_SQL).not.toContain(';');
+    for (const column of Object.keys(READER)) expect(MSSQL_PRIVILEGES_SQL).toMatch(new RegExp(`AS ${column}\\b`));
+  });
+
+  it('checks the user objects in one pass: three HAS_PERMS_BY_NAME per object, numbered once, no OFFSET', () => {
+    expect(MSSQL_PRIVILEGES_SQL.match(/FROM sys\.objects/g)).toHaveLength(1);
+    expect(MSSQL_PRIVILEGES_SQL.match(/'OBJECT'/g)).toHaveLength(3);
+    expect(MSSQL_PRIVILEGES_SQL).not.toMatch(/OFFSET|FETCH/);
+    expect(MSSQL_PRIVILEGES_SQL).toContain('ROW_NUMBER() OVER (ORDER BY SCHEMA_NAME(o.schema_id), o.name) AS rn');
+    expect(MSSQL_PRIVILEGES_SQL).toContain('SELECT COUNT(*) AS writable_count');
+    for (const n of [1, 2, 3]) expect(MSSQL_PRIVILEGES_SQL).toContain(`MAX(CASE WHEN ranked.rn = ${n} THEN ranked.qualified_name END) AS writable_${n}`);
+    // Each server and database function is called once, in `f`, and never again per object.
+    for (const sql of Object.values(PRIVILEGE_FLAGS)) expect(MSSQL_PRIVILEGES_SQL.split(sql)).toHaveLength(2);
+  });
+
+  it('skips the object scan on exactly the flags after which the report passes over writable objects', () => {
+    expect(MSSQL_PRIVILEGES_SQL).toMatch(/FROM sys\.objects o\s+WHERE COALESCE\(f\.is_sysadmin, 0\) <> 1\s+AND/);
+    const gate = [...MSSQL_PRIVILEGES_SQL.matchAll(/COALESCE\(f\.(\w+), 0\) <> 1/g)].map((m) => m[1]);
+    expect(gate).toEqual([...FLAGS_THAT_SKIP_OBJECTS]);
+    for (const flag of Object.keys(PRIVILEGE_FLAGS)) {
+      const report = mssqlPrivilegeReport({ ...READER, [flag]: 1, writable_count: 2, writable_1: '[dbo].[a]', writable_2: '[dbo].[b]' });
+      const namesObjects = report.findings.some((f) => f.message.includes('may INSERT, UPDATE or DELETE 2 tables or views'));
+      expect({ flag, namesObjects }).toEqual({ flag, namesObjects: !FLAGS_THAT_SKIP_OBJECTS.includes(flag) });
+    }
   });
 });
 

@@ -1,15 +1,16 @@
 /**
  * relationFacts on SQL Server, without a server (as mssql-introspector.test.ts does): the catalog SQL is checked for
- * what it must say, and the rows, written the way SQL Server returns them (type is char(2): 'U '), are shaped.
+ * what it must say, and the rows, written the way SQL Server returns them (type is char(2): 'U '; one row per column,
+ * the view text on the first), are shaped.
  */
 import { describe, expect, it } from 'vitest';
 import type { Cursor, Dialect, Session } from '../../../src/db/dialect.js';
-import { MssqlIntrospector, RELATION_COLUMNS_SQL, RELATION_FACTS_SQL, toRelationFacts } from '../../../src/db/mssql/mssql-introspector.js';
+import { MssqlIntrospector, RELATION_FACTS_SQL, toRelationFacts, toRelationFactsFromRows } from '../../../src/db/mssql/mssql-introspector.js';
 
 const INJECTION = "x'; drop table t; --";
 
 describe('relation facts SQL', () => {
-  it.each([['RELATION_FACTS_SQL', RELATION_FACTS_SQL], ['RELATION_COLUMNS_SQL', RELATION_COLUMNS_SQL]])('%s is one statement, values only as @p parameters', (_, sql) => {
+  it.each([['RELATION_FACTS_SQL', RELATION_FACTS_SQL]])('%s is one statement, values only as @p parameters', (_, sql) => {
     expect(sql).not.toContain(';');
     expect(sql).not.toContain('${');
     expect(sql).not.toMatch(/EXEC|sp_executesql|QUOTENAME/i);
@@ -32,8 +33,14 @@ describe('relation facts SQL', () => {
     expect(RELATION_FACTS_SQL).toContain('PARSENAME(sy.base_object_name, 3) IS NULL OR PARSENAME(sy.base_object_name, 3) = DB_NAME()');
     expect(RELATION_FACTS_SQL).toContain('OBJECT_ID(sy.base_object_name)');
     expect(RELATION_FACTS_SQL).toContain("o.object_id = r.base_id AND o.type IN ('U', 'V', 'S', 'IT', 'ET')");
-    expect(RELATION_FACTS_SQL).toContain("CASE WHEN o.type = 'V' THEN OBJECT_DEFINITION(o.object_id) END");
-    expect(RELATION_COLUMNS_SQL).toContain('FROM sys.all_columns c WHERE c.object_id = @p1 ORDER BY c.column_id');
+    expect(RELATION_FACTS_SQL).toContain("CASE WHEN o.type = 'V' AND ROW_NUMBER() OVER (ORDER BY c.column_id) = 1 THEN OBJECT_DEFINITION(o.object_id) END AS definition");
+  });
+
+  it('reads the columns in the same statement, one row each in column order, and one row when none resolved', () => {
+    expect(RELATION_FACTS_SQL).toContain('LEFT JOIN sys.all_columns c ON c.object_id = o.object_id');
+    expect(RELATION_FACTS_SQL).toContain('c.name AS column_name');
+    expect(RELATION_FACTS_SQL).toMatch(/\n ORDER BY c\.column_id$/);
+    expect(RELATION_FACTS_SQL.match(/@p\d/g)?.every((p) => p === '@p1' || p === '@p2')).toBe(true);
   });
 });
 
@@ -80,6 +87,26 @@ describe('toRelationFacts', () => {
   });
 });
 
+describe('toRelationFactsFromRows', () => {
+  /** The rows of RELATION_FACTS_SQL for one object: its facts on every row, a column each, the text on the first. */
+  const rowsOf = (facts: Record<string, unknown>, definition: string | null, ...names: string[]) =>
+    names.map((column_name, i) => ({ ...facts, definition: i === 0 ? definition : null, column_name }));
+
+  it('takes the columns in order from every row and the view text from the one that has it', () => {
+    const text = 'CREATE VIEW dbo.v AS SELECT a, b FROM dbo.t';
+    const rows = rowsOf({ ...named('dbo', 'v', 'V '), ...object(13, 'dbo', 'v', 'V ', false) }, text, 'a', 'b', 'c');
+    const expected = { schema: 'dbo', name: 'v', kind: 'view', columns: ['a', 'b', 'c'], definition: text, parents: [] };
+    expect(toRelationFactsFromRows(rows)).toEqual(expected);
+    expect(toRelationFactsFromRows([...rows].reverse())).toEqual({ ...expected, columns: ['c', 'b', 'a'] });
+  });
+
+  it('shapes the single row of an unresolved synonym (no object, no column), and no rows as null', () => {
+    const remote = { ...named('dbo', 'remote_orders', 'SN'), object_id: null, schema_name: null, object_name: null, type: null, is_ms_shipped: null, definition: null, column_name: null };
+    expect(toRelationFactsFromRows([remote])).toEqual({ schema: 'dbo', name: 'remote_orders', kind: 'view', columns: [], definition: null, parents: [] });
+    expect(toRelationFactsFromRows([])).toBeNull();
+  });
+});
+
 describe('MssqlIntrospector.relationFacts', () => {
   /** A dialect whose sessions answer each catalog query with rows written here, recording what was asked. */
   function scriptedDialect(answers: Map<string, Record<string, unknown>[]>) {
@@ -104,25 +131,22 @@ describe('MssqlIntrospector.relationFacts', () => {
     return { dialect, calls };
   }
 
-  it('passes schema and name as @p1 and @p2, then reads the columns of the resolved object id', async () => {
+  it('passes schema and name as @p1 and @p2, and reads facts and columns in that one statement', async () => {
+    const facts = { ...named('dbo', 'orders', 'SN'), ...object(77, 'sales', 'Orders', 'U ', false) };
     const { dialect, calls } = scriptedDialect(new Map<string, Record<string, unknown>[]>([
-      [RELATION_FACTS_SQL, [{ ...named('dbo', 'orders', 'SN'), ...object(77, 'sales', 'Orders', 'U ', false) }]],
-      [RELATION_COLUMNS_SQL, columns('id', 'Total Due')],
+      [RELATION_FACTS_SQL, columns('id', 'Total Due').map((column) => ({ ...facts, ...column }))],
     ]));
     expect(await new MssqlIntrospector(dialect).relationFacts({ schema: null, name: 'orders' })).toEqual({
       schema: 'sales', name: 'Orders', kind: 'table', columns: ['id', 'Total Due'], definition: null, parents: [],
     });
-    expect(calls).toEqual([
-      { sql: RELATION_FACTS_SQL, params: [null, 'orders'] },
-      { sql: RELATION_COLUMNS_SQL, params: [77] },
-    ]);
+    expect(calls).toEqual([{ sql: RELATION_FACTS_SQL, params: [null, 'orders'] }]);
   });
 
   it('asks once for a missing name or an unresolvable synonym, and sends an injection attempt only as a parameter', async () => {
     const missing = scriptedDialect(new Map());
     expect(await new MssqlIntrospector(missing.dialect).relationFacts({ schema: 'dbo', name: INJECTION })).toBeNull();
     expect(missing.calls).toEqual([{ sql: RELATION_FACTS_SQL, params: ['dbo', INJECTION] }]);
-    const remote = scriptedDialect(new Map([[RELATION_FACTS_SQL, [{ ...named('dbo', 'r', 'SN'), object_id: null }]]]));
+    const remote = scriptedDialect(new Map([[RELATION_FACTS_SQL, [{ ...named('dbo', 'r', 'SN'), object_id: null, column_name: null }]]]));
     expect(await new MssqlIntrospector(remote.dialect).relationFacts({ schema: null, name: 'r' })).toMatchObject({ kind: 'view', definition: null });
     expect(remote.calls).toHaveLength(1);
   });
