@@ -14,6 +14,7 @@ import { limitScope } from '../limits/limit-scope.js';
 import type { UsageLimiter } from '../limits/usage-limiter.js';
 import { SERVED_PROTOCOL_VERSIONS } from '../mcp/protocol-versions.js';
 import { LegacySseEndpoint } from '../mcp/transports/legacy-sse.js';
+import { answerAsJson, isJsonAnswerable } from '../mcp/transports/stateless-json.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Drain } from '../util/drain.js';
 import { withSpan } from '../telemetry/tracing.js';
@@ -179,15 +180,20 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       const clientKey = authInfo ? `user:${c.var.identity.user}|${authInfo.clientId}` : `${getConnInfo(c).remote.address ?? ''}|${c.req.header('user-agent') ?? ''}`;
       for (const id of cancelledIds(body)) cancellation.cancel(clientKey, id);
       const tracked = toolCallIds(body).map((id) => cancellation.track(clientKey, id));
-      if (tracked.length === 0) return streamable.fetch(c.req.raw, { parsedBody: body, authInfo });
+      if (tracked.length === 0) return answer(c.req.raw, body, authInfo);
       const request = new Request(c.req.raw.url, {
         method: 'POST',
         headers: c.req.raw.headers,
         signal: AbortSignal.any([c.req.raw.signal, ...tracked.map((t) => t.signal)]),
       });
-      const response = await streamable.fetch(request, { parsedBody: body, authInfo });
+      const response = await answer(request, body, authInfo);
       return releaseWhenDone(response, () => tracked.forEach((t) => t.release()));
     };
+    /** One JSON body where the exchange allows it (mcp/transports/stateless-json.ts), else the SDK's handler. */
+    const answer = (request: Request, body: unknown, authInfo: AuthInfo | undefined) =>
+      isJsonAnswerable(request, body)
+        ? answerAsJson(factory, request, { parsedBody: body, authInfo })
+        : streamable.fetch(request, { parsedBody: body, authInfo });
 
     /**
      * Step-up (MCP authorization, insufficient_scope): a token without sql:write that sends a statement which
