@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { cpuDelta, cpuPercent, cpuSnapshot, ownProcessGroup } from './cpu.mjs';
 import { GATE_DIALECTS } from './gate-queries.mjs';
 import { percentile } from './load.mjs';
-import { fmt } from './report.mjs';
+import { fmt } from './report-format.mjs';
 
 /** The aim: parse-and-check under 1 ms at p99. */
 export const GATE_AIM_US = 1_000;

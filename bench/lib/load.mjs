@@ -33,15 +33,19 @@ export function post(agent, port, path, body, headers = {}) {
 
 const MCP_HEADERS = { accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
 
-/** A target that sends MCP `tools/call` requests to sqlgate (stateless Streamable HTTP, no initialize). */
-export function mcpTarget(port, environment, tool, args, token) {
+/**
+ * A target that sends MCP `tools/call` requests the way a stateless Streamable HTTP client does (no initialize, no
+ * session). `unwrap` turns the tool result into what the request's check reads; by default the structuredContent
+ * (sqlgate's shape). Protocol errors, HTTP errors and `isError` results always throw.
+ */
+export function mcpTarget({ port, path, tool, args, token, unwrap = structuredContentOf }) {
   let nextId = 1;
   return {
     port,
-    path: `/${environment}/mcp`,
+    path,
     headers: token ? { ...MCP_HEADERS, authorization: `Bearer ${token}` } : MCP_HEADERS,
     body: () => JSON.stringify({ jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: tool, arguments: args } }),
-    /** Returns the tool's structuredContent, or throws with what was wrong. */
+    /** Returns the unwrapped tool result, or throws with what was wrong. */
     parse(response) {
       if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${response.body.slice(0, 200)}`);
       const message = parseMcpBody(response);
@@ -49,14 +53,21 @@ export function mcpTarget(port, environment, tool, args, token) {
       const result = message.result;
       if (!result) throw new Error('no result in the response');
       if (result.isError) throw new Error(`tool error: ${result.content?.[0]?.text?.slice(0, 200)}`);
-      if (!result.structuredContent) throw new Error('no structuredContent');
-      return result.structuredContent;
+      return unwrap(result);
     },
   };
 }
 
-/** A target that sends `{ sql }` to the floor server, which answers `{ columns, rows, row_count }`. */
-export function floorTarget(port, sql) {
+function structuredContentOf(result) {
+  if (!result.structuredContent) throw new Error('no structuredContent');
+  return result.structuredContent;
+}
+
+/**
+ * A target that sends `{ sql }` to the floor server, which answers `{ columns, rows, row_count }`; `unwrap` reshapes
+ * that for the request's check (list tables reads names out of the catalog rows).
+ */
+export function floorTarget(port, sql, unwrap = (result) => result) {
   const payload = JSON.stringify({ sql });
   return {
     port,
@@ -65,9 +76,21 @@ export function floorTarget(port, sql) {
     body: () => payload,
     parse(response) {
       if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${response.body.slice(0, 200)}`);
-      return JSON.parse(response.body);
+      return unwrap(JSON.parse(response.body));
     },
   };
+}
+
+/** GET `path` once; resolves with the status (0 when the connection failed, e.g. not listening yet). */
+export function getStatus(port, path) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+      res.on('error', () => resolve(0));
+    });
+    req.on('error', () => resolve(0));
+  });
 }
 
 /** Streamable HTTP answers either JSON or an event stream whose `data:` line carries the JSON-RPC message. */
@@ -141,7 +164,7 @@ export async function runLoad(target, verify, { concurrency, warmupMs, durationM
 }
 
 /**
- * Merges the runs of one scenario (run.mjs measures each in slices, taking turns with the floor) into
+ * Merges the runs of one scenario (measured in slices, taking turns with the other servers) into
  * { concurrency, requests, errors, warmupErrors, firstError, rps, p50, p99, max, meanBytes, seconds }.
  */
 export function summarize(runs) {

@@ -1,5 +1,5 @@
 /**
- * Starting and stopping the processes the benchmark measures (sqlgate, the floor server).
+ * Starting and stopping the processes the benchmark measures (sqlgate, the floor server, DBHub).
  *
  * Each one is spawned detached, so it leads its own process group: stopping it signals the whole group, which
  * also reaches sqlgate's SQLite connection processes. Every started process is remembered, and `stopAll()` (run
@@ -11,15 +11,18 @@ const running = new Set();
 
 /**
  * Spawns `node <args>` and resolves once a stdout line matches `readyPattern` (its first capture group is the
- * port). Rejects with the process's output when it exits first or does not become ready in time.
+ * port). Rejects with the process's output when it exits first or does not become ready in time. The record's
+ * `spawnedAt` (performance.now() just before the spawn) is where start-up times are measured from.
  */
-export function startNodeProcess(name, args, { readyPattern = /listening on http:\/\/127\.0\.0\.1:(\d+)/, timeoutMs = 20_000, env } = {}) {
+export function startNodeProcess(name, args, { readyPattern = /listening on http:\/\/127\.0\.0\.1:(\d+)/, timeoutMs = 20_000, env, cwd } = {}) {
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, args, {
     detached: true,
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
-  const proc = { name, child, pid: child.pid, port: 0, output: '', exited: false };
+  const proc = { name, child, pid: child.pid, port: 0, output: '', exited: false, spawnedAt };
   running.add(proc);
   child.on('exit', () => {
     proc.exited = true;
