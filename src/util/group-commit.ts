@@ -1,8 +1,9 @@
 /**
  * Group commit: items that arrive within one turn of the event loop are handed to `commit` together, so that one
- * transaction (and one fsync) serves them all, and each caller's promise settles with its own outcome only after
- * that commit. Under load the groups grow by themselves: whatever arrives while a commit blocks the loop waits for
- * the next one. A caller is never answered before its item is committed, so nothing it was told is lost.
+ * transaction serves them all, and each caller's promise settles with its own outcome only after that commit — and
+ * after `persist`, when given: the asynchronous step that makes the commit durable (an fsync on libuv's thread
+ * pool), during which the event loop goes on and the next group gathers. A caller is never answered before its
+ * item is committed and persisted, so nothing it was told is lost.
  */
 
 /** One item's outcome inside a commit that succeeded: its value, or the error of that item alone. */
@@ -12,21 +13,24 @@ export class GroupCommit<I, O> {
   private pending: { item: I; resolve: (value: O) => void; reject: (error: unknown) => void }[] = [];
   private isScheduled = false;
 
-  /** `commit` runs synchronously; a throw fails every item of the group with that error. */
-  constructor(private readonly commit: (items: readonly I[]) => readonly ItemOutcome<O>[]) {}
+  /** `commit` runs synchronously; a throw, or a `persist` that rejects, fails every item of the group with that error. */
+  constructor(
+    private readonly commit: (items: readonly I[]) => readonly ItemOutcome<O>[],
+    private readonly persist: () => Promise<void> = async () => undefined,
+  ) {}
 
   add(item: I): Promise<O> {
     return new Promise((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       if (!this.isScheduled) {
         this.isScheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => void this.flush());
       }
     });
   }
 
-  /** Commits what is waiting now (also called before the store closes). */
-  flush(): void {
+  /** Commits what is waiting now (also before the store closes); resolves once that group is persisted. */
+  async flush(): Promise<void> {
     this.isScheduled = false;
     const group = this.pending;
     this.pending = [];
@@ -34,6 +38,7 @@ export class GroupCommit<I, O> {
     let outcomes: readonly ItemOutcome<O>[];
     try {
       outcomes = this.commit(group.map((entry) => entry.item));
+      await this.persist();
     } catch (err) {
       for (const entry of group) entry.reject(err);
       return;

@@ -4,7 +4,7 @@
  * reordered or re-labelled behind sqlgate's back.
  */
 import fs from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chainHash, type ToolCallEvent } from '../../src/audit/audit-record.js';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { verifyAudit } from '../../src/audit/verify-audit.js';
@@ -123,5 +123,41 @@ describe('the audit trail on SQLite', () => {
   it('is readable by its owner only', async () => {
     await new AuditTrail(await backend.open(), true).record(event(1));
     expect(fs.statSync(backend.location).mode & 0o077).toBe(0);
+  });
+
+  it('answers a record only after the WAL holding it was synced to disk, one sync for the records of one turn', async () => {
+    const trail = new AuditTrail(await backend.open(), true);
+    const syncs: number[] = [];
+    const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
+      syncs.push(fd);
+      // The sync finishes later: nothing may be answered before it does.
+      setTimeout(() => callback(null), 30);
+    }) as typeof fs.fdatasync);
+    try {
+      let answered = 0;
+      const records = Array.from({ length: 5 }, (_, i) => trail.record(event(i + 1)).then(() => answered++));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(syncs).toHaveLength(1);
+      expect(answered).toBe(0);
+      await Promise.all(records);
+      expect(answered).toBe(5);
+      expect(syncs).toHaveLength(1);
+      expect(fs.readlinkSync(`/proc/self/fd/${syncs[0]}`)).toBe(`${backend.location}-wal`);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await verifyAudit(await backend.open())).toMatchObject({ records: 5, problem: null });
+  });
+
+  it('withholds the records of a group whose sync failed', async () => {
+    const trail = new AuditTrail(await backend.open(), true);
+    const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
+      callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    }) as typeof fs.fdatasync);
+    try {
+      await expect(trail.record(event(1))).rejects.toMatchObject({ code: 'SG_DB_UNAVAILABLE' });
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

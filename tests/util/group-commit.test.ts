@@ -64,4 +64,27 @@ describe('GroupCommit', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(commits).toEqual([[7]]); // the scheduled flush finds nothing left
   });
+
+  it('answers a group only after its commit is persisted, and fails it when persisting fails', async () => {
+    let finishPersist!: () => void;
+    let persists = 0;
+    let isFailing = false;
+    const group = new GroupCommit<number, number>(
+      (items) => items.map((n) => ({ value: n })),
+      () => {
+        persists++;
+        if (isFailing) return Promise.reject(new Error('EIO'));
+        return new Promise<void>((resolve) => (finishPersist = resolve));
+      },
+    );
+    let answered = false;
+    const answer = group.add(1).then((n) => ((answered = true), n));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(persists).toBe(1);
+    expect(answered).toBe(false);
+    finishPersist();
+    expect(await answer).toBe(1);
+    isFailing = true;
+    await expect(group.add(2)).rejects.toThrow('EIO');
+  });
 });
