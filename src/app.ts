@@ -1,13 +1,18 @@
 /**
  * The composition root: builds the environments (one Dialect each), the tools, the MCP server factories and the
  * HTTP app from a Config, and passes each its dependencies. No module-level singletons anywhere else.
+ *
+ * What only some configurations use is imported when they do (issue 12): a dialect's driver and parser
+ * (db/registry.ts, guard/create-statement-rules.ts), the stores' backends (store/open-state-store.ts), the
+ * authorization server (app-authorization.ts), prom-client and OpenTelemetry. A PostgreSQL-only server without
+ * OAuth starts in about half the time and memory it would take with all of them loaded.
  */
 import type { McpServerFactory } from '@modelcontextprotocol/server';
 import type { AuditTrail } from './audit/audit-trail.js';
+import type { AuthorizationServer } from './auth/authorization-server.js';
 import { openAuditTrail } from './audit/open-audit-trail.js';
 import { refusalBudget } from './audit/refusal-budget.js';
-import { securityRecorder, type RecordSecurityEvent } from './audit/security-recorder.js';
-import { staleNamedRoles, staleNamedRolesWarning } from './auth/stale-named-roles.js';
+import { securityRecorder } from './audit/security-recorder.js';
 import { startTracing } from './telemetry/tracing.js';
 import type { Config, EnvironmentConfig } from './config/schema.js';
 import type { ConnectionStatus } from './db/dialect.js';
@@ -24,14 +29,8 @@ import { createMcpServerFactory } from './mcp/create-mcp-server.js';
 import type { Logger } from './telemetry/logger.js';
 import { toolsForEnvironment } from './tools/environment-tools.js';
 import type { ToolDefinition } from './tools/tool.js';
-import { AuthorizationServer } from './auth/authorization-server.js';
-import { BearerVerifier } from './auth/bearer-verifier.js';
-import { InteractionHandler } from './auth/interactions.js';
-import { SignInThrottle } from './auth/sign-in-throttle.js';
 import { namedRoleLimits } from './limits/limit-scope.js';
-import { openLimits, type Limits } from './limits/open-limits.js';
-import { UpstreamSignIn } from './auth/upstream-sign-in.js';
-import { publicBaseResolver } from './http/public-base.js';
+import { openLimits } from './limits/open-limits.js';
 import type { AuthorizationRoutes } from './http/authorization-routes.js';
 import { openStateStore } from './store/open-state-store.js';
 import type { StateStore } from './store/state-store.js';
@@ -40,7 +39,6 @@ import { isMetricsEnabled } from './config/metrics-schema.js';
 import type { Listening } from './http/listen.js';
 import { listenForMetrics } from './http/metrics-listener.js';
 import type { StoreProbe } from './http/ready-route.js';
-import { createMetrics } from './telemetry/metrics.js';
 import { SQLGATE_VERSION } from './version.js';
 
 export interface Sqlgate {
@@ -70,14 +68,15 @@ export interface Sqlgate {
 export async function createSqlgate(config: Config, logger: Logger): Promise<Sqlgate> {
   const createdDemoFiles = await ensureDemoDatabases(config.environments, logger);
   const built: Environment[] = [];
-  // Measured only when served somewhere (metrics.token, metrics.listen): nobody would read them otherwise.
+  // Measured only when served somewhere (metrics.token, metrics.listen): nobody would read them otherwise, and
+  // prom-client is not even loaded then (issue 12).
   const metrics = isMetricsEnabled(config.metrics)
-    ? createMetrics({ version: SQLGATE_VERSION, pools: () => built.map((e) => ({ environment: e.name, ...e.dialect.poolStats() })) })
+    ? (await import('./telemetry/metrics.js')).createMetrics({ version: SQLGATE_VERSION, pools: () => built.map((e) => ({ environment: e.name, ...e.dialect.poolStats() })) })
     : undefined;
   const rulesCache = new StatementRulesCache();
   try {
     for (const environmentConfig of config.environments) {
-      const dialect = createDialect(environmentConfig);
+      const dialect = await createDialect(environmentConfig);
       await dialect.open();
       const description = environmentConfig.isDemo ? await describeDemo(environmentConfig.description, dialect) : environmentConfig.description;
       built.push({
@@ -121,6 +120,8 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
   try {
     if (config.auth.mode === 'oauth') {
       store = await openStateStore(config.store);
+      // Loaded only here: the authorization server's libraries are the largest part of sqlgate (app-authorization.ts).
+      const { createAuthorization } = await import('./app-authorization.js');
       authorization = await createAuthorization(config, environments, store, refusals.record, limits, logger);
     }
   } catch (err) {
@@ -168,32 +169,6 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
   };
 }
 
-async function createAuthorization(config: Config, environments: EnvironmentRegistry, store: StateStore, recordEvent: RecordSecurityEvent, limits: Limits, logger: Logger): Promise<AuthorizationRoutes> {
-  const authLogger = logger.child({ component: 'auth' });
-  const authorizationServer = await AuthorizationServer.create({
-    auth: config.auth,
-    store,
-    environments: environments.list().map((e) => ({ name: e.name, readOnly: e.config.readOnly, externalAuth: e.config.externalAuth })),
-    roles: config.roles,
-    logger: authLogger,
-    recordEvent,
-  });
-  await authorizationServer.collectGarbage();
-  const upstream = config.auth.upstream && new UpstreamSignIn(config.auth.upstream, store.users, store.oauth);
-  const reduced = upstream ? await upstream.dropUnmappedAccess() : 0;
-  if (reduced > 0) authLogger.info({ users: reduced }, 'took from single sign-on users the access no role mapping gives any more');
-  const stale = await staleNamedRoles(store.users, config.roles);
-  if (stale.size > 0) authLogger.warn({ roles: [...stale.keys()] }, staleNamedRolesWarning(stale));
-  return {
-    authorizationServer,
-    interactions: new InteractionHandler(authorizationServer, store.users, new SignInThrottle(limits.signInCounter, config.auth), authLogger, upstream),
-    verifier: new BearerVerifier(authorizationServer, store),
-    auth: config.auth,
-    publicBase: publicBaseResolver(config.auth),
-    registrations: limits.signInCounter('registrations', 3_600),
-  };
-}
-
 /** What /ready checks: the audit trail always (no call is answered without its record), the state store with sign-in. */
 function readinessStores(audit: AuditTrail, store: StateStore | undefined): StoreProbe[] {
   const stores: StoreProbe[] = [{ name: 'audit_store', ping: () => audit.ping() }];
@@ -209,7 +184,7 @@ export async function checkEnvironmentPrivileges(environments: readonly Environm
   await ensureDemoDatabases(environments, logger);
   return Promise.all(
     environments.map(async (config) => {
-      const dialect = createDialect(config);
+      const dialect = await createDialect(config);
       await dialect.open();
       try {
         return await checkPrivileges({ name: config.name, config, dialect });

@@ -111,6 +111,35 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the command line and app.ts reach no optional library through static imports (issue 12)', () => {
+    // Each is loaded with a dynamic import once the configuration asks for it (a dialect, a store, OAuth, metrics,
+    // tracing) or a command needs it; tests/e2e/lazy-loading.test.ts checks what a real start resolves.
+    const optional = [...DRIVERS, 'oidc-provider', 'openid-client', 'koa', 'jose', '@node-rs/argon2', 'prom-client', 'libpg-query', 'node-sql-parser', '@opentelemetry/api'];
+    const isOptional = (spec: string) => optional.some((lib) => spec === lib || spec.startsWith(`${lib}/`));
+    const byFile = new Map(sources.map((s) => [s.file, s]));
+    // Runtime imports only: `import type` and `export type` are erased (verbatimModuleSyntax keeps everything else).
+    const runtimeImports = (source: SourceFile) =>
+      [...source.text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)].map((m) => {
+        const spec = (m[1] ?? m[2])!;
+        return spec.startsWith('.') ? path.relative(SRC, path.resolve(SRC, path.dirname(source.file), spec)).replaceAll(path.sep, '/').replace(/\.js$/, '.ts') : spec;
+      });
+    const reachedFrom = new Map<string, string>([['cli/run-cli.ts', ''], ['app.ts', '']]);
+    const queue = [...reachedFrom.keys()];
+    const found: string[] = [];
+    const chain = (file: string): string => (reachedFrom.get(file) ? `${chain(reachedFrom.get(file)!)} → ${file}` : file);
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      for (const spec of runtimeImports(byFile.get(file)!)) {
+        if (isOptional(spec)) found.push(`${chain(file)} → ${spec}`);
+        if (byFile.has(spec) && !reachedFrom.has(spec)) {
+          reachedFrom.set(spec, file);
+          queue.push(spec);
+        }
+      }
+    }
+    expect(reachedFrom.size).toBeGreaterThan(50);
+    expect(found).toEqual([]);
+  });
+
   it('keeps every source file under about 400 lines', () => {
     const long = sources.filter((s) => s.text.split('\n').length > 450).map((s) => `${s.file}: ${s.text.split('\n').length}`);
     expect(long).toEqual([]);

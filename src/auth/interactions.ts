@@ -18,13 +18,11 @@ import { errorPage, renderConsentPage, renderLoginPage, renderNotAllowedPage, ty
 import { hashPassword, verifyPassword } from './password-hash.js';
 import { allowedScopes } from './scopes.js';
 import type { SignInThrottle, SignInVerdict } from './sign-in-throttle.js';
-import { UPSTREAM_CALLBACK_PATH, UpstreamSignInError, type UpstreamSignIn } from './upstream-sign-in.js';
+import { UPSTREAM_BINDING_COOKIE, UPSTREAM_CALLBACK_PATH } from './upstream-callback.js';
+import { UpstreamSignInError, type UpstreamSignIn } from './upstream-sign-in.js';
 
 /** A page, or a redirect (with Set-Cookie values, when the next step needs the browser to keep something). */
 export type InteractionOutcome = { readonly page: Page } | { readonly redirect: string; readonly cookies?: readonly string[] };
-
-/** The cookie that binds an upstream sign-in to the browser that started it (scoped to the callback path). */
-export const UPSTREAM_BINDING_COOKIE = 'sqlgate_sso';
 
 export interface InteractionRequest {
   readonly req: IncomingMessage;

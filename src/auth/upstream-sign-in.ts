@@ -15,10 +15,10 @@ import type { OAuthRecordStore } from '../store/oauth-store.js';
 import type { UserRole, UserStore } from '../store/user-store.js';
 import { ALL_ENVIRONMENTS } from '../store/user-store.js';
 import { hashSecret, matchesHash } from './hash-secret.js';
+import { UPSTREAM_CALLBACK_PATH } from './upstream-callback.js';
 
 /** The stored "password hash" of an upstream user: not a PHC string, so no password ever matches it. */
 export const UPSTREAM_PASSWORD_MARK = '!upstream:';
-export const UPSTREAM_CALLBACK_PATH = '/interaction/upstream/callback';
 
 /** A sign-in started and not finished yet, found again by its `state`. */
 export interface PendingSignIn {

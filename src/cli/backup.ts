@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { verifyAudit } from '../audit/verify-audit.js';
 import type { Config, StoreConfig } from '../config/schema.js';
 import { InvalidInputError } from '../errors.js';
-import { openAuditLog, openStateStore, readBackupBundle, restorePart, writeBackupBundle, type BackupSource } from '../store/open-state-store.js';
+import { loadBackupBundle, openAuditLog, openStateStore, type BackupSource } from '../store/open-state-store.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { EXIT_FAILURE } from './exit.js';
 import { withConfigOptions, withStore } from './with-store.js';
@@ -28,6 +28,7 @@ export function addBackupCommands(program: Command, deps: BackupCommandDeps): vo
       const config = deps.loadConfig(options);
       const sources = sqliteParts(config);
       if (sources.length === 0) throw new InvalidInputError('The state store and the audit trail are both on PostgreSQL: there is no SQLite file to back up.', { hint: PG_DUMP_HINT });
+      const { writeBackupBundle } = await loadBackupBundle();
       const manifest = await writeBackupBundle(file, sources, SQLGATE_VERSION);
       const skipped = [config.store, config.audit.store].filter((s) => s.kind === 'postgres').length;
       deps.stdout(`Backed up ${manifest.parts.map((p) => `${p.name} (${p.bytes} bytes)`).join(' and ')} to ${file} at ${manifest.createdAt}.\n`
@@ -40,6 +41,7 @@ export function addBackupCommands(program: Command, deps: BackupCommandDeps): vo
     .option('-f, --force', 'replace existing files (sqlgate must be stopped)')
     .action(deps.guard(async (file: string, options: { config?: string; dir?: string; force?: boolean }) => {
       const config = deps.loadConfig(options);
+      const { readBackupBundle, restorePart } = await loadBackupBundle();
       const { manifest, parts } = readBackupBundle(file);
       const targets = new Map<string, StoreConfig>([['state', config.store], ['audit', config.audit.store]]);
       // Check every part's target before writing any, so a restore does all of its work or none.

@@ -4,7 +4,6 @@
  * (Access and refresh tokens are opaque and never depended on these keys.)
  */
 import type { Command } from 'commander';
-import { rotateServerKeys } from '../auth/server-keys.js';
 import type { Config } from '../config/schema.js';
 import { withConfigOptions, withStore } from './with-store.js';
 
@@ -20,6 +19,8 @@ export function addKeysCommand(program: Command, deps: KeysCommandDeps): void {
     .description('Generate new signing and cookie keys; the previous ones stay valid for verification.')
     .action(deps.guard(async (options: { config?: string; dir?: string }) => {
       return withStore(deps.loadConfig(options), async (store, recordAdmin) => {
+        // jose loads when keys are rotated, not each time the command line starts (issue 12).
+        const { rotateServerKeys } = await import('../auth/server-keys.js');
         const ids = await rotateServerKeys(store.secrets);
         await recordAdmin('keys rotate', { details: { new_key_ids: ids } });
         deps.stdout(`New signing keys: ${ids.join(', ')}. Restart the sqlgate servers on this store to sign with them; the previous keys still verify.\n`);

@@ -4,7 +4,6 @@
  * What a user may use (--env/--all-envs/--write, --role) is read in user-access.ts.
  */
 import type { Command } from 'commander';
-import { assertPasswordPolicy, hashPassword } from '../auth/password-hash.js';
 import type { Config, NamedRoles } from '../config/schema.js';
 import { InvalidInputError } from '../errors.js';
 import { assertUserName, type StoredUser } from '../store/user-store.js';
@@ -125,6 +124,8 @@ export function addUsersCommand(program: Command, deps: UsersCommandDeps): void 
 
 async function newPasswordHash(deps: UsersCommandDeps, name: string, isFromStdin: boolean): Promise<string> {
   const password = await readNewPassword({ stdin: deps.stdin, isFromStdin, prompt: deps.stderr });
+  // argon2 is a native addon: loaded when a password is set, not each time the command line starts (issue 12).
+  const { assertPasswordPolicy, hashPassword } = await import('../auth/password-hash.js');
   assertPasswordPolicy(password, name);
   return hashPassword(password);
 }

@@ -26,7 +26,7 @@ export async function ensureDemoDatabase(file: string, options: EnsureDemoOption
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   fs.rmSync(temporary, { force: true });
-  const dialect = createDialect(writableSqliteEnvironment(temporary), { createIfMissing: true });
+  const dialect = await createDialect(writableSqliteEnvironment(temporary), { createIfMissing: true });
   await dialect.open();
   try {
     await writeDemo(dialect, generateDemoData({ nowMs: options.nowMs ?? Date.now() }));

@@ -2,13 +2,13 @@
  * Builds the statement gate's rules for an environment's dialect. Parsers load once per dialect and flavor and are
  * shared by every environment that uses them (the rules hold no per-environment state), with one verdict cache each
  * (cached-rules.ts).
+ *
+ * A dialect's rules module (and its parser) is imported only when an environment of that dialect is configured:
+ * libpg-query's WebAssembly and node-sql-parser's grammars cost tens of MB each, and a PostgreSQL-only deployment
+ * needs none of the others (issue 12).
  */
 import type { DatabaseTarget } from '../config/database-url.js';
 import { withVerdictCache } from './cached-rules.js';
-import { createMssqlRules } from './rules/mssql-rules.js';
-import { createMysqlRules } from './rules/mysql-rules.js';
-import { createPostgresRules } from './rules/postgres-rules.js';
-import { createSqliteRules } from './rules/sqlite-rules.js';
 import type { StatementRules } from './statement-gate.js';
 
 export class StatementRulesCache {
@@ -25,15 +25,15 @@ export class StatementRulesCache {
   }
 }
 
-function load(target: DatabaseTarget): Promise<StatementRules> {
+async function load(target: DatabaseTarget): Promise<StatementRules> {
   switch (target.dialect) {
     case 'postgres':
-      return createPostgresRules();
+      return (await import('./rules/postgres-rules.js')).createPostgresRules();
     case 'mysql':
-      return createMysqlRules({ flavor: target.flavor === 'mariadb' ? 'mariadb' : 'mysql' });
+      return (await import('./rules/mysql-rules.js')).createMysqlRules({ flavor: target.flavor === 'mariadb' ? 'mariadb' : 'mysql' });
     case 'mssql':
-      return createMssqlRules();
+      return (await import('./rules/mssql-rules.js')).createMssqlRules();
     case 'sqlite':
-      return createSqliteRules();
+      return (await import('./rules/sqlite-rules.js')).createSqliteRules();
   }
 }

@@ -1,24 +1,22 @@
 /**
  * Opens the configured state store, audit log and limit counters. The only importer of a store backend folder, as db/registry.ts is
  * for dialects.
+ *
+ * Each backend (and its driver) is imported only when it is configured: a server whose stores are SQLite files
+ * never loads pg for them, and one without limits.store never loads ioredis (issue 12).
  */
 import type { LimitsConfig, StoreConfig } from '../config/schema.js';
 import type { AuditLogStore } from './audit-log-store.js';
 import { memoryLimitCounters, type LimitCounterStore } from './limit-counters.js';
-import { openRedisLimitCounters } from './redis/redis-limit-counters.js';
-import { openPostgresAuditLog } from './postgres/postgres-audit-log.js';
-import { openPostgresStateStore } from './postgres/postgres-state-store.js';
-import { openSqliteAuditLog } from './sqlite/sqlite-audit-log.js';
-import { openSqliteStateStore } from './sqlite/sqlite-state-store.js';
 import type { StateStore } from './state-store.js';
 
 /** Throws ConfigError (or UnavailableError, when the PostgreSQL server cannot be reached) with a masked location. */
 export async function openStateStore(config: StoreConfig): Promise<StateStore> {
   switch (config.kind) {
     case 'sqlite':
-      return openSqliteStateStore(config.file);
+      return (await import('./sqlite/sqlite-state-store.js')).openSqliteStateStore(config.file);
     case 'postgres':
-      return openPostgresStateStore(config.target, config.maskedUrl);
+      return (await import('./postgres/postgres-state-store.js')).openPostgresStateStore(config.target, config.maskedUrl);
   }
 }
 
@@ -29,9 +27,9 @@ export async function openStateStore(config: StoreConfig): Promise<StateStore> {
 export async function openAuditLog(config: StoreConfig): Promise<AuditLogStore> {
   switch (config.kind) {
     case 'sqlite':
-      return openSqliteAuditLog(config.file);
+      return (await import('./sqlite/sqlite-audit-log.js')).openSqliteAuditLog(config.file);
     case 'postgres':
-      return openPostgresAuditLog(config.target, config.maskedUrl);
+      return (await import('./postgres/postgres-audit-log.js')).openPostgresAuditLog(config.target, config.maskedUrl);
   }
 }
 
@@ -45,8 +43,10 @@ export function storeLocation(config: StoreConfig): string {
  * caller pings it and says so; each count then follows limits.on_store_error).
  */
 export async function openLimitCounters(config: Pick<LimitsConfig, 'store' | 'keyPrefix'>): Promise<LimitCounterStore> {
-  return config.store ? openRedisLimitCounters(config.store, config.keyPrefix) : memoryLimitCounters(config.keyPrefix);
+  if (!config.store) return memoryLimitCounters(config.keyPrefix);
+  return (await import('./redis/redis-limit-counters.js')).openRedisLimitCounters(config.store, config.keyPrefix);
 }
 
-/** `sqlgate backup` / `restore`: SQLite stores copied into, and put back from, one file. */
-export { readBackupBundle, restorePart, writeBackupBundle, type BackupSource } from './sqlite/sqlite-backup-bundle.js';
+/** `sqlgate backup` / `restore`: SQLite stores copied into, and put back from, one file. Loaded when those run. */
+export const loadBackupBundle = () => import('./sqlite/sqlite-backup-bundle.js');
+export type { BackupSource } from './sqlite/sqlite-backup-bundle.js';

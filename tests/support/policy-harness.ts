@@ -86,7 +86,7 @@ export async function openPolicyShop(schema: ShopSchema, options: { writable?: b
   // JSON is YAML: the file is read as an operator's sqlgate.yaml would be.
   fs.writeFileSync(path.join(dir, 'sqlgate.yaml'), JSON.stringify(file));
   const config = loadConfig({ env: {}, cwd: dir }).environments[0]!;
-  const dialect = createDialect(config);
+  const dialect = await createDialect(config);
   await dialect.open();
   const environment: Environment = { name: 'shop', config, dialect, rules: await rulesCache.rulesFor(config.target), description: undefined, namedRoleLimits: new Map() };
   return {

@@ -145,7 +145,7 @@ export async function openEnvironment(
   rules?: StatementRules,
 ): Promise<Environment> {
   const config = parseEnvironmentConfig(name, { database: url, read_only: true, ...overrides }, process.cwd());
-  const dialect = createDialect(config);
+  const dialect = await createDialect(config);
   await dialect.open();
   return { name, config, dialect, rules: rules ?? (await rulesCache.rulesFor(config.target)), description: config.description, namedRoleLimits: new Map() };
 }

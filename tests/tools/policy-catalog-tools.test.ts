@@ -89,7 +89,7 @@ async function openShop(dialect: DialectName, statements: string[], policy: obje
   const file = { roles: { hr: { environments: { shop: 'read' } } }, environments: { shop: { database: database.url, ...(policy ? { policy } : {}) } } };
   fs.writeFileSync(path.join(dir, 'sqlgate.yaml'), JSON.stringify(file));
   const config = loadConfig({ env: {}, cwd: dir }).environments[0]!;
-  const db = createDialect(config);
+  const db = await createDialect(config);
   await db.open();
   cleanups.push(() => db.close());
   return { name: 'shop', config, dialect: db, rules: await rulesCache.rulesFor(config.target), description: undefined, namedRoleLimits: new Map() };

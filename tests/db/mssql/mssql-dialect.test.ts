@@ -18,30 +18,30 @@ function dialectFor(url: string, overrides: Record<string, unknown> = {}) {
 const closedPortUrl = `sqlserver://reader:${encodeURIComponent(PASSWORD)}@127.0.0.1:1/Sales`;
 
 describe('MssqlDialect', () => {
-  it('is what the registry builds for sqlserver:// and mssql:// URLs', () => {
-    expect(dialectFor('sqlserver://u:p@db.example:1433/Sales')).toBeInstanceOf(MssqlDialect);
-    expect(dialectFor('mssql://u:p@db.example/Sales').displayName).toBe('SQL Server');
+  it('is what the registry builds for sqlserver:// and mssql:// URLs', async () => {
+    expect(await dialectFor('sqlserver://u:p@db.example:1433/Sales')).toBeInstanceOf(MssqlDialect);
+    expect((await dialectFor('mssql://u:p@db.example/Sales')).displayName).toBe('SQL Server');
   });
 
-  it('quotes identifiers with brackets, doubling a closing bracket', () => {
-    const dialect = dialectFor('sqlserver://u:p@db.example/Sales');
+  it('quotes identifiers with brackets, doubling a closing bracket', async () => {
+    const dialect = await dialectFor('sqlserver://u:p@db.example/Sales');
     expect(dialect.quoteIdentifier('orders')).toBe('[orders]');
     expect(dialect.quoteIdentifier('a]b')).toBe('[a]]b]');
     expect(dialect.quoteIdentifier('Order Lines; DROP TABLE x--')).toBe('[Order Lines; DROP TABLE x--]');
     expect(dialect.quoteIdentifier('[x]')).toBe('[[x]]]');
   });
 
-  it('samples with TOP (n) on the schema-qualified, quoted name', () => {
-    const dialect = dialectFor('sqlserver://u:p@db.example/Sales');
+  it('samples with TOP (n) on the schema-qualified, quoted name', async () => {
+    const dialect = await dialectFor('sqlserver://u:p@db.example/Sales');
     expect(dialect.sampleSql({ schema: 'dbo', name: 't' }, 10)).toBe('SELECT TOP (10) * FROM [dbo].[t]');
     expect(dialect.sampleSql({ schema: 'sales]x', name: 'Order Lines' }, 2.7)).toBe('SELECT TOP (2) * FROM [sales]]x].[Order Lines]');
     expect(dialect.sampleSql({ schema: null, name: 't' }, 5)).toBe('SELECT TOP (5) * FROM [t]');
   });
 
-  it('refuses an unknown URL parameter when it is built, naming the parameter but not the password', () => {
+  it('refuses an unknown URL parameter when it is built, naming the parameter but not the password', async () => {
     let error: unknown;
     try {
-      dialectFor(`sqlserver://u:${PASSWORD}@db.example/Sales?encrypt=true&Connect%20Timeout=5`);
+      await dialectFor(`sqlserver://u:${PASSWORD}@db.example/Sales?encrypt=true&Connect%20Timeout=5`);
     } catch (err) {
       error = err;
     }
@@ -54,7 +54,7 @@ describe('MssqlDialect', () => {
 
   describe('with the server down at start', () => {
     it('opens without connecting, and ping says down without the password or the host', async () => {
-      const dialect = dialectFor(closedPortUrl, { connect_timeout_ms: 2_000 });
+      const dialect = await dialectFor(closedPortUrl, { connect_timeout_ms: 2_000 });
       await expect(dialect.open()).resolves.toBeUndefined();
       try {
         const status = await dialect.ping();
@@ -69,7 +69,7 @@ describe('MssqlDialect', () => {
     });
 
     it('answers a session with SG_DB_UNAVAILABLE, the host only in the logged detail', async () => {
-      const dialect = dialectFor(closedPortUrl, { connect_timeout_ms: 2_000 });
+      const dialect = await dialectFor(closedPortUrl, { connect_timeout_ms: 2_000 });
       await dialect.open();
       try {
         const error = await dialect.session({ readOnly: true, timeoutMs: 1_000 }).then(
@@ -90,7 +90,7 @@ describe('MssqlDialect', () => {
     });
 
     it('answers SG_DB_UNAVAILABLE after close', async () => {
-      const dialect = dialectFor(closedPortUrl);
+      const dialect = await dialectFor(closedPortUrl);
       await dialect.open();
       await dialect.close();
       await expect(dialect.session({ readOnly: true, timeoutMs: 1_000 })).rejects.toMatchObject({ code: 'SG_DB_UNAVAILABLE' });

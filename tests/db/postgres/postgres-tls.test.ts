@@ -95,12 +95,12 @@ describe('connection options', () => {
     expect(mode({ sslmode: 'verify-ca' }, { enabled: true })).toBe('verify-ca');
   });
 
-  it('rejects an unknown sslmode and libpq certificate parameters with a ConfigError naming the key', () => {
+  it('rejects an unknown sslmode and libpq certificate parameters with a ConfigError naming the key', async () => {
     expect(() => mode({ sslmode: 'sometimes' })).toThrow(ConfigError);
     expect(() => mode({ sslmode: 'sometimes' })).toThrow('environments.e.database: sslmode "sometimes"');
     expect(() => mode({ sslrootcert: '/etc/ca.pem' })).toThrow('tls.ca_file');
     // Reported when the environment's dialect is built at start, not at the first query.
-    expect(() => createDialect(parseEnvironmentConfig('bad', { database: 'postgres://u@h/d?sslmode=nope' }, process.cwd()))).toThrow(ConfigError);
+    await expect(createDialect(parseEnvironmentConfig('bad', { database: 'postgres://u@h/d?sslmode=nope' }, process.cwd()))).rejects.toThrow(ConfigError);
   });
 
   it('builds pg options: plaintext fallback only for prefer, files read, no certificate check below verify-ca', () => {

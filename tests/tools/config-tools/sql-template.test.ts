@@ -17,7 +17,7 @@ const URLS: Record<DialectName, string> = {
 };
 const ALL: DialectName[] = ['postgres', 'mysql', 'sqlite', 'mssql'];
 
-function dialectOf(name: DialectName): Dialect {
+function dialectOf(name: DialectName): Promise<Dialect> {
   return createDialect(parseEnvironmentConfig(name, { database: URLS[name] }, process.cwd()));
 }
 
@@ -116,8 +116,8 @@ describe('renderSqlTemplate', () => {
     ['mysql', 'SELECT * FROM t WHERE a = ? AND b = ? AND c = ? AND d IN (?, ?, ?) ORDER BY `total`'],
     ['sqlite', 'SELECT * FROM t WHERE a = ? AND b = ? AND c = ? AND d IN (?, ?, ?) ORDER BY "total"'],
     ['mssql', 'SELECT * FROM t WHERE a = @p1 AND b = @p2 AND c = @p3 AND d IN (@p4, @p5, @p6) ORDER BY [total]'],
-  ] as const)('uses %s markers, one per occurrence and per list item, and writes identifiers in', (name, expected) => {
-    const dialect = dialectOf(name);
+  ] as const)('uses %s markers, one per occurrence and per list item, and writes identifiers in', async (name, expected) => {
+    const dialect = await dialectOf(name);
     const template = parseSqlTemplate('SELECT * FROM t WHERE a = :x AND b = :y AND c = :x AND d IN (:ids) ORDER BY :sort', name);
     const bound = new Map<string, BoundPart>([
       ['x', value('one')],
