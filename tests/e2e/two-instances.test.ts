@@ -328,10 +328,9 @@ describe('two sqlgate instances behind one nginx, sharing PostgreSQL and Redis',
     expect(after.length).toBeGreaterThan(LOAD_CLIENTS * 4);
     expect(calls.filter((c) => c.startedAt < killedAt && c.isOk).length).toBeGreaterThan(LOAD_CLIENTS * 2);
 
-    // nginx's side. Each call in flight on B ends with "upstream prematurely closed connection": sqlgate had already
-    // sent 200 and the head of its event stream, so the client sees its response cut off (a call B had not yet
-    // answered with headers would get nginx's 502 instead, as a POST already sent is not passed on). Exactly as many
-    // as the calls that failed.
+    // nginx's side. Each call in flight on B ends with "upstream prematurely closed connection": a call sqlgate
+    // answers with one JSON body had sent nothing yet, so the client gets nginx's 502 (a POST already sent is not
+    // passed on); one answered as an event stream is cut off after its 200. Exactly as many as the calls that failed.
     const errorLog = deployment!.site.errorLog().split('\n');
     const cutOff = errorLog.filter((l) => /upstream prematurely closed connection while reading (upstream|response header from upstream)/.test(l) && l.includes(`request: "POST /shop/mcp`));
     expect(cutOff.length, cutOff.join('\n')).toBe(failed.length);
@@ -340,17 +339,18 @@ describe('two sqlgate instances behind one nginx, sharing PostgreSQL and Redis',
     expect(errorLog.some((l) => /upstream prematurely closed connection/.test(l) && l.includes(`upstream: "http://${killed}/shop/sse"`))).toBe(true);
     expect(streams.map((s) => s.isEnded()).sort()).toEqual([false, true]);
 
-    // After the kill, everything is answered by A. A response cut off does not count against B (max_fails counts
-    // failures before the response header), so the next request nginx gives B finds its connect refused; nothing
-    // was sent, so nginx passes that POST on to A (200), and marks B down for fail_timeout (10 s).
+    // After the kill, everything is answered by A, and nginx marks B down for fail_timeout (10 s): at the failures
+    // before a response header above, or at the first later request whose connect to B is refused — nothing was
+    // sent, so nginx passes that POST on to A (200).
     const lines = await probeLines('load', calls.length);
     const retried = lines.filter((l) => l.upstreams.length > 1);
-    expect(retried.length, 'a POST whose connect to the dead instance was refused, passed on').toBeGreaterThan(0);
     for (const line of retried) expect(line, JSON.stringify(line)).toMatchObject({ status: 200, upstreams: [killed, survivor], upstreamStatuses: ['502', '200'] });
     const settled = lines.filter((l) => l.endedAtMs > performance.timeOrigin + killedAt + 1_000);
     expect(settled.filter((l) => l.upstreams.at(-1) !== survivor)).toEqual([]);
-    expect(errorLog.some((l) => /connect\(\) failed \(111: Connection refused\) while connecting to upstream/.test(l) && l.includes(`upstream: "http://${killed}/shop/mcp"`))).toBe(true);
-    expect(errorLog.some((l) => /\[warn\].*upstream server temporarily disabled while connecting to upstream/.test(l))).toBe(true);
+    if (retried.length > 0) {
+      expect(errorLog.some((l) => /connect\(\) failed \(111: Connection refused\) while connecting to upstream/.test(l) && l.includes(`upstream: "http://${killed}/shop/mcp"`))).toBe(true);
+    }
+    expect(errorLog.some((l) => /\[warn\].*upstream server temporarily disabled while (connecting to|reading response header from) upstream/.test(l))).toBe(true);
 
     // Every answered call has its record (committed before the answer), and the chain is whole.
     const records = await deployment!.auditRecords();

@@ -34,7 +34,9 @@ export function isJsonAnswerable(request: Request, body: unknown): boolean {
 
 /**
  * Serves one request on a fresh server from the factory, as the SDK's stateless leg does, over a transport that
- * answers JSON. A request aborted (client gone, cancelled) closes the server, which aborts the running handler.
+ * answers JSON. A request aborted (the client went away, or cancelled it with notifications/cancelled) closes the
+ * server, which aborts the running handler; no JSON-RPC response follows a cancelled request (MCP "Cancellation"),
+ * so the HTTP exchange ends with 204 and no body.
  */
 export async function answerAsJson(factory: McpServerFactory, request: Request, options: { parsedBody: unknown; authInfo?: AuthInfo }): Promise<Response> {
   const server = await factory({ era: 'legacy', ...(options.authInfo && { authInfo: options.authInfo }), requestInfo: request });
@@ -44,11 +46,20 @@ export async function answerAsJson(factory: McpServerFactory, request: Request, 
     transport.close().catch(() => undefined);
     server.close().catch(() => undefined);
   };
-  request.signal.addEventListener('abort', teardown, { once: true });
+  let onAbort = () => undefined as void;
+  const aborted = new Promise<Response>((resolve) => {
+    onAbort = () => {
+      teardown();
+      resolve(new Response(null, { status: 204 }));
+    };
+    if (request.signal.aborted) onAbort();
+    else request.signal.addEventListener('abort', onAbort, { once: true });
+  });
   try {
-    return await transport.handleRequest(request, { parsedBody: options.parsedBody, ...(options.authInfo && { authInfo: options.authInfo }) });
+    const answered = transport.handleRequest(request, { parsedBody: options.parsedBody, ...(options.authInfo && { authInfo: options.authInfo }) });
+    return await Promise.race([answered, aborted]);
   } finally {
-    request.signal.removeEventListener('abort', teardown);
+    request.signal.removeEventListener('abort', onAbort);
     teardown();
   }
 }

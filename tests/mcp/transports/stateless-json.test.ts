@@ -56,4 +56,19 @@ describe('answers as JSON', () => {
     const response = await post(countCustomers(), 'application/json');
     expect(response.status).toBe(406);
   });
+
+  it('ends a call cancelled with notifications/cancelled with 204 and no JSON-RPC response, at once', async () => {
+    const started = Date.now();
+    const call = post({
+      jsonrpc: '2.0', id: 42, method: 'tools/call',
+      params: { name: 'execute_sql', arguments: { query: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c' } },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const cancel = await post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 42, reason: 'stop' } });
+    expect(cancel.status).toBe(202);
+    const response = await call;
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe('');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 });
