@@ -1,11 +1,18 @@
 /**
- * Runs a catalog query for an introspector and returns every row as an object keyed by column name.
- * Catalog queries are small and bounded by their own WHERE clauses, so all rows are read.
+ * Runs catalog queries for an introspector and returns every row as an object keyed by column name. Catalog
+ * queries are small and bounded by their own WHERE clauses, so all rows are read.
+ *
+ * A tool call that needs several catalog statements (describe_table: the table, its columns, keys, indexes) runs
+ * them in one session (`withCatalogSession`): one connection taken from the pool, one transaction begun and ended,
+ * instead of one of each per statement.
  */
 import { SqlgateError } from '../errors.js';
-import type { Dialect, ResultColumn } from './dialect.js';
+import type { Dialect, ResultColumn, Session } from './dialect.js';
 
 const CATALOG_TIMEOUT_MS = 30_000;
+
+/** One catalog statement on the session it is given. */
+export type CatalogQuery = (sql: string, params?: readonly unknown[]) => Promise<Record<string, unknown>[]>;
 
 export async function catalogQuery(
   dialect: Dialect,
@@ -13,7 +20,23 @@ export async function catalogQuery(
   params: readonly unknown[] = [],
   timeoutMs = CATALOG_TIMEOUT_MS,
 ): Promise<Record<string, unknown>[]> {
+  return withCatalogSession(dialect, (query) => query(sql, params), timeoutMs);
+}
+
+/** Runs `use` with a query function on one read-only catalog session, ended (rolled back) whatever happens. */
+export async function withCatalogSession<T>(dialect: Dialect, use: (query: CatalogQuery) => Promise<T>, timeoutMs = CATALOG_TIMEOUT_MS): Promise<T> {
   const session = await dialect.session({ readOnly: true, timeoutMs, isCatalog: true });
+  try {
+    const result = await use((sql, params = []) => readAll(session, sql, params));
+    await session.finish('rollback');
+    return result;
+  } catch (err) {
+    await session.finish('rollback').catch(() => undefined);
+    throw err instanceof SqlgateError ? err : dialect.toError(err);
+  }
+}
+
+async function readAll(session: Session, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
   const cursor = session.execute(sql, params);
   try {
     const out: Record<string, unknown>[] = [];
@@ -28,13 +51,9 @@ export async function catalogQuery(
       }
       if (batch.done) break;
     }
-    await cursor.close();
-    await session.finish('rollback');
     return out;
-  } catch (err) {
+  } finally {
     await cursor.close().catch(() => undefined);
-    await session.finish('rollback').catch(() => undefined);
-    throw err instanceof SqlgateError ? err : dialect.toError(err);
   }
 }
 

@@ -4,7 +4,7 @@
  * sampled statistics, refreshed by ANALYZE TABLE), never a COUNT(*). Names are ordered by code point, as the
  * other dialects do, not by information_schema's case-insensitive collation.
  */
-import { catalogQuery, toNumberOrNull } from '../catalog-query.js';
+import { catalogQuery, toNumberOrNull, withCatalogSession, type CatalogQuery } from '../catalog-query.js';
 import type {
   ColumnInfo,
   Dialect,
@@ -76,26 +76,28 @@ export class MysqlIntrospector implements Introspector {
   }
 
   async describeTable(ref: TableRef): Promise<TableDetail | null> {
-    const [found] = await catalogQuery(
-      this.dialect,
-      `SELECT TABLE_SCHEMA AS table_schema, TABLE_NAME AS table_name, TABLE_TYPE AS table_type
-         FROM information_schema.TABLES
-        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ${TABLE_TYPES} AND TABLE_NAME = ?
-          AND (? IS NULL OR TABLE_SCHEMA = ?)`,
-      [ref.name, ref.schema, ref.schema],
-    );
-    if (!found) return null;
-    const table: TableRef = { schema: text(found.table_schema), name: text(found.table_name) };
-    const indexes = await this.indexesOf(table);
-    return {
-      ...table,
-      kind: text(found.table_type) === 'VIEW' ? 'view' : 'table',
-      columns: await this.columnsOf(table),
-      primaryKey: indexes.find((index) => index.primary)?.columns ?? [],
-      foreignKeys: await this.foreignKeys('TABLE_SCHEMA', 'TABLE_NAME', table),
-      referencedBy: await this.foreignKeys('REFERENCED_TABLE_SCHEMA', 'REFERENCED_TABLE_NAME', table),
-      indexes,
-    };
+    // Every statement of the description in one catalog session.
+    return withCatalogSession(this.dialect, async (query) => {
+      const [found] = await query(
+        `SELECT TABLE_SCHEMA AS table_schema, TABLE_NAME AS table_name, TABLE_TYPE AS table_type
+           FROM information_schema.TABLES
+          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ${TABLE_TYPES} AND TABLE_NAME = ?
+            AND (? IS NULL OR TABLE_SCHEMA = ?)`,
+        [ref.name, ref.schema, ref.schema],
+      );
+      if (!found) return null;
+      const table: TableRef = { schema: text(found.table_schema), name: text(found.table_name) };
+      const indexes = await this.indexesOf(query, table);
+      return {
+        ...table,
+        kind: text(found.table_type) === 'VIEW' ? 'view' : 'table',
+        columns: await this.columnsOf(query, table),
+        primaryKey: indexes.find((index) => index.primary)?.columns ?? [],
+        foreignKeys: await this.foreignKeys(query, 'TABLE_SCHEMA', 'TABLE_NAME', table),
+        referencedBy: await this.foreignKeys(query, 'REFERENCED_TABLE_SCHEMA', 'REFERENCED_TABLE_NAME', table),
+        indexes,
+      };
+    });
   }
 
   /**
@@ -128,9 +130,8 @@ export class MysqlIntrospector implements Introspector {
     };
   }
 
-  private async columnsOf(table: TableRef): Promise<ColumnInfo[]> {
-    const rows = await catalogQuery(
-      this.dialect,
+  private async columnsOf(query: CatalogQuery, table: TableRef): Promise<ColumnInfo[]> {
+    const rows = await query(
       `SELECT COLUMN_NAME AS column_name, COLUMN_TYPE AS column_type, DATA_TYPE AS data_type, IS_NULLABLE AS is_nullable,
               COLUMN_DEFAULT AS column_default, CHARACTER_MAXIMUM_LENGTH AS max_length
          FROM information_schema.COLUMNS
@@ -152,9 +153,8 @@ export class MysqlIntrospector implements Introspector {
    * REFERENCED_* columns are set exactly for foreign-key columns. Referencing tables are searched only in this
    * database, which is all an environment lists and keeps the lookup from opening every table of the server.
    */
-  private async foreignKeys(schemaColumn: string, tableColumn: string, table: TableRef): Promise<ForeignKeyInfo[]> {
-    const rows = await catalogQuery(
-      this.dialect,
+  private async foreignKeys(query: CatalogQuery, schemaColumn: string, tableColumn: string, table: TableRef): Promise<ForeignKeyInfo[]> {
+    const rows = await query(
       `SELECT CONSTRAINT_NAME AS constraint_name, TABLE_SCHEMA AS table_schema, TABLE_NAME AS table_name,
               COLUMN_NAME AS column_name, REFERENCED_TABLE_SCHEMA AS referenced_schema,
               REFERENCED_TABLE_NAME AS referenced_table, REFERENCED_COLUMN_NAME AS referenced_column
@@ -189,9 +189,8 @@ export class MysqlIntrospector implements Introspector {
   }
 
   /** Indexes from STATISTICS, the primary key first. InnoDB adds an index for each foreign key that lacks one. */
-  private async indexesOf(table: TableRef): Promise<IndexInfo[]> {
-    const rows = await catalogQuery(
-      this.dialect,
+  private async indexesOf(query: CatalogQuery, table: TableRef): Promise<IndexInfo[]> {
+    const rows = await query(
       `SELECT INDEX_NAME AS index_name, NON_UNIQUE AS non_unique, COLUMN_NAME AS column_name
          FROM information_schema.STATISTICS
         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?

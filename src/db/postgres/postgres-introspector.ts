@@ -3,7 +3,7 @@
  * is slow on large schemas). Row estimates come from pg_class.reltuples, kept by ANALYZE and autovacuum; tables
  * are never counted.
  */
-import { catalogQuery, toNumberOrNull } from '../catalog-query.js';
+import { catalogQuery, toNumberOrNull, withCatalogSession, type CatalogQuery } from '../catalog-query.js';
 import type {
   ColumnInfo,
   Dialect,
@@ -105,30 +105,32 @@ export class PostgresIntrospector implements Introspector {
   }
 
   async describeTable(ref: TableRef): Promise<TableDetail | null> {
-    // Exact names; a null schema means the first match along search_path.
-    const [found] = await catalogQuery(
-      this.dialect,
-      `SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind
-       ${USER_RELATIONS}
-         AND c.relname = $2::text
-         AND (n.nspname = $1::text OR ($1::text IS NULL AND pg_catalog.pg_table_is_visible(c.oid)))`,
-      [ref.schema, ref.name],
-    );
-    if (!found) return null;
-    const oid = Number(found.oid);
-    const schema = String(found.schema);
-    const name = String(found.name);
-    const foreignKeys = await this.foreignKeysTouching(oid);
-    return {
-      schema,
-      name,
-      kind: kindOf(found.kind),
-      columns: await this.columnsOf(oid),
-      primaryKey: await this.primaryKeyOf(oid),
-      foreignKeys: foreignKeys.filter((fk) => fk.fromOid === oid).map((fk) => fk.info),
-      referencedBy: foreignKeys.filter((fk) => fk.toOid === oid).map((fk) => fk.info),
-      indexes: await this.indexesOf(oid),
-    };
+    // Every statement of the description in one catalog session.
+    return withCatalogSession(this.dialect, async (query) => {
+      // Exact names; a null schema means the first match along search_path.
+      const [found] = await query(
+        `SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind
+         ${USER_RELATIONS}
+           AND c.relname = $2::text
+           AND (n.nspname = $1::text OR ($1::text IS NULL AND pg_catalog.pg_table_is_visible(c.oid)))`,
+        [ref.schema, ref.name],
+      );
+      if (!found) return null;
+      const oid = Number(found.oid);
+      const schema = String(found.schema);
+      const name = String(found.name);
+      const foreignKeys = await this.foreignKeysTouching(query, oid);
+      return {
+        schema,
+        name,
+        kind: kindOf(found.kind),
+        columns: await this.columnsOf(query, oid),
+        primaryKey: await this.primaryKeyOf(query, oid),
+        foreignKeys: foreignKeys.filter((fk) => fk.fromOid === oid).map((fk) => fk.info),
+        referencedBy: foreignKeys.filter((fk) => fk.toOid === oid).map((fk) => fk.info),
+        indexes: await this.indexesOf(query, oid),
+      };
+    });
   }
 
   async relationFacts(ref: TableRef): Promise<RelationFacts | null> {
@@ -138,11 +140,10 @@ export class PostgresIntrospector implements Introspector {
     return row ? toRelationFacts(row) : null;
   }
 
-  private async columnsOf(oid: number): Promise<ColumnInfo[]> {
+  private async columnsOf(query: CatalogQuery, oid: number): Promise<ColumnInfo[]> {
     // A domain carries its base type's length in typtypmod. Character lengths are stored as n + 4 (the varlena
     // header); bit lengths as n.
-    const rows = await catalogQuery(
-      this.dialect,
+    const rows = await query(
       `SELECT a.attname AS name,
               format_type(a.atttypid, a.atttypmod) AS type,
               NOT a.attnotnull AS nullable,
@@ -174,9 +175,8 @@ export class PostgresIntrospector implements Introspector {
     }));
   }
 
-  private async primaryKeyOf(oid: number): Promise<string[]> {
-    const rows = await catalogQuery(
-      this.dialect,
+  private async primaryKeyOf(query: CatalogQuery, oid: number): Promise<string[]> {
+    const rows = await query(
       `SELECT a.attname AS name
          FROM pg_catalog.pg_constraint con
          CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, position)
@@ -189,10 +189,9 @@ export class PostgresIntrospector implements Introspector {
   }
 
   /** Foreign keys from this table and to it, with column order kept (conkey[i] pairs with confkey[i]). */
-  private async foreignKeysTouching(oid: number): Promise<{ fromOid: number; toOid: number; info: ForeignKeyInfo }[]> {
+  private async foreignKeysTouching(query: CatalogQuery, oid: number): Promise<{ fromOid: number; toOid: number; info: ForeignKeyInfo }[]> {
     // conparentid <> 0 marks the copies of a partitioned table's key on each partition: the parent's is enough.
-    const rows = await catalogQuery(
-      this.dialect,
+    const rows = await query(
       `SELECT con.conname AS name, con.conrelid AS from_oid, con.confrelid AS to_oid,
               fn.nspname AS from_schema, fc.relname AS from_table, tn.nspname AS to_schema, tc.relname AS to_table,
               ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, position)
@@ -224,9 +223,8 @@ export class PostgresIntrospector implements Introspector {
   }
 
   /** Key columns in index order; an expression key is shown as its expression text. INCLUDE columns are left out. */
-  private async indexesOf(oid: number): Promise<IndexInfo[]> {
-    const rows = await catalogQuery(
-      this.dialect,
+  private async indexesOf(query: CatalogQuery, oid: number): Promise<IndexInfo[]> {
+    const rows = await query(
       `SELECT ic.relname AS name, i.indisunique AS is_unique, i.indisprimary AS is_primary,
               ARRAY(SELECT CASE WHEN i.indkey[k.n - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k.n, true)
                                 ELSE (SELECT a.attname::text FROM pg_catalog.pg_attribute a

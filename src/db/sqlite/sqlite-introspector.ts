@@ -2,7 +2,7 @@
  * SQLite catalog: sqlite_schema plus the table-valued pragma functions. Row estimates come from sqlite_stat1
  * (written by ANALYZE); without statistics the estimate is null rather than a full scan.
  */
-import { catalogQuery, toNumberOrNull } from '../catalog-query.js';
+import { catalogQuery, toNumberOrNull, withCatalogSession, type CatalogQuery } from '../catalog-query.js';
 import type {
   ColumnInfo,
   Dialect,
@@ -51,59 +51,28 @@ export class SqliteIntrospector implements Introspector {
 
   async listTables(filter: ListTablesFilter): Promise<TableSummary[]> {
     if (filter.schema !== undefined && filter.schema !== 'main') return [];
-    const tables = await catalogQuery(
-      this.dialect,
-      `SELECT name, type FROM sqlite_schema
-        WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-          AND (? IS NULL OR instr(lower(name), lower(?)) > 0)
-        ORDER BY name`,
-      [filter.nameContains ?? null, filter.nameContains ?? null],
-    );
-    const estimates = await this.rowEstimates();
-    return tables.map((t) => ({
-      schema: null,
-      name: String(t.name),
-      kind: t.type === 'view' ? 'view' : 'table',
-      estimatedRows: estimates.get(String(t.name).toLowerCase()) ?? null,
-    }));
+    // The list and the estimates in one session: one connection taken, one round trip to its process each.
+    return withCatalogSession(this.dialect, async (query) => {
+      const tables = await query(
+        `SELECT name, type FROM sqlite_schema
+          WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+            AND (? IS NULL OR instr(lower(name), lower(?)) > 0)
+          ORDER BY name`,
+        [filter.nameContains ?? null, filter.nameContains ?? null],
+      );
+      const estimates = await rowEstimates(query);
+      return tables.map((t): TableSummary => ({
+        schema: null,
+        name: String(t.name),
+        kind: t.type === 'view' ? 'view' : 'table',
+        estimatedRows: estimates.get(String(t.name).toLowerCase()) ?? null,
+      }));
+    });
   }
 
   async describeTable(ref: TableRef): Promise<TableDetail | null> {
     if (ref.schema !== null && ref.schema !== 'main') return null;
-    const [found] = await catalogQuery(
-      this.dialect,
-      `SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE`,
-      [ref.name],
-    );
-    if (!found) return null;
-    const name = String(found.name);
-    const columnRows = await catalogQuery(
-      this.dialect,
-      'SELECT name, type, "notnull" AS not_null, dflt_value, pk FROM pragma_table_info(?) ORDER BY cid',
-      [name],
-    );
-    const columns: ColumnInfo[] = columnRows.map((c) => ({
-      name: String(c.name),
-      type: String(c.type || 'any').toLowerCase(),
-      // A PRIMARY KEY column of a rowid table can still hold NULL only when it is not INTEGER; report what SQLite enforces.
-      nullable: Number(c.not_null) === 0 && Number(c.pk) === 0,
-      default: c.dflt_value === null ? null : String(c.dflt_value),
-      maxLength: declaredLength(String(c.type ?? '')),
-    }));
-    const primaryKey = columnRows
-      .filter((c) => Number(c.pk) > 0)
-      .sort((a, b) => Number(a.pk) - Number(b.pk))
-      .map((c) => String(c.name));
-    return {
-      schema: null,
-      name,
-      kind: found.type === 'view' ? 'view' : 'table',
-      columns,
-      primaryKey,
-      foreignKeys: await this.foreignKeysOf(name),
-      referencedBy: await this.foreignKeysTo(name),
-      indexes: await this.indexesOf(name),
-    };
+    return withCatalogSession(this.dialect, (query) => describeIn(query, ref));
   }
 
   async relationFacts(ref: TableRef): Promise<RelationFacts | null> {
@@ -131,75 +100,6 @@ export class SqliteIntrospector implements Introspector {
       parents: [],
     };
   }
-
-  private async foreignKeysOf(table: string): Promise<ForeignKeyInfo[]> {
-    const rows = await catalogQuery(
-      this.dialect,
-      'SELECT id, seq, "table" AS to_table, "from" AS from_column, "to" AS to_column FROM pragma_foreign_key_list(?) ORDER BY id, seq',
-      [table],
-    );
-    const byId = new Map<number, { columns: string[]; toColumns: string[]; toTable: string }>();
-    for (const row of rows) {
-      const id = Number(row.id);
-      const fk = byId.get(id) ?? { columns: [], toColumns: [], toTable: String(row.to_table) };
-      fk.columns.push(String(row.from_column));
-      fk.toColumns.push(row.to_column === null ? '' : String(row.to_column));
-      byId.set(id, fk);
-    }
-    return [...byId.values()].map((fk) => ({
-      name: `fk_${table}_${fk.columns.join('_')}`,
-      columns: fk.columns,
-      fromTable: { schema: null, name: table },
-      toTable: { schema: null, name: fk.toTable },
-      toColumns: fk.toColumns,
-    }));
-  }
-
-  private async foreignKeysTo(table: string): Promise<ForeignKeyInfo[]> {
-    const others = await catalogQuery(
-      this.dialect,
-      `SELECT DISTINCT m.name FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
-        WHERE m.type = 'table' AND f."table" = ? COLLATE NOCASE ORDER BY m.name`,
-      [table],
-    );
-    const result: ForeignKeyInfo[] = [];
-    for (const other of others) {
-      for (const fk of await this.foreignKeysOf(String(other.name))) {
-        if (fk.toTable.name.toLowerCase() === table.toLowerCase()) result.push(fk);
-      }
-    }
-    return result;
-  }
-
-  private async indexesOf(table: string): Promise<IndexInfo[]> {
-    const rows = await catalogQuery(
-      this.dialect,
-      `SELECT il.name AS index_name, il."unique" AS is_unique, il.origin, ii.name AS column_name
-         FROM pragma_index_list(?) il, pragma_index_info(il.name) ii
-        ORDER BY il.name, ii.seqno`,
-      [table],
-    );
-    const byName = new Map<string, IndexInfo & { columns: string[] }>();
-    for (const row of rows) {
-      const name = String(row.index_name);
-      const index = byName.get(name) ?? { name, columns: [], unique: Number(row.is_unique) === 1, primary: row.origin === 'pk' };
-      index.columns.push(String(row.column_name));
-      byName.set(name, index);
-    }
-    return [...byName.values()];
-  }
-
-  private async rowEstimates(): Promise<Map<string, number>> {
-    const [hasStats] = await catalogQuery(this.dialect, "SELECT 1 AS found FROM sqlite_schema WHERE name = 'sqlite_stat1'");
-    const estimates = new Map<string, number>();
-    if (!hasStats) return estimates;
-    for (const row of await catalogQuery(this.dialect, 'SELECT tbl, stat FROM sqlite_stat1')) {
-      const count = toNumberOrNull(String(row.stat ?? '').split(' ')[0]);
-      const key = String(row.tbl).toLowerCase();
-      if (count !== null && !estimates.has(key)) estimates.set(key, count);
-    }
-    return estimates;
-  }
 }
 
 /** `varchar(255)` → 255; types without a length → null. */
@@ -211,4 +111,106 @@ function declaredLength(type: string): number | null {
 /** Lower case as SQLite folds identifiers: ASCII letters only. */
 function asciiLower(text: string): string {
   return text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+}
+
+/** describe_table's statements, all on one catalog session. */
+async function describeIn(query: CatalogQuery, ref: TableRef): Promise<TableDetail | null> {
+  const [found] = await query(
+    `SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE`,
+    [ref.name],
+  );
+  if (!found) return null;
+  const name = String(found.name);
+  const columnRows = await query(
+    'SELECT name, type, "notnull" AS not_null, dflt_value, pk FROM pragma_table_info(?) ORDER BY cid',
+    [name],
+  );
+  const columns: ColumnInfo[] = columnRows.map((c) => ({
+    name: String(c.name),
+    type: String(c.type || 'any').toLowerCase(),
+    // A PRIMARY KEY column of a rowid table can still hold NULL only when it is not INTEGER; report what SQLite enforces.
+    nullable: Number(c.not_null) === 0 && Number(c.pk) === 0,
+    default: c.dflt_value === null ? null : String(c.dflt_value),
+    maxLength: declaredLength(String(c.type ?? '')),
+  }));
+  const primaryKey = columnRows
+    .filter((c) => Number(c.pk) > 0)
+    .sort((a, b) => Number(a.pk) - Number(b.pk))
+    .map((c) => String(c.name));
+  return {
+    schema: null,
+    name,
+    kind: found.type === 'view' ? 'view' : 'table',
+    columns,
+    primaryKey,
+    foreignKeys: await foreignKeysOf(query, name),
+    referencedBy: await foreignKeysTo(query, name),
+    indexes: await indexesOf(query, name),
+  };
+}
+
+async function foreignKeysOf(query: CatalogQuery, table: string): Promise<ForeignKeyInfo[]> {
+  const rows = await query(
+    'SELECT id, seq, "table" AS to_table, "from" AS from_column, "to" AS to_column FROM pragma_foreign_key_list(?) ORDER BY id, seq',
+    [table],
+  );
+  const byId = new Map<number, { columns: string[]; toColumns: string[]; toTable: string }>();
+  for (const row of rows) {
+    const id = Number(row.id);
+    const fk = byId.get(id) ?? { columns: [], toColumns: [], toTable: String(row.to_table) };
+    fk.columns.push(String(row.from_column));
+    fk.toColumns.push(row.to_column === null ? '' : String(row.to_column));
+    byId.set(id, fk);
+  }
+  return [...byId.values()].map((fk) => ({
+    name: `fk_${table}_${fk.columns.join('_')}`,
+    columns: fk.columns,
+    fromTable: { schema: null, name: table },
+    toTable: { schema: null, name: fk.toTable },
+    toColumns: fk.toColumns,
+  }));
+}
+
+async function foreignKeysTo(query: CatalogQuery, table: string): Promise<ForeignKeyInfo[]> {
+  const others = await query(
+    `SELECT DISTINCT m.name FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
+      WHERE m.type = 'table' AND f."table" = ? COLLATE NOCASE ORDER BY m.name`,
+    [table],
+  );
+  const result: ForeignKeyInfo[] = [];
+  for (const other of others) {
+    for (const fk of await foreignKeysOf(query, String(other.name))) {
+      if (fk.toTable.name.toLowerCase() === table.toLowerCase()) result.push(fk);
+    }
+  }
+  return result;
+}
+
+async function indexesOf(query: CatalogQuery, table: string): Promise<IndexInfo[]> {
+  const rows = await query(
+    `SELECT il.name AS index_name, il."unique" AS is_unique, il.origin, ii.name AS column_name
+       FROM pragma_index_list(?) il, pragma_index_info(il.name) ii
+      ORDER BY il.name, ii.seqno`,
+    [table],
+  );
+  const byName = new Map<string, IndexInfo & { columns: string[] }>();
+  for (const row of rows) {
+    const name = String(row.index_name);
+    const index = byName.get(name) ?? { name, columns: [], unique: Number(row.is_unique) === 1, primary: row.origin === 'pk' };
+    index.columns.push(String(row.column_name));
+    byName.set(name, index);
+  }
+  return [...byName.values()];
+}
+
+async function rowEstimates(query: CatalogQuery): Promise<Map<string, number>> {
+  const [hasStats] = await query("SELECT 1 AS found FROM sqlite_schema WHERE name = 'sqlite_stat1'");
+  const estimates = new Map<string, number>();
+  if (!hasStats) return estimates;
+  for (const row of await query('SELECT tbl, stat FROM sqlite_stat1')) {
+    const count = toNumberOrNull(String(row.stat ?? '').split(' ')[0]);
+    const key = String(row.tbl).toLowerCase();
+    if (count !== null && !estimates.has(key)) estimates.set(key, count);
+  }
+  return estimates;
 }
