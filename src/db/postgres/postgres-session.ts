@@ -187,7 +187,10 @@ export class PostgresSession implements Session {
           // COMMIT still ends the transaction, so the connection stays reusable.
           commitError = await client.query('COMMIT').then(() => undefined, (err: unknown) => err);
         }
-        await client.query(outcome === 'commit' ? SESSION_RESET_SQL : `ROLLBACK; ${SESSION_RESET_SQL}`);
+        // sqlgate's own catalog statements change nothing of the session (what they SET LOCAL ends with the
+        // transaction): the rollback alone is enough, without the reset's eleven statements.
+        const reset = this.options.isCatalog ? '' : SESSION_RESET_SQL;
+        await client.query(outcome === 'commit' ? reset : `ROLLBACK; ${reset}`);
       } catch {
         this.isUnhealthy = true;
       }
