@@ -24,7 +24,7 @@ import { securityHeaders } from './security-headers.js';
 import { withEnvironmentPathHeader, type FetchHandler } from './environment-path-header.js';
 import { hostGuard, isLoopbackHost, requestGuards } from './request-guards.js';
 import { bearerGuard, isAuthorizationServerPath, MAX_FORM_BYTES, mountAuthorizationRoutes, type AuthEnv, type AuthorizationRoutes } from './authorization-routes.js';
-import { jsonDepthLimit } from './json-depth-limit.js';
+import { checkedBodyText, jsonDepthLimit } from './json-depth-limit.js';
 import { cancelledIds, executeSqlTexts, toolCallIds } from './json-rpc-body.js';
 import { StatelessCancellation } from './stateless-cancellation.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -169,7 +169,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const cancellation = new StatelessCancellation();
     const protectedEnvironment = authorization?.authorizationServer.environments.find((e) => e.name === environment.name);
     const servePost = async (c: Context<AuthEnv>) => {
-      const body = await c.req.raw.clone().json().catch(() => undefined);
+      const body = await jsonBodyOf(c.req.raw);
       const authInfo = authInfoOf(c);
       if (body === undefined) return streamable.fetch(c.req.raw, { authInfo }); // the SDK answers the parse error
       refuseWritesWithoutScope(c, body);
@@ -266,4 +266,15 @@ function releaseWhenDone(response: Response, release: () => void): Response {
   const passThrough = new TransformStream<Uint8Array, Uint8Array>({ flush: release });
   response.body.pipeTo(passThrough.writable).catch(release);
   return new Response(passThrough.readable, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/** The parsed JSON body, from the text the depth check already read when it did; undefined when it is not JSON. */
+async function jsonBodyOf(request: Request): Promise<unknown> {
+  const text = checkedBodyText(request);
+  if (text === undefined) return request.clone().json().catch(() => undefined);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

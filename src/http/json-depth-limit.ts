@@ -47,16 +47,33 @@ export function jsonDepthLimit(options: JsonDepthLimitOptions): MiddlewareHandle
   };
 }
 
+/**
+ * The text of a body the check read whole and found within bounds, for the handler after it: parsing that instead
+ * of reading a second clone of the body saves a stream tee and a read per request. Undefined when the check did not
+ * read the body.
+ */
+export function checkedBodyText(request: Request): string | undefined {
+  return checkedBodies.get(request);
+}
+
+const checkedBodies = new WeakMap<Request, string>();
+const utf8 = new TextDecoder();
+
 async function bodyProblem(request: Request, maxDepth: number, maxBytes: number): Promise<JsonBodyProblem | undefined> {
   const tooLarge: JsonBodyProblem = { status: 413, description: `the request body is larger than ${maxBytes} bytes` };
   if (Number(request.headers.get('content-length') ?? 0) > maxBytes) return tooLarge;
   const reader = request.clone().body!.getReader();
   const scanner = new JsonDepthScanner(maxDepth);
+  const chunks: Uint8Array[] = [];
   let bytes = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return undefined;
+      if (done) {
+        checkedBodies.set(request, utf8.decode(Buffer.concat(chunks, bytes))); // as Request#json() decodes: a BOM dropped
+        return undefined;
+      }
+      chunks.push(value);
       bytes += value.byteLength;
       if (bytes > maxBytes) return tooLarge;
       if (scanner.isTooDeepAfter(value)) return { status: 400, description: `the JSON body is nested too deeply (more than ${maxDepth} levels)` };

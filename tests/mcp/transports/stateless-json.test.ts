@@ -71,4 +71,14 @@ describe('answers as JSON', () => {
     expect(await response.text()).toBe('');
     expect(Date.now() - started).toBeLessThan(5_000);
   });
+
+  it('reads a body that starts with a UTF-8 byte order mark as JSON, as Request#json() does', async () => {
+    const response = await fetch(`${app.baseUrl}/demo/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+      body: `\uFEFF${JSON.stringify(countCustomers())}`,
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { result: { structuredContent: { row_count: number } } }).result.structuredContent.row_count).toBe(1);
+  });
 });
