@@ -12,6 +12,8 @@ export type ItemOutcome<O> = { readonly value: O } | { readonly error: unknown }
 export class GroupCommit<I, O> {
   private pending: { item: I; resolve: (value: O) => void; reject: (error: unknown) => void }[] = [];
   private isScheduled = false;
+  /** Groups committed and still being persisted: a close waits for them (their descriptor must stay open). */
+  private readonly persisting = new Set<Promise<void>>();
 
   /** `commit` runs synchronously; a throw, or a `persist` that rejects, fails every item of the group with that error. */
   constructor(
@@ -29,7 +31,13 @@ export class GroupCommit<I, O> {
     });
   }
 
-  /** Commits what is waiting now (also before the store closes); resolves once that group is persisted. */
+  /** Commits what is waiting and waits until every group committed so far is persisted (before a close). */
+  async drain(): Promise<void> {
+    await this.flush();
+    await Promise.allSettled([...this.persisting]);
+  }
+
+  /** Commits what is waiting now; resolves once that group is persisted. */
   async flush(): Promise<void> {
     this.isScheduled = false;
     const group = this.pending;
@@ -38,7 +46,9 @@ export class GroupCommit<I, O> {
     let outcomes: readonly ItemOutcome<O>[];
     try {
       outcomes = this.commit(group.map((entry) => entry.item));
-      await this.persist();
+      const persisted = this.persist();
+      this.persisting.add(persisted);
+      await persisted.finally(() => this.persisting.delete(persisted));
     } catch (err) {
       for (const entry of group) entry.reject(err);
       return;

@@ -87,4 +87,25 @@ describe('GroupCommit', () => {
     isFailing = true;
     await expect(group.add(2)).rejects.toThrow('EIO');
   });
+
+  it('drains before a close: what waits is committed, and every group still persisting has finished', async () => {
+    const finishes: (() => void)[] = [];
+    const group = new GroupCommit<number, number>(
+      (items) => items.map((n) => ({ value: n })),
+      () => new Promise<void>((resolve) => finishes.push(resolve)),
+    );
+    const first = group.add(1);
+    await new Promise((resolve) => setImmediate(resolve)); // its group is committed, its persist still running
+    const second = group.add(2); // still waiting to be committed
+    let isDrained = false;
+    const drained = group.drain().then(() => (isDrained = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(finishes).toHaveLength(2);
+    finishes[1]!(); // the group drain() committed is persisted; the earlier one is not yet
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(isDrained).toBe(false);
+    finishes[0]!();
+    await drained;
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+  });
 });

@@ -161,7 +161,7 @@ export function openSqliteAuditLog(file: string): AuditLogStore {
     },
     ping: async () => pingSqliteFile(db, file, 'The audit trail'),
     close: async () => {
-      await appends.flush(); // what was accepted is committed and synced before the file closes
+      await appends.drain(); // what was accepted is committed and synced before the file closes
       syncWal.close();
       db.close();
     },
