@@ -29,6 +29,11 @@ const WATCH_INTERVAL_MS = 500;
 /** How long a pool slot stays taken by work the server runs on after the terminate, at most. */
 export const HOLD_LIMIT_MS = 15 * 60_000;
 const HOLD_INTERVAL_MS = 2_000;
+/**
+ * While the slot is held, a check that cannot be answered (a control connection refused or slow under load) is
+ * asked again this many times in a row before the hold ends: the watch before it already saw the work running.
+ */
+const HOLD_UNANSWERED_CHECKS = 5;
 /** One look at the server's process list (it opens a connection). */
 const CHECK_LIMIT_MS = 2_000;
 
@@ -99,7 +104,7 @@ export async function stopRunaway(session: Session, options: StopRunawayOptions)
     if (isStopped !== false) releaseSlot();
     options.report?.({ ...base, ...terminate, stage: 'escalated', isStopped, afterMs: elapsed() });
     if (isStopped !== false) return;
-    const isStoppedAtLast = await watchUntilGone(session, HOLD_LIMIT_MS, HOLD_INTERVAL_MS);
+    const isStoppedAtLast = await watchUntilGone(session, HOLD_LIMIT_MS, HOLD_INTERVAL_MS, HOLD_UNANSWERED_CHECKS);
     releaseSlot();
     options.report?.({ ...base, ...terminate, stage: 'released', isStopped: isStoppedAtLast, afterMs: elapsed() });
   } catch {
@@ -116,14 +121,18 @@ export async function stopRunaway(session: Session, options: StopRunawayOptions)
 
 /**
  * Asks until the server no longer shows the connection: true (gone), false (still there at the end of the watch),
- * null as soon as the server cannot tell (SQL Server) or cannot be asked (gone silent).
+ * null as soon as the server cannot tell (SQL Server) or cannot be asked (gone silent) — after `unansweredAllowed`
+ * unanswered checks in a row have been asked again.
  */
-async function watchUntilGone(session: Session, limitMs: number, intervalMs: number): Promise<boolean | null> {
+async function watchUntilGone(session: Session, limitMs: number, intervalMs: number, unansweredAllowed = 0): Promise<boolean | null> {
   const deadline = performance.now() + limitMs;
+  let unanswered = 0;
   for (;;) {
     const check = await settleWithin(session.isRunningInDatabase(), CHECK_LIMIT_MS);
     const isRunning = check.status === 'fulfilled' ? check.value : null;
-    if (isRunning !== true) return isRunning === null ? null : true;
+    if (isRunning === null && unanswered < unansweredAllowed) unanswered++;
+    else if (isRunning !== true) return isRunning === null ? null : true;
+    else unanswered = 0;
     if (performance.now() + intervalMs > deadline) return false;
     // Unref'd: a process shutting down does not wait for a watch.
     await new Promise((resolve) => setTimeout(resolve, intervalMs).unref());
