@@ -180,20 +180,22 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       const clientKey = authInfo ? `user:${c.var.identity.user}|${authInfo.clientId}` : `${getConnInfo(c).remote.address ?? ''}|${c.req.header('user-agent') ?? ''}`;
       for (const id of cancelledIds(body)) cancellation.cancel(clientKey, id);
       const tracked = toolCallIds(body).map((id) => cancellation.track(clientKey, id));
-      if (tracked.length === 0) return answer(c.req.raw, body, authInfo);
+      const releaseTracked = () => tracked.forEach((t) => t.release());
+      // One JSON body where the exchange allows it (mcp/transports/stateless-json.ts): the call is over when the
+      // answer is, and the body goes out in one write, without a stream between.
+      if (isJsonAnswerable(c.req.raw, body)) {
+        const cancelledBy = tracked.map((t) => t.signal);
+        return answerAsJson(factory, c.req.raw, { parsedBody: body, authInfo, cancelledBy }).finally(releaseTracked);
+      }
+      if (tracked.length === 0) return streamable.fetch(c.req.raw, { parsedBody: body, authInfo });
       const request = new Request(c.req.raw.url, {
         method: 'POST',
         headers: c.req.raw.headers,
         signal: AbortSignal.any([c.req.raw.signal, ...tracked.map((t) => t.signal)]),
       });
-      const response = await answer(request, body, authInfo);
-      return releaseWhenDone(response, () => tracked.forEach((t) => t.release()));
+      const response = await streamable.fetch(request, { parsedBody: body, authInfo });
+      return releaseWhenDone(response, releaseTracked);
     };
-    /** One JSON body where the exchange allows it (mcp/transports/stateless-json.ts), else the SDK's handler. */
-    const answer = (request: Request, body: unknown, authInfo: AuthInfo | undefined) =>
-      isJsonAnswerable(request, body)
-        ? answerAsJson(factory, request, { parsedBody: body, authInfo })
-        : streamable.fetch(request, { parsedBody: body, authInfo });
 
     /**
      * Step-up (MCP authorization, insufficient_scope): a token without sql:write that sends a statement which

@@ -34,11 +34,16 @@ export function isJsonAnswerable(request: Request, body: unknown): boolean {
 
 /**
  * Serves one request on a fresh server from the factory, as the SDK's stateless leg does, over a transport that
- * answers JSON. A request aborted (the client went away, or cancelled it with notifications/cancelled) closes the
- * server, which aborts the running handler; no JSON-RPC response follows a cancelled request (MCP "Cancellation"),
- * so the HTTP exchange ends with 204 and no body.
+ * answers JSON. A request aborted (the client went away, `request.signal`, or cancelled it with
+ * notifications/cancelled, one of `options.cancelledBy`) closes the server, which aborts the running handler; no
+ * JSON-RPC response follows a cancelled request (MCP "Cancellation"), so the HTTP exchange ends with 204 and no
+ * body. The answer is whole when this resolves: nothing of the call runs after it.
  */
-export async function answerAsJson(factory: McpServerFactory, request: Request, options: { parsedBody: unknown; authInfo?: AuthInfo }): Promise<Response> {
+export async function answerAsJson(
+  factory: McpServerFactory,
+  request: Request,
+  options: { parsedBody: unknown; authInfo?: AuthInfo; cancelledBy?: readonly AbortSignal[] },
+): Promise<Response> {
   const server = await factory({ era: 'legacy', ...(options.authInfo && { authInfo: options.authInfo }), requestInfo: request });
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   await server.connect(transport);
@@ -46,20 +51,22 @@ export async function answerAsJson(factory: McpServerFactory, request: Request, 
     transport.close().catch(() => undefined);
     server.close().catch(() => undefined);
   };
+  // Listened to one by one rather than through AbortSignal.any, which costs a signal and its bookkeeping per call.
+  const signals = [request.signal, ...(options.cancelledBy ?? [])];
   let onAbort = () => undefined as void;
   const aborted = new Promise<Response>((resolve) => {
     onAbort = () => {
       teardown();
       resolve(new Response(null, { status: 204 }));
     };
-    if (request.signal.aborted) onAbort();
-    else request.signal.addEventListener('abort', onAbort, { once: true });
+    if (signals.some((signal) => signal.aborted)) onAbort();
+    else for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
     const answered = transport.handleRequest(request, { parsedBody: options.parsedBody, ...(options.authInfo && { authInfo: options.authInfo }) });
     return await Promise.race([answered, aborted]);
   } finally {
-    request.signal.removeEventListener('abort', onAbort);
+    for (const signal of signals) signal.removeEventListener('abort', onAbort);
     teardown();
   }
 }
