@@ -28,7 +28,10 @@ export interface ToolCallOutcome {
    * What the call returned, or the error it ended with; `started` for the record a change of data is given before it
    * runs (its outcome follows in a second record with the same request id).
    */
-  readonly result: { readonly structured: unknown; readonly text: string } | { readonly error: unknown } | { readonly started: true };
+  readonly result:
+    | { readonly structured: unknown; readonly text: string; readonly rowsJsonChars?: number }
+    | { readonly error: unknown }
+    | { readonly started: true };
 }
 
 export function toolCallEvent(outcome: ToolCallOutcome, now = new Date()): ToolCallEvent {
@@ -76,7 +79,21 @@ export function toolCallEvent(outcome: ToolCallOutcome, now = new Date()): ToolC
     code: null,
     reason: null,
     rows: typeof structured.row_count === 'number' ? structured.row_count : null,
-    result_chars: outcome.result.text.length + JSON.stringify(outcome.result.structured ?? null).length,
+    result_chars: outcome.result.text.length + structuredJsonChars(outcome.result.structured, outcome.result.rowsJsonChars),
     truncated: typeof structured.truncated === 'boolean' ? structured.truncated : null,
   };
+}
+
+/**
+ * `JSON.stringify(structured).length` without serialising its rows again when their JSON length is known: an
+ * object's JSON is its members' joined by commas, in any order the same length, so the rows member adds
+ * `,"rows":` and the rows' JSON to the rest.
+ */
+function structuredJsonChars(structured: unknown, rowsJsonChars: number | undefined): number {
+  if (rowsJsonChars === undefined || typeof structured !== 'object' || structured === null || !Array.isArray((structured as { rows?: unknown }).rows)) {
+    return JSON.stringify(structured ?? null).length;
+  }
+  const { rows: _rows, ...rest } = structured as Record<string, unknown>;
+  const restJson = JSON.stringify(rest).length;
+  return restJson === 2 ? 9 + rowsJsonChars : restJson + 8 + rowsJsonChars;
 }

@@ -67,7 +67,7 @@ export function createMcpServerFactory(
           let statement: string | undefined;
           const recordStatement = (sql: string) => void (statement = sql);
           const audited = () => ({ ...logContext, audit: true, input: auditedInput(input), ...(statement === undefined ? {} : { sql: auditedText(statement) }), ms: Math.round(performance.now() - started) });
-          let result: { structured: unknown; text: string } | { error: unknown };
+          let result: { structured: unknown; text: string; rowsJsonChars?: number } | { error: unknown };
           try {
             const confirm = confirmThrough(server, context);
             const recordsParameters = audit?.recordsParametersIn(environment.config) ?? false;

@@ -18,6 +18,8 @@ export interface FittedResult extends QueryResult {
   readonly notes: readonly string[];
   /** Each kept row rendered for the text content (computed once here, where its size is measured). */
   readonly lines: readonly string[];
+  /** The exact length of the kept rows' JSON (`JSON.stringify(rows)`), measured here once for whoever needs it. */
+  readonly rowsJsonChars: number;
 }
 
 /** What the rest of a result (header, notes, fences, column list) may take besides the rows. */
@@ -34,7 +36,9 @@ export function fitResult(result: QueryResult, budget: ResultBudget): FittedResu
   );
   const header = OVERHEAD_CHARS + JSON.stringify(result.columns).length;
   const lines = rows.map(renderRow);
-  const kept = fitsWhole(rows, lines, header, budget.maxResultChars) ? rows.length : rowsThatFit(rows, lines, header, budget.maxResultChars);
+  const whole = wholeJsonChars(rows, lines, header, budget.maxResultChars);
+  const fitting = whole === undefined ? rowsThatFit(rows, lines, header, budget.maxResultChars) : { kept: rows.length, jsonChars: whole };
+  const kept = fitting.kept;
   lines.length = kept;
   const notes: string[] = [];
   if (cutCells > 0) {
@@ -45,28 +49,41 @@ export function fitResult(result: QueryResult, budget: ResultBudget): FittedResu
     notes.push(`Only ${kept} of ${rows.length} rows fit the ${budget.maxResultChars}-character result budget; select fewer columns, aggregate, or add LIMIT.`);
     rows.length = kept;
   }
-  return { ...result, rows, rowCount: rows.length, truncated: result.truncated || isCutBySize, notes, lines };
+  return { ...result, rows, rowCount: rows.length, truncated: result.truncated || isCutBySize, notes, lines, rowsJsonChars: fitting.jsonChars };
 }
 
 /**
  * The common case in one step: one JSON.stringify of all rows instead of one per row. The array's JSON is the rows'
  * JSON joined by commas inside brackets, so this total is exactly what rowsThatFit would sum; each row costs more
- * than zero, so when the total fits every prefix does, and both ways keep the same rows.
+ * than zero, so when the total fits every prefix does, and both ways keep the same rows. Returns the rows' JSON
+ * length when they all fit, else undefined.
  */
-function fitsWhole(rows: readonly JsonValue[][], lines: readonly string[], header: number, maxChars: number): boolean {
-  if (rows.length === 0) return true;
-  let cost = JSON.stringify(rows).length - 2 - (rows.length - 1);
+function wholeJsonChars(rows: readonly JsonValue[][], lines: readonly string[], header: number, maxChars: number): number | undefined {
+  if (rows.length === 0) return 2;
+  const jsonChars = JSON.stringify(rows).length;
+  let cost = jsonChars - 2 - (rows.length - 1);
   for (const line of lines) cost += line.length + 1;
-  return header + cost <= maxChars;
+  return header + cost <= maxChars ? jsonChars : undefined;
 }
 
-/** How many leading rows fit: each costs its JSON (structured content) plus its text line and newline. */
-function rowsThatFit(rows: readonly JsonValue[][], lines: readonly string[], header: number, maxChars: number): number {
+/**
+ * How many leading rows fit, and their JSON's length as an array: each row costs its JSON (structured content)
+ * plus its text line and newline.
+ */
+function rowsThatFit(rows: readonly JsonValue[][], lines: readonly string[], header: number, maxChars: number): { kept: number; jsonChars: number } {
   let used = header;
+  let rowsJson = 0;
   for (let i = 0; i < rows.length; i++) {
-    const cost = JSON.stringify(rows[i]).length + lines[i]!.length + 1;
-    if (used + cost > maxChars) return i;
+    const json = JSON.stringify(rows[i]).length;
+    const cost = json + lines[i]!.length + 1;
+    if (used + cost > maxChars) return { kept: i, jsonChars: arrayJsonChars(i, rowsJson) };
     used += cost;
+    rowsJson += json;
   }
-  return rows.length;
+  return { kept: rows.length, jsonChars: arrayJsonChars(rows.length, rowsJson) };
+}
+
+/** `[a,b,c]`: the items' JSON, a comma between each two, and the brackets. */
+function arrayJsonChars(items: number, itemsJsonChars: number): number {
+  return items === 0 ? 2 : itemsJsonChars + (items - 1) + 2;
 }

@@ -58,6 +58,6 @@ export const getTableSampleTool = defineTool({
     if (outcome) applyPolicyOutcome(outcome, result);
     const notes = limit < input.limit ? [`The environment returns at most ${config.maxRows} rows; showing ${limit}.`] : [];
     const output = toQueryOutput(result, environment, limit, notes);
-    return { structured: { table: name, ...output.structured }, text: `Sample of ${name}: ${output.text}` };
+    return { ...output, structured: { table: name, ...output.structured }, text: `Sample of ${name}: ${output.text}` };
   },
 });

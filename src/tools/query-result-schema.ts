@@ -32,5 +32,6 @@ export function toQueryOutput(result: QueryResult, environment: Environment, row
       elapsed_ms: fitted.elapsedMs,
     },
     text: renderQueryResult(fitted, notes, fitted.lines),
+    rowsJsonChars: fitted.rowsJsonChars,
   };
 }

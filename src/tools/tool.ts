@@ -36,6 +36,11 @@ export interface ToolContext {
 export interface ToolOutput<T> {
   readonly structured: T;
   readonly text: string;
+  /**
+   * The exact JSON length of `structured.rows`, when the tool measured it (fit-result.ts does, to keep the result
+   * within its budget): the audit's result size then needs no second JSON.stringify of every row.
+   */
+  readonly rowsJsonChars?: number;
 }
 
 /** MCP tool annotations, as plain data (the SDK's ToolAnnotations shape). */

@@ -34,6 +34,14 @@ describe('fitResult', () => {
     const total = renderQueryResult(fitted, fitted.notes).length + JSON.stringify(fitted.rows).length;
     expect(total).toBeLessThanOrEqual(budget.maxResultChars);
   });
+
+  it('measures the kept rows\' JSON exactly, whether they all fit, some do or none', () => {
+    const wide = Array.from({ length: 500 }, (_, i) => [i, 'y'.repeat(900), null, { a: [1, 'é'] }]);
+    for (const [rows, maxResultChars] of [[[], 100_000], [[[1, 'a'], [2, null]], 100_000], [wide, 100_000], [wide, 1_000]] as const) {
+      const fitted = fitResult(result(rows as QueryResult['rows']), { maxResultChars, maxCellChars: 4_000 });
+      expect(fitted.rowsJsonChars).toBe(JSON.stringify(fitted.rows).length);
+    }
+  });
 });
 
 describe('renderQueryResult', () => {

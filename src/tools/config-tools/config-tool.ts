@@ -87,6 +87,7 @@ export function buildConfigTool(tool: ToolConfig, environment: Environment): Too
       const notes = summary && result.truncated ? [`The summary covers the first ${maxRows} rows only; narrow the dates for all of them.`] : [];
       const output = toQueryOutput(result, environment, maxRows, notes);
       return {
+        ...output,
         structured: { ...output.structured, summary },
         text: summary ? `${renderTrendSummary(summary, tool.trend.valueColumn)}\n\n${output.text}` : output.text,
       };
