@@ -4,6 +4,8 @@
  *
  * A module of its own so that app.ts imports it only when auth is on: oidc-provider (with Koa), openid-client and
  * argon2 cost ~60 MB resident and ~400 ms to import, and a server with auth.mode none never needs them (issue 12).
+ * Even with auth on they load on first use, not here: oidc-provider with the first authorization-server request
+ * (oidc-provider-module.ts), argon2 with the first password, openid-client only when single sign-on is configured.
  */
 import type { RecordSecurityEvent } from './audit/security-recorder.js';
 import { AuthorizationServer } from './auth/authorization-server.js';
@@ -11,7 +13,7 @@ import { BearerVerifier } from './auth/bearer-verifier.js';
 import { InteractionHandler } from './auth/interactions.js';
 import { SignInThrottle } from './auth/sign-in-throttle.js';
 import { staleNamedRoles, staleNamedRolesWarning } from './auth/stale-named-roles.js';
-import { UpstreamSignIn } from './auth/upstream-sign-in.js';
+import type { UpstreamSignIn } from './auth/upstream-sign-in.js';
 import type { Config } from './config/schema.js';
 import type { EnvironmentRegistry } from './environments/environment.js';
 import type { AuthorizationRoutes } from './http/authorization-routes.js';
@@ -31,7 +33,12 @@ export async function createAuthorization(config: Config, environments: Environm
     recordEvent,
   });
   await authorizationServer.collectGarbage();
-  const upstream = config.auth.upstream && new UpstreamSignIn(config.auth.upstream, store.users, store.oauth);
+  // openid-client (behind upstream-sign-in.ts) loads only when single sign-on is configured.
+  let upstream: UpstreamSignIn | undefined;
+  if (config.auth.upstream) {
+    const { UpstreamSignIn } = await import('./auth/upstream-sign-in.js');
+    upstream = new UpstreamSignIn(config.auth.upstream, store.users, store.oauth);
+  }
   const reduced = upstream ? await upstream.dropUnmappedAccess() : 0;
   if (reduced > 0) authLogger.info({ users: reduced }, 'took from single sign-on users the access no role mapping gives any more');
   const stale = await staleNamedRoles(store.users, config.roles);

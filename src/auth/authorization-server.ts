@@ -13,7 +13,8 @@
  * - DPoP, PAR, userinfo and logout are switched off: MCP clients do not use them, and less surface is safer.
  */
 import { createHash } from 'node:crypto';
-import Provider, { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { ClientMetadata, Configuration } from 'oidc-provider';
 import type { AuthConfig, ExternalAuthConfig, NamedRoles } from '../config/schema.js';
 import type { StateStore } from '../store/state-store.js';
 import { RECORD_NOTHING, type RecordSecurityEvent } from '../audit/security-recorder.js';
@@ -21,6 +22,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { isLinkLocalAddress, isSpecialUseAddress } from '../util/special-use-address.js';
 import { hashSecret, matchesHash } from './hash-secret.js';
 import { createStoreAdapter, HASHED_SECRET_PREFIX } from './oidc-adapter.js';
+import { loadOidcProvider, type OidcErrors, type OidcProvider } from './oidc-provider-module.js';
 import { createOutboundFetch } from './outbound-fetch.js';
 import { redirectUriProblem } from './redirect-policy.js';
 import { environmentOfResource, resourceUrl } from './resource-urls.js';
@@ -95,17 +97,25 @@ export class AuthorizationServer {
     return name === undefined ? undefined : this.options.environments.find((e) => e.name === name);
   }
 
-  /** The oidc-provider instance whose issuer is `base` (created on first use). */
-  providerFor(base: string): Provider {
+  /**
+   * The oidc-provider instance whose issuer is `base`, created on first use. The first call also loads
+   * oidc-provider itself (oidc-provider-module.ts): a server that only checks bearer tokens never does.
+   */
+  async providerFor(base: string): Promise<Provider> {
     let provider = this.providers.get(base);
-    if (provider) {
-      this.providers.delete(base); // most recently used last
-    } else {
-      // Without auth.public_url a Host header can name a new base: keep a few, forget the least recently used
-      // (a provider holds no state of its own), so a stream of made-up hosts cannot crowd the real one out.
-      if (this.providers.size >= MAX_ISSUERS) this.providers.delete(this.providers.keys().next().value!);
-      provider = this.createProvider(base);
+    if (!provider) {
+      const oidc = await loadOidcProvider();
+      // Two first requests for one base both waited above: the first one past the wait creates the provider,
+      // the other finds it here, so the map never holds two for one issuer.
+      provider = this.providers.get(base);
+      if (!provider) {
+        // Without auth.public_url a Host header can name a new base: keep a few, forget the least recently used
+        // (a provider holds no state of its own), so a stream of made-up hosts cannot crowd the real one out.
+        if (this.providers.size >= MAX_ISSUERS) this.providers.delete(this.providers.keys().next().value!);
+        provider = this.createProvider(base, oidc);
+      }
     }
+    this.providers.delete(base); // most recently used last
     this.providers.set(base, provider);
     return provider;
   }
@@ -125,9 +135,9 @@ export class AuthorizationServer {
     clearInterval(this.collector);
   }
 
-  private createProvider(base: string): Provider {
-    const { auth, logger } = this.options;
-    const provider = new Provider(base, this.configuration(base));
+  private createProvider(base: string, oidc: OidcProvider): Provider {
+    const { logger } = this.options;
+    const provider = new oidc.default(base, this.configuration(base, oidc.errors));
     // Behind the public base there may be a TLS-terminating proxy: http/ sets X-Forwarded-Proto/Host from the
     // resolved base (never from the client's own headers), so Koa builds URLs on the public base.
     provider.proxy = true;
@@ -182,7 +192,8 @@ export class AuthorizationServer {
     provider.on('authorization.error', (ctx, err) => void this.recordEvent({ kind: 'auth', action: 'authorization_refused', verdict: 'refused', client_id: clientOf(ctx), reason: reasonOf(err) }));
   }
 
-  private configuration(base: string): Configuration {
+  /** `errors` comes from the loaded module (oidc-provider-module.ts): nothing here imports oidc-provider at start. */
+  private configuration(base: string, errors: OidcErrors): Configuration {
     const { auth, store } = this.options;
     const server = this;
     return {

@@ -4,7 +4,8 @@
  * issuer, the audience, the expiry and the algorithm (asymmetric ones only, so `alg: none` and HS256 tokens made
  * with a public key fail). Roles come from a claim, mapped to read and write by the configuration.
  */
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type * as Jose from 'jose';
+import type { JWTPayload } from 'jose';
 import type { ExternalAuthConfig } from '../config/schema.js';
 import { SCOPE_READ, SCOPE_WRITE } from './scopes.js';
 
@@ -29,15 +30,24 @@ export class ExternalTokenError extends Error {
 
 const DISCOVERY_TIMEOUT_MS = 5_000;
 
+type KeySet = ReturnType<typeof Jose.createRemoteJWKSet>;
+
+/**
+ * jose loads with the first external token checked: a server with no environment in resource-server mode never
+ * needs it, though bearer-verifier.ts imports this module for every server with auth on (issue 12).
+ */
+const loadJose = (): Promise<typeof Jose> => import('jose');
+
 export class ExternalJwtVerifier {
-  private keys: ReturnType<typeof createRemoteJWKSet> | undefined;
-  private discovering: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  private keys: KeySet | undefined;
+  private discovering: Promise<KeySet> | undefined;
 
   constructor(private readonly config: ExternalAuthConfig) {}
 
   /** The identity a token for `audience` proves. Throws ExternalTokenError. */
   async verify(token: string, audience: string, environmentIsWritable: boolean): Promise<ExternalIdentity> {
     if (token.split('.').length !== 3) throw new ExternalTokenError('The access token is not a JWT from the identity provider.', 'invalid');
+    const { jwtVerify, errors: joseErrors } = await loadJose();
     let payload: JWTPayload;
     let header: { typ?: string };
     try {
@@ -49,7 +59,7 @@ export class ExternalJwtVerifier {
         requiredClaims: ['exp'],
       }));
     } catch (err) {
-      throw new ExternalTokenError(describeJoseError(err), 'invalid');
+      throw new ExternalTokenError(describeJoseError(err, joseErrors), 'invalid');
     }
     // An ID token is proof of a sign-in to some client, not a grant to call this server (RFC 9068 §4): one with
     // a nonce, or typed as anything but an access token, is refused even when its audience happens to match.
@@ -73,14 +83,15 @@ export class ExternalJwtVerifier {
     return { user, clientId, scopes: canWrite ? [SCOPE_READ, SCOPE_WRITE] : [SCOPE_READ] };
   }
 
-  private async keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {
+  private async keySet(): Promise<KeySet> {
     if (this.keys) return this.keys;
     this.discovering ??= this.discoverKeys().finally(() => (this.discovering = undefined));
     this.keys = await this.discovering;
     return this.keys;
   }
 
-  private async discoverKeys(): Promise<ReturnType<typeof createRemoteJWKSet>> {
+  private async discoverKeys(): Promise<KeySet> {
+    const { createRemoteJWKSet } = await loadJose();
     let uri = this.config.jwksUri;
     if (!uri) {
       const base = this.config.issuer.replace(/\/$/, '');
@@ -104,7 +115,7 @@ function rolesOf(claim: unknown): Set<string> {
   return new Set();
 }
 
-function describeJoseError(err: unknown): string {
+function describeJoseError(err: unknown, joseErrors: typeof Jose.errors): string {
   if (err instanceof ExternalTokenError) return err.message;
   if (err instanceof joseErrors.JWTExpired) return 'The access token has expired.';
   if (err instanceof joseErrors.JWTClaimValidationFailed) return `The access token's "${err.claim}" claim is not accepted here (${err.reason}).`;

@@ -19,7 +19,9 @@ import { hashPassword, verifyPassword } from './password-hash.js';
 import { allowedScopes } from './scopes.js';
 import type { SignInThrottle, SignInVerdict } from './sign-in-throttle.js';
 import { UPSTREAM_BINDING_COOKIE, UPSTREAM_CALLBACK_PATH } from './upstream-callback.js';
-import { UpstreamSignInError, type UpstreamSignIn } from './upstream-sign-in.js';
+import { UpstreamSignInError } from './upstream-sign-in-error.js';
+// Only the type: openid-client loads with upstream-sign-in.ts, and only when single sign-on is configured.
+import type { UpstreamSignIn } from './upstream-sign-in.js';
 
 /** A page, or a redirect (with Set-Cookie values, when the next step needs the browser to keep something). */
 export type InteractionOutcome = { readonly page: Page } | { readonly redirect: string; readonly cookies?: readonly string[] };
@@ -107,7 +109,7 @@ export class InteractionHandler {
     if (!details || !user) return { page: expired() };
     this.logger.info({ user, client: details.params.client_id, via: 'upstream' }, 'signed in');
     await this.server.recordEvent({ kind: 'auth', action: 'sign_in', verdict: 'allowed', user, client_id: String(details.params.client_id), actor: request.clientAddress, details: { via: 'upstream' } });
-    const provider = this.server.providerFor(request.base);
+    const provider = await this.server.providerFor(request.base);
     return { redirect: await provider.interactionResult(request.req, request.res, { login: { accountId: user } }, { mergeWithLastSubmission: false }) };
   }
 
@@ -157,7 +159,7 @@ export class InteractionHandler {
     await this.throttle.succeeded(userKey, request.rateLimitKey);
     this.logger.info({ user: user.name, client: details.params.client_id }, 'signed in');
     await this.server.recordEvent({ kind: 'auth', action: 'sign_in', verdict: 'allowed', user: user.name, client_id: String(details.params.client_id), actor: request.clientAddress, details: { via: 'password' } });
-    const provider = this.server.providerFor(request.base);
+    const provider = await this.server.providerFor(request.base);
     const returnTo = await provider.interactionResult(request.req, request.res, { login: { accountId: user.name } }, { mergeWithLastSubmission: false });
     return { redirect: returnTo };
   }
@@ -168,7 +170,7 @@ export class InteractionHandler {
     const accountId = details.session?.accountId;
     const user = accountId ? await this.users.get(accountId) : undefined;
     if (details.prompt.name !== 'consent' || !user) return { page: expired() };
-    const provider = this.server.providerFor(request.base);
+    const provider = await this.server.providerFor(request.base);
     const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined)
       ?? new provider.Grant({ accountId: user.name, clientId: String(details.params.client_id) });
     const promptDetails = details.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
@@ -205,7 +207,7 @@ export class InteractionHandler {
   }
 
   private async finish(request: InteractionRequest, result: Record<string, unknown>): Promise<InteractionOutcome> {
-    const provider = this.server.providerFor(request.base);
+    const provider = await this.server.providerFor(request.base);
     return { redirect: await provider.interactionResult(request.req, request.res, result, { mergeWithLastSubmission: true }) };
   }
 
@@ -221,8 +223,10 @@ export class InteractionHandler {
 
   /** Interaction details, or undefined when the interaction is unknown, expired or belongs to another browser. */
   private async details(request: InteractionRequest): Promise<Details | undefined> {
+    // Outside the try: oidc-provider failing to load is a server error, not an expired page.
+    const provider = await this.server.providerFor(request.base);
     try {
-      const details = await this.server.providerFor(request.base).interactionDetails(request.req, request.res);
+      const details = await provider.interactionDetails(request.req, request.res);
       return details.uid === request.uid ? details : undefined;
     } catch {
       return undefined;
@@ -246,7 +250,7 @@ export class InteractionHandler {
   }
 
   private async summarize(request: InteractionRequest, details: Details): Promise<RequestSummary> {
-    const provider = this.server.providerFor(request.base);
+    const provider = await this.server.providerFor(request.base);
     const clientId = String(details.params.client_id);
     const client = await provider.Client.find(clientId).catch(() => undefined);
     const redirect = URL.parse(String(details.params.redirect_uri ?? ''));

@@ -6,9 +6,10 @@
  * so the key is its SHA-256 and the payload's copy in `jti` is dropped and restored on read), and a client's
  * secret (stored as `sha256:<hex>`; authorization-server.ts makes the Client model compare against that).
  */
-import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { OAuthRecordStore } from '../store/oauth-store.js';
 import { hashSecret } from './hash-secret.js';
+import { loadOidcProvider } from './oidc-provider-module.js';
 
 export const HASHED_SECRET_PREFIX = 'sha256:';
 
@@ -80,6 +81,9 @@ export function createStoreAdapter(store: OAuthRecordStore): new (model: string)
       const record = await store.find(this.model, key);
       if (record?.grantId) await store.revokeByGrantId(record.grantId);
       const label = this.model.replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase(); // AuthorizationCode → authorization code
+      // The error class must be the provider's own (it answers it as invalid_grant): the module, loaded already
+      // by the provider that called this, comes from the one loader (oidc-provider-module.ts), never a static import.
+      const { errors } = await loadOidcProvider();
       throw new errors.InvalidGrant(`${label} already used, by a request racing this one`);
     }
 

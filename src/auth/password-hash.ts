@@ -2,7 +2,6 @@
  * Local users' passwords: the policy they must meet, argon2id hashing and verification. Only the PHC-format hash
  * (algorithm, parameters, salt and digest in one string) is ever stored; a password is never logged or printed.
  */
-import { hash, verify } from '@node-rs/argon2';
 import { InvalidInputError } from '../errors.js';
 
 /**
@@ -27,13 +26,22 @@ export function assertPasswordPolicy(password: string, userName: string): void {
   if (password.toLowerCase() === userName.toLowerCase()) throw new InvalidInputError('The password must not be the user name.');
 }
 
+/**
+ * argon2 is a native addon: it loads with the first password hashed or checked, not with the server, which with
+ * bearer tokens alone never needs it (issue 12). Node caches the module, so later calls cost nothing.
+ */
+const loadArgon2 = () => import('@node-rs/argon2');
+
 /** Hashes a password with argon2id and a fresh random salt; off the main thread (the library's own pool). */
-export function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string): Promise<string> {
+  const { hash } = await loadArgon2();
   return hash(password, ARGON2_OPTIONS);
 }
 
 /** True when `password` matches `passwordHash`; false for a wrong password or a hash it cannot read. */
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  // Loaded outside the try: an addon that cannot load is a server error, not a wrong password.
+  const { verify } = await loadArgon2();
   try {
     return await verify(passwordHash, password);
   } catch {

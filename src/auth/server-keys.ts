@@ -7,7 +7,7 @@
  * they signed still verifies until it expires.
  */
 import { randomBytes } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import type { SecretStore } from '../store/oauth-store.js';
 
 const SIGNING_KEYS = 'oauth.signing_keys';
@@ -37,6 +37,9 @@ export async function rotateServerKeys(secrets: SecretStore): Promise<string[]> 
 }
 
 async function newSigningKeys(): Promise<JWK[]> {
+  // jose loads only to make keys (first start on a store, `sqlgate keys rotate`): a start that finds them in the
+  // store does without it (issue 12).
+  const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await import('jose');
   return Promise.all(
     (['ES256', 'RS256'] as const).map(async (alg) => {
       const { privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });

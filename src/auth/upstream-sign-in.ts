@@ -16,6 +16,7 @@ import type { UserRole, UserStore } from '../store/user-store.js';
 import { ALL_ENVIRONMENTS } from '../store/user-store.js';
 import { hashSecret, matchesHash } from './hash-secret.js';
 import { UPSTREAM_CALLBACK_PATH } from './upstream-callback.js';
+import { UpstreamSignInError } from './upstream-sign-in-error.js';
 
 /** The stored "password hash" of an upstream user: not a PHC string, so no password ever matches it. */
 export const UPSTREAM_PASSWORD_MARK = '!upstream:';
@@ -30,8 +31,6 @@ export interface PendingSignIn {
   /** SHA-256 of the value the starting browser keeps in a cookie. */
   readonly bindingHash: string;
 }
-
-export class UpstreamSignInError extends Error {}
 
 /** A sign-in in progress lives this long; the ticket that carries its result to the interaction, one minute. */
 const PENDING_TTL_SECONDS = 10 * 60;

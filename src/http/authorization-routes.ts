@@ -70,7 +70,8 @@ export function mountAuthorizationRoutes(app: Hono<AuthEnv>, routes: Authorizati
 
   const toProvider = async (c: Context<AuthEnv>, path?: string): Promise<Response> => {
     const base = publicBase.base(c);
-    const provider = authorizationServer.providerFor(base);
+    // The first such request loads oidc-provider (auth/oidc-provider-module.ts); the server starts without it.
+    const provider = await authorizationServer.providerFor(base);
     const { incoming, outgoing } = c.env;
     const url = new URL(base);
     // oidc-provider runs with `proxy = true`: these say what the public base is (resolved above, never copied

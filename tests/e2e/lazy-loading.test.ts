@@ -3,14 +3,16 @@
  * dist/) runs with a resolve hook (support/record-resolved-modules.mjs) that writes down every module it resolves;
  * the packages behind them must be those of the configured dialects, sign-in and metrics only. Without SQL Server
  * tedious is never loaded, without OAuth oidc-provider is not, without metrics prom-client is not, and a parser is
- * loaded for the configured dialects only.
+ * loaded for the configured dialects only. With OAuth on, the sign-in libraries wait for their first use: MCP calls
+ * with a bearer token need none of them.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mcpCall } from '../support/oauth-client.js';
+import { mcpCall, TEST_PASSWORD } from '../support/oauth-client.js';
+import { runSqlgate } from '../support/run-sqlgate.js';
 import { startServerProcess, type ServerProcess } from '../support/start-server.js';
 
 const HOOK = pathToFileURL(path.resolve(import.meta.dirname, '../support/record-resolved-modules.mjs')).href;
@@ -43,11 +45,15 @@ interface Started {
   packages(): Set<string>;
 }
 
-/** Starts `serve` on `config` (YAML text) with the hook, and waits for /health. */
-async function serveRecorded(config: string, args: readonly string[]): Promise<Started> {
+/**
+ * Starts `serve` on `config` (YAML text) with the hook, and waits for /health. `prepare` runs first in the
+ * server's directory (CLI commands: processes of their own, whose modules the record does not see).
+ */
+async function serveRecorded(config: string, args: readonly string[], prepare?: (dir: string) => Promise<void>): Promise<Started> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-lazy-'));
   const record = path.join(dir, 'resolved.txt');
   fs.writeFileSync(path.join(dir, 'sqlgate.yaml'), config);
+  await prepare?.(dir);
   const server = await startServerProcess({
     args: ['serve', '--config', 'sqlgate.yaml', ...args],
     cwd: dir,
@@ -90,10 +96,38 @@ describe('what a start loads', () => {
     const { server, packages } = await serveRecorded(config, ['--auth', 'oauth']);
     const metrics = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(metrics.status).toBe(200);
+    // oidc-provider loads with the first request to the authorization server (the case below checks it waits).
+    expect((await fetch(`${server.url}/.well-known/oauth-authorization-server`)).status).toBe(200);
     const found = packages();
     expect(loaded(found, ['tedious', 'oidc-provider', 'prom-client', 'node-sql-parser/build/transactsql.js'])).toEqual(['tedious', 'oidc-provider', 'prom-client', 'node-sql-parser/build/transactsql.js']);
     // One grammar, not node-sql-parser's bundle of every dialect's (the package's main entry).
     expect([...found].filter((name) => name.startsWith('node-sql-parser/'))).toEqual(['node-sql-parser/build/transactsql.js']);
     expect(loaded(found, [...POSTGRES, ...MYSQL, ...TRACING, ...REDIS])).toEqual([]);
+  });
+
+  it('PostgreSQL with OAuth on: a personal-token MCP call loads no sign-in library; the first authorization-server request loads oidc-provider', async () => {
+    const config = `store:\n  url: "sqlite:./state.sqlite"\nenvironments:\n  pg:\n    database: ${JSON.stringify(PG_URL)}\n`;
+    let token = '';
+    const { server, packages } = await serveRecorded(config, ['--auth', 'oauth'], async (dir) => {
+      const cli = async (args: readonly string[], input?: string) => {
+        const result = await runSqlgate([...args, '--config', 'sqlgate.yaml'], { cwd: dir, input });
+        expect(result.code, `sqlgate ${args.join(' ')}\n${result.stdout}${result.stderr}`).toBe(0);
+        return result.stdout.trim();
+      };
+      await cli(['users', 'add', 'alice', '--env', 'pg', '--password-stdin'], `${TEST_PASSWORD}\n`);
+      // The server's keys exist before it starts, as on every start but a store's first: making them needs jose.
+      await cli(['keys', 'rotate']);
+      token = await cli(['tokens', 'create', '--user', 'alice', '--env', 'pg']);
+    });
+    const { status, body } = await mcpCall(`${server.url}/pg/mcp`, token, 'tools/call', { name: 'execute_sql', arguments: { query: 'SELECT 1 AS one' } });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(JSON.stringify(body)).toContain('one');
+    expect(body.result?.isError, JSON.stringify(body)).not.toBe(true);
+    expect(loaded(packages(), OAUTH)).toEqual([]);
+
+    const metadata = await fetch(`${server.url}/.well-known/oauth-authorization-server`);
+    expect(metadata.status).toBe(200);
+    expect(((await metadata.json()) as { issuer?: string }).issuer).toBe(server.url);
+    expect(loaded(packages(), ['oidc-provider', 'koa'])).toEqual(['oidc-provider', 'koa']);
   });
 });
