@@ -73,7 +73,7 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
   const metrics = isMetricsEnabled(config.metrics)
     ? (await import('./telemetry/metrics.js')).createMetrics({ version: SQLGATE_VERSION, pools: () => built.map((e) => ({ environment: e.name, ...e.dialect.poolStats() })) })
     : undefined;
-  const rulesCache = new StatementRulesCache();
+  const rulesCache = new StatementRulesCache(logger);
   try {
     for (const environmentConfig of config.environments) {
       const dialect = await createDialect(environmentConfig);
@@ -158,6 +158,7 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
       await http.close();
       authorization?.authorizationServer.close();
       await environments.close();
+      await rulesCache.close();
       await store?.close();
       await refusals.stop();
       await audit.close();

@@ -40,6 +40,12 @@ export interface StatementRules {
    * `classify` allowed; it parses the same way. Throws InvalidInputError only where classify would have.
    */
   shape(sql: string): StatementShape;
+  /**
+   * Gets a long statement's classify and shape ready off the main thread (off-thread-rules.ts), so that the calls
+   * that follow do not block the event loop; a no-op for short statements. Call it right before classify/shape.
+   * Rejects only with BusyError, when too many long statements wait; classify decides everything else.
+   */
+  prepare?(sql: string, options: GateOptions): Promise<void>;
 }
 
 export type RulesFactory = () => Promise<StatementRules>;

@@ -172,7 +172,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       const body = await jsonBodyOf(c.req.raw);
       const authInfo = authInfoOf(c);
       if (body === undefined) return streamable.fetch(c.req.raw, { authInfo }); // the SDK answers the parse error
-      refuseWritesWithoutScope(c, body);
+      await refuseWritesWithoutScope(c, body);
       // Over calls_per_minute or rows_per_hour already: 429 + Retry-After (http/on-error.ts), nothing counted. The
       // tool call itself (mcp/) counts and checks again: this is only the early answer.
       if (options.limits && toolCallIds(body).length > 0) await options.limits.refuseIfSpent(limitScope(environment, authInfo ? c.var.identity : undefined));
@@ -202,12 +202,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
      * writes gets 403 before anything runs, so the client can ask the user for the wider scope. The tool's own
      * check (tools/statement-policy.ts) stays as the backstop.
      */
-    const refuseWritesWithoutScope = (c: Context<AuthEnv>, body: unknown) => {
+    const refuseWritesWithoutScope = async (c: Context<AuthEnv>, body: unknown) => {
       if (!authorization || environment.config.readOnly || c.var.identity.canWrite) return;
+      const options = { allowedFunctions: environment.config.allowedFunctions };
       for (const sql of executeSqlTexts(body)) {
         let kind: string;
         try {
-          kind = environment.rules.classify(sql, { allowedFunctions: environment.config.allowedFunctions }).kind;
+          await environment.rules.prepare?.(sql, options);
+          kind = environment.rules.classify(sql, options).kind;
         } catch {
           continue; // the tool reports what the gate refuses
         }

@@ -29,7 +29,9 @@ export function authorizeStatement(environment: Environment, sql: string, confir
 
 async function authorize(environment: Environment, sql: string, confirm?: ConfirmWithUser, identity?: Identity): Promise<AuthorizedStatement> {
   const { config } = environment;
-  const verdict = environment.rules.classify(sql, { allowedFunctions: config.allowedFunctions });
+  const options = { allowedFunctions: config.allowedFunctions };
+  await environment.rules.prepare?.(sql, options); // a long statement is parsed off the main thread
+  const verdict = environment.rules.classify(sql, options);
   if (config.readOnly && verdict.kind !== 'read') {
     throw new ReadOnlyError(`This environment is read-only; the statement would ${verdict.kind === 'ddl' ? 'change the schema' : 'change data'}.`, {
       hint: 'Only reading statements run here: SELECT, WITH … SELECT, EXPLAIN, SHOW.',
