@@ -7,7 +7,6 @@
  * authorization server (app-authorization.ts), prom-client and OpenTelemetry. A PostgreSQL-only server without
  * OAuth starts in about half the time and memory it would take with all of them loaded.
  */
-import type { McpServerFactory } from '@modelcontextprotocol/server';
 import type { AuditTrail } from './audit/audit-trail.js';
 import type { AuthorizationServer } from './auth/authorization-server.js';
 import { openAuditTrail } from './audit/open-audit-trail.js';
@@ -25,7 +24,7 @@ import { logRunaway } from './environments/runaway-log.js';
 import { ConfigError } from './errors.js';
 import { StatementRulesCache } from './guard/create-statement-rules.js';
 import { createHttpApp, type HttpApp } from './http/create-http-app.js';
-import { createMcpServerFactory } from './mcp/create-mcp-server.js';
+import { createMcpServerFactory, type SqlgateServerFactory } from './mcp/create-mcp-server.js';
 import type { Logger } from './telemetry/logger.js';
 import { toolsForEnvironment } from './tools/environment-tools.js';
 import type { ToolDefinition } from './tools/tool.js';
@@ -54,7 +53,7 @@ export interface Sqlgate {
   /** Demo database files this start created (the CLI says so where logs are quiet, e.g. stdio). */
   readonly createdDemoFiles: readonly string[];
   /** The MCP server factory of one environment (stdio serves it directly). */
-  serverFactory(environmentName: string): McpServerFactory;
+  serverFactory(environmentName: string): SqlgateServerFactory;
   /** The tools of one environment (built-ins it keeps, then its configured tools). */
   tools(environmentName: string): readonly ToolDefinition[];
   /**
@@ -113,7 +112,7 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
     environments.list().map((e) => [e.name, createMcpServerFactory(e, toolsByEnvironment.get(e.name)!, logger.child({ environment: e.name }), audit, limits.usage, drain, metrics?.toolCall)]),
   );
   // resolve() throws the NotFoundError for an unknown name; every known name has a factory.
-  const serverFactory = (name: string): McpServerFactory => factories.get(environments.resolve(name).name)!;
+  const serverFactory = (name: string): SqlgateServerFactory => factories.get(environments.resolve(name).name)!;
   let authorization: AuthorizationRoutes | undefined;
   let store: StateStore | undefined;
   const refusals = refusalBudget(securityRecorder(audit, logger.child({ component: 'auth' })), { observe: metrics?.securityEvent });

@@ -3,7 +3,7 @@
  * `/<env>/sse` + `/<env>/messages`, and the server's own `/health`, `/ready` and (metrics.token) `/metrics`. The only
  * folder that imports Hono.
  */
-import { createMcpHandler, type AuthInfo, type McpServerFactory } from '@modelcontextprotocol/server';
+import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -14,6 +14,8 @@ import { limitScope } from '../limits/limit-scope.js';
 import type { UsageLimiter } from '../limits/usage-limiter.js';
 import { SERVED_PROTOCOL_VERSIONS } from '../mcp/protocol-versions.js';
 import { LegacySseEndpoint } from '../mcp/transports/legacy-sse.js';
+import type { SqlgateServerFactory } from '../mcp/create-mcp-server.js';
+import { answerToolCallDirectly } from '../mcp/transports/direct-tool-call.js';
 import { answerAsJson, isJsonAnswerable } from '../mcp/transports/stateless-json.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Drain } from '../util/drain.js';
@@ -38,7 +40,7 @@ export interface HttpAppOptions {
   /** The names of the tools an environment serves, for /health. */
   toolNames: (environmentName: string) => readonly string[];
   /** Builds the MCP server factory of an environment (mcp/create-mcp-server.ts). */
-  serverFactory: (environmentName: string) => McpServerFactory;
+  serverFactory: (environmentName: string) => SqlgateServerFactory;
   logger: Logger;
   /** Present when auth.mode is oauth: the authorization server's routes and the bearer check of every MCP endpoint. */
   authorization?: AuthorizationRoutes;
@@ -184,8 +186,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       // One JSON body where the exchange allows it (mcp/transports/stateless-json.ts): the call is over when the
       // answer is, and the body goes out in one write, without a stream between.
       if (isJsonAnswerable(c.req.raw, body)) {
-        const cancelledBy = tracked.map((t) => t.signal);
-        return answerAsJson(factory, c.req.raw, { parsedBody: body, authInfo, cancelledBy }).finally(releaseTracked);
+        const json = { parsedBody: body, authInfo, cancelledBy: tracked.map((t) => t.signal) };
+        // A plain tools/call needs no MCP server built for it (mcp/transports/direct-tool-call.ts).
+        return (answerToolCallDirectly(factory.tools, c.req.raw, json) ?? answerAsJson(factory, c.req.raw, json)).finally(releaseTracked);
       }
       if (tracked.length === 0) return streamable.fetch(c.req.raw, { parsedBody: body, authInfo });
       const request = new Request(c.req.raw.url, {

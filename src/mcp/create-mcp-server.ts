@@ -4,7 +4,7 @@
  * closures and reuses the output schemas' JSON Schema, so it is cheap.
  */
 import { randomUUID } from 'node:crypto';
-import { McpServer, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
+import { McpServer, type CallToolResult, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { toolCallEvent } from '../audit/tool-call-event.js';
 import { withSpan } from '../telemetry/tracing.js';
@@ -20,6 +20,30 @@ import { toToolErrorResult } from './error-result.js';
 import type { ToolCallObserver } from '../telemetry/observers.js';
 import { observedToolCall } from './observed-tool-call.js';
 
+/** What one tool call needs besides its arguments: its caller, its cancellation, and a way to ask the user. */
+export interface ToolCallContext {
+  /** The verified caller of this very request; absent for stdio and unauthenticated servers. */
+  readonly identity: Identity | undefined;
+  readonly signal: AbortSignal;
+  readonly confirm: ConfirmWithUser | undefined;
+}
+
+/** A tool call's answer, as MCP's tools/call result. */
+export type ToolCallAnswer = CallToolResult;
+
+/**
+ * The tools of one environment, callable without an MCP server in between: the stateless JSON path
+ * (transports/direct-tool-call.ts) calls them so, the SDK's servers through their registered handlers. Either way
+ * a call is logged, limited, audited and observed by the same code.
+ */
+export interface EnvironmentTools {
+  find(name: string): ToolDefinition | undefined;
+  call(tool: ToolDefinition, input: Record<string, unknown>, context: ToolCallContext): Promise<ToolCallAnswer>;
+}
+
+/** A factory of the SDK's servers that also offers its tools directly. */
+export type SqlgateServerFactory = McpServerFactory & { readonly tools: EnvironmentTools };
+
 export function createMcpServerFactory(
   environment: Environment,
   tools: readonly ToolDefinition[],
@@ -32,14 +56,63 @@ export function createMcpServerFactory(
   drain?: Drain,
   /** Told of every call once it is answered (the server's metrics); absent: nobody is told. */
   observe?: ToolCallObserver,
-): McpServerFactory {
+): SqlgateServerFactory {
   const instructions = describeEnvironment(environment);
   const counted = <T>(call: () => Promise<T>): Promise<T> => (drain ? drain.count(call) : call());
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+
+  const call = (tool: ToolDefinition, input: Record<string, unknown>, { identity, signal, confirm }: ToolCallContext): Promise<ToolCallAnswer> => counted(async () => {
+    const started = performance.now();
+    // One id for the call: in its log line, its audit record, and an internal error's message to the user.
+    const requestId = randomUUID();
+    const logContext = { tool: tool.name, requestId, ...auditSubject(identity) }; // the logger already names the environment
+    let statement: string | undefined;
+    const recordStatement = (sql: string) => void (statement = sql);
+    const audited = () => ({ ...logContext, audit: true, input: auditedInput(input), ...(statement === undefined ? {} : { sql: auditedText(statement) }), ms: Math.round(performance.now() - started) });
+    let result: { structured: unknown; text: string; rowsJsonChars?: number } | { error: unknown };
+    try {
+      const recordsParameters = audit?.recordsParametersIn(environment.config) ?? false;
+      const beforeChange = audit && (async () => void await audit.record(toolCallEvent({
+        requestId, environment: environment.name, identity, tool: tool.name, input, statement, recordsParameters,
+        ms: Math.round(performance.now() - started), result: { started: true },
+      })));
+      const run = () => tool.run(input, { environment, signal: drain ? drain.signalFor(signal) : signal, confirm, identity, recordStatement, beforeChange });
+      const traced = () => withSpan(`tool ${tool.name}`, {
+        'sqlgate.request_id': requestId, 'sqlgate.environment': environment.name, 'sqlgate.tool': tool.name, 'enduser.id': identity?.user,
+      }, run);
+      result = limits ? await limits.run(limitScope(environment, identity), traced) : await traced();
+    } catch (err) {
+      result = { error: err };
+    }
+    const ended = {
+      requestId, environment: environment.name, identity, tool: tool.name, input, statement,
+      recordsParameters: audit?.recordsParametersIn(environment.config) ?? false, ms: Math.round(performance.now() - started),
+    };
+    const event = toolCallEvent({ ...ended, result });
+    // Counted as answered: a call whose record could not be written is a failure, whatever it returned.
+    const observeAs = (answered: typeof event) => observe?.(observedToolCall(answered, (performance.now() - started) / 1000));
+    try {
+      // Committed before anything goes back: a process killed after answering cannot lose the record.
+      await audit?.record(event);
+    } catch (err) {
+      observeAs(toolCallEvent({ ...ended, result: { error: err } }));
+      return toToolErrorResult(err, logger, { ...audited(), outcome: 'error' });
+    }
+    observeAs(event);
+    // One audit line for a failed call too: toToolErrorResult logs it with the error code.
+    if ('error' in result) return toToolErrorResult(result.error, logger, { ...audited(), outcome: 'error' });
+    logger.info({ ...audited(), outcome: 'ok' }, 'tool call');
+    return {
+      content: [{ type: 'text' as const, text: result.text }],
+      structuredContent: result.structured as Record<string, unknown>,
+    };
+  });
+
   // The SDK converts a tool's output schema to JSON Schema on its first tools/call and memoises it on the
   // registered tool, which lives as long as the server: one HTTP request here. The schemas never change, so the
   // first server's conversion is handed to every later one (the SDK only reads it).
   const outputSchemaJson = new Map<string, Record<string, unknown> | undefined>();
-  return () => {
+  const factory: McpServerFactory = () => {
     const server = new McpServer(
       { name: 'sqlgate', title: `sqlgate · ${environment.name}`, version: SQLGATE_VERSION },
       { capabilities: { tools: { listChanged: false } }, instructions },
@@ -56,55 +129,12 @@ export function createMcpServerFactory(
           outputSchema: tool.outputSchema,
           annotations: hints,
         },
-        (input, context) => counted(async () => {
+        (input, context) => call(tool, input, {
           // http/ verified the token of this very request and put the caller here; stdio and unauthenticated
           // servers have none. Read per call, not per server: a legacy SSE session outlives its first request.
-          const identity = context.http?.authInfo?.extra?.identity as Identity | undefined;
-          const started = performance.now();
-          // One id for the call: in its log line, its audit record, and an internal error's message to the user.
-          const requestId = randomUUID();
-          const logContext = { tool: tool.name, requestId, ...auditSubject(identity) }; // the logger already names the environment
-          let statement: string | undefined;
-          const recordStatement = (sql: string) => void (statement = sql);
-          const audited = () => ({ ...logContext, audit: true, input: auditedInput(input), ...(statement === undefined ? {} : { sql: auditedText(statement) }), ms: Math.round(performance.now() - started) });
-          let result: { structured: unknown; text: string; rowsJsonChars?: number } | { error: unknown };
-          try {
-            const confirm = confirmThrough(server, context);
-            const recordsParameters = audit?.recordsParametersIn(environment.config) ?? false;
-            const beforeChange = audit && (async () => void await audit.record(toolCallEvent({
-              requestId, environment: environment.name, identity, tool: tool.name, input, statement, recordsParameters,
-              ms: Math.round(performance.now() - started), result: { started: true },
-            })));
-            const run = () => tool.run(input, { environment, signal: drain ? drain.signalFor(context.mcpReq.signal) : context.mcpReq.signal, confirm, identity, recordStatement, beforeChange });
-            const traced = () => withSpan(`tool ${tool.name}`, {
-              'sqlgate.request_id': requestId, 'sqlgate.environment': environment.name, 'sqlgate.tool': tool.name, 'enduser.id': identity?.user,
-            }, run);
-            result = limits ? await limits.run(limitScope(environment, identity), traced) : await traced();
-          } catch (err) {
-            result = { error: err };
-          }
-          const ended = {
-            requestId, environment: environment.name, identity, tool: tool.name, input, statement,
-            recordsParameters: audit?.recordsParametersIn(environment.config) ?? false, ms: Math.round(performance.now() - started),
-          };
-          const event = toolCallEvent({ ...ended, result });
-          // Counted as answered: a call whose record could not be written is a failure, whatever it returned.
-          const observeAs = (answered: typeof event) => observe?.(observedToolCall(answered, (performance.now() - started) / 1000));
-          try {
-            // Committed before anything goes back: a process killed after answering cannot lose the record.
-            await audit?.record(event);
-          } catch (err) {
-            observeAs(toolCallEvent({ ...ended, result: { error: err } }));
-            return toToolErrorResult(err, logger, { ...audited(), outcome: 'error' });
-          }
-          observeAs(event);
-          // One audit line for a failed call too: toToolErrorResult logs it with the error code.
-          if ('error' in result) return toToolErrorResult(result.error, logger, { ...audited(), outcome: 'error' });
-          logger.info({ ...audited(), outcome: 'ok' }, 'tool call');
-          return {
-            content: [{ type: 'text' as const, text: result.text }],
-            structuredContent: result.structured as Record<string, unknown>,
-          };
+          identity: context.http?.authInfo?.extra?.identity as Identity | undefined,
+          signal: context.mcpReq.signal,
+          confirm: confirmThrough(server, context),
         }),
       );
       if (outputSchemaJson.has(tool.name)) registered.outputSchemaJson = outputSchemaJson.get(tool.name);
@@ -112,6 +142,7 @@ export function createMcpServerFactory(
     }
     return server;
   };
+  return Object.assign(factory, { tools: { find: (name: string) => byName.get(name), call } });
 }
 
 /** Who ran a call, for the audit line: the user and the client, or "anonymous" where nobody signs in. */
