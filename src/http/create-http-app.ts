@@ -5,7 +5,7 @@
  */
 import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ServerConfig } from '../config/schema.js';
 import type { EnvironmentRegistry } from '../environments/environment.js';
@@ -80,13 +80,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   // While the server drains (SIGTERM), nothing new is started: 503 with Retry-After, and the connection is closed.
   const { drain } = options;
   if (drain) app.use('*', (_c, next) => (drain.isDraining ? Promise.reject(drain.refusal()) : next()));
-  const limitBody = bodyLimit({
-    maxSize: server.maxBodyBytes,
-    onError: () => {
-      throw new PayloadTooLargeError(`The request body is larger than ${server.maxBodyBytes} bytes.`, {
-        hint: 'Send a smaller request, or ask the operator to raise server.max_body_bytes.',
-      });
-    },
+  const limitBody = bodyLimitByLengthFirst(server.maxBodyBytes, () => {
+    throw new PayloadTooLargeError(`The request body is larger than ${server.maxBodyBytes} bytes.`, {
+      hint: 'Send a smaller request, or ask the operator to raise server.max_body_bytes.',
+    });
   });
   const limitFormBody = bodyLimit({
     maxSize: MAX_FORM_BYTES,
@@ -284,4 +281,21 @@ async function jsonBodyOf(request: Request): Promise<unknown> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Hono's bodyLimit, but a request whose Content-Length says its size (and no Transfer-Encoding) is decided from the
+ * Node request's headers alone, and a GET or HEAD (whose body nobody reads) passes: Hono's reads `Request#body`
+ * first, which makes @hono/node-server build a full web-stream Request for every request (issue 12).
+ */
+function bodyLimitByLengthFirst(maxBytes: number, onError: () => never): MiddlewareHandler<AuthEnv> {
+  const streamed = bodyLimit({ maxSize: maxBytes, onError });
+  return (c, next) => {
+    const incoming = c.env?.incoming;
+    if (!incoming) return streamed(c, next);
+    if (incoming.method === 'GET' || incoming.method === 'HEAD') return next();
+    const length = incoming.headers['content-length'];
+    if (length === undefined || incoming.headers['transfer-encoding'] !== undefined) return streamed(c, next);
+    return Number.parseInt(length, 10) > maxBytes ? onError() : next();
+  };
 }

