@@ -76,7 +76,7 @@ describe('tools/call answered directly', () => {
   }
 
   it('the same for an authenticated caller', async () => {
-    const identity: Identity = { user: 'alice', clientId: 'c', via: 'token', environment: 'direct', canWrite: false, scopes: ['sql:read'] };
+    const identity: Identity = { user: 'alice', clientId: 'c', via: 'personal-token', environment: 'direct', canWrite: false, scopes: ['sql:read'] };
     const { direct, sdk } = await bothWays(toolCall('execute_sql', { query: 'SELECT 1 AS one' }), identity);
     expect(direct).toEqual(sdk);
   });
