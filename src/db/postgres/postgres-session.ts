@@ -13,7 +13,7 @@ import { timeoutError } from '../run-query.js';
 import { WireByteBudget } from '../wire-byte-budget.js';
 import type { Cursor as StatementCursor, ResultColumn, RowBatch, Session, SessionContext, SessionOptions } from '../dialect.js';
 import { sessionContextEntries } from '../session-context.js';
-import { SESSION_RESET_SQL, type PostgresConnection } from './postgres-connection.js';
+import { ROLLED_BACK_READ_RESET_SQL, SESSION_RESET_SQL, type PostgresConnection } from './postgres-connection.js';
 import { isConnectionFailure, isStatementTimeout } from './postgres-errors.js';
 import type { PostgresTypeNames } from './postgres-type-names.js';
 
@@ -106,6 +106,7 @@ export class PostgresSession implements Session {
     const statements = [options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`];
     if (options.sessionContext) statements.push(sessionContextSql(connection.client, options.sessionContext));
     await connection.client.query(statements.join('; '));
+    connection.markTransactionBegun();
     connection.sessionCount++;
     return new PostgresSession(connection, options, deps);
   }
@@ -187,16 +188,24 @@ export class PostgresSession implements Session {
           // COMMIT still ends the transaction, so the connection stays reusable.
           commitError = await client.query('COMMIT').then(() => undefined, (err: unknown) => err);
         }
-        // sqlgate's own catalog statements change nothing of the session (what they SET LOCAL ends with the
-        // transaction): the rollback alone is enough, without the reset's eleven statements.
-        const reset = this.options.isCatalog ? '' : SESSION_RESET_SQL;
-        await client.query(outcome === 'commit' ? reset : `ROLLBACK; ${reset}`);
+        await client.query(outcome === 'commit' ? SESSION_RESET_SQL : `ROLLBACK; ${this.resetAfterRollback()}`);
       } catch {
         this.isUnhealthy = true;
       }
     }
     this.release(this.isUnhealthy || this.connection.isBroken);
     if (commitError !== undefined) throw commitError;
+  }
+
+  /**
+   * What must follow the rollback so that nothing of this session reaches the next caller. sqlgate's own catalog
+   * statements change nothing of the session (what they SET LOCAL ends with the transaction): the rollback is
+   * enough. A read-only transaction that only the rollback ends needs the short reset (ROLLED_BACK_READ_RESET_SQL);
+   * anything else, the full one.
+   */
+  private resetAfterRollback(): string {
+    if (this.options.isCatalog) return '';
+    return this.options.readOnly && !this.connection.transactionWasEnded ? ROLLED_BACK_READ_RESET_SQL : SESSION_RESET_SQL;
   }
 
   async terminate(): Promise<void> {

@@ -154,6 +154,41 @@ describe('pooled connections', () => {
     }
   });
 
+  it('carry no session state after read-only sessions either (the short reset after a rollback)', async () => {
+    const env = await openEnvironment('hygiene-read', database.url, { pool: { max: 1 } });
+    try {
+      const pid = await single(env, 'SELECT pg_backend_pid()');
+      const leftovers = ["SET TIME ZONE 'Asia/Kolkata'", "SELECT set_config('search_path', 'nowhere', false)", 'SELECT pg_advisory_lock(4243)', 'PREPARE leftover_read AS SELECT 1'];
+      for (const sql of leftovers) await runQuery(env.dialect, request(sql));
+      expect(await single(env, 'SELECT pg_backend_pid()')).toBe(pid);
+      expect(await single(env, "SELECT current_setting('TimeZone')")).toBe('UTC');
+      expect(await single(env, "SELECT current_setting('search_path')")).toBe('"$user", public');
+      expect(await single(env, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4243")).toBe(0);
+      expect(await single(env, 'SELECT count(*) FROM pg_prepared_statements')).toBe(0);
+    } finally {
+      await env.dialect.close();
+    }
+  });
+
+  it('reset fully after a read-only session whose transaction a statement ended, COMMIT AND CHAIN included', async () => {
+    const env = await openEnvironment('hygiene-ended', database.url, { pool: { max: 1 } });
+    try {
+      for (const ending of ['COMMIT', 'COMMIT AND CHAIN', 'ROLLBACK AND CHAIN']) {
+        // Straight through the dialect (the statement gate would refuse these): what the database backstop must hold.
+        const session = await env.dialect.session({ readOnly: true, timeoutMs: 5_000 });
+        for (const sql of [ending === 'ROLLBACK AND CHAIN' ? 'SELECT 1' : "SET TIME ZONE 'Asia/Kolkata'", ending, "SET TIME ZONE 'Asia/Kolkata'"]) {
+          const cursor = session.execute(sql, []);
+          await cursor.read(10);
+          await cursor.close();
+        }
+        await session.finish('rollback');
+        expect(await single(env, "SELECT current_setting('TimeZone')"), ending).toBe('UTC');
+      }
+    } finally {
+      await env.dialect.close();
+    }
+  });
+
   it('replace a connection that died while idle without the caller noticing', async () => {
     const env = await openEnvironment('revive', database.url, { pool: { max: 1 } });
     try {
