@@ -51,16 +51,17 @@ export class SqliteIntrospector implements Introspector {
 
   async listTables(filter: ListTablesFilter): Promise<TableSummary[]> {
     if (filter.schema !== undefined && filter.schema !== 'main') return [];
-    // The list and the estimates in one session: one connection taken, one round trip to its process each.
+    // The list and the estimates in one session: one connection taken, one round trip to its process each. The
+    // list says whether there are statistics to read (ANALYZE has run), so without them it is the only one.
     return withCatalogSession(this.dialect, async (query) => {
       const tables = await query(
-        `SELECT name, type FROM sqlite_schema
+        `SELECT name, type, EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1') AS has_stats FROM sqlite_schema
           WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
             AND (? IS NULL OR instr(lower(name), lower(?)) > 0)
           ORDER BY name`,
         [filter.nameContains ?? null, filter.nameContains ?? null],
       );
-      const estimates = await rowEstimates(query);
+      const estimates = tables.some((t) => Number(t.has_stats) === 1) ? await rowEstimates(query) : new Map<string, number>();
       return tables.map((t): TableSummary => ({
         schema: null,
         name: String(t.name),
@@ -203,10 +204,9 @@ async function indexesOf(query: CatalogQuery, table: string): Promise<IndexInfo[
   return [...byName.values()];
 }
 
+/** Row counts from sqlite_stat1, which exists once ANALYZE has run (the caller checks). */
 async function rowEstimates(query: CatalogQuery): Promise<Map<string, number>> {
-  const [hasStats] = await query("SELECT 1 AS found FROM sqlite_schema WHERE name = 'sqlite_stat1'");
   const estimates = new Map<string, number>();
-  if (!hasStats) return estimates;
   for (const row of await query('SELECT tbl, stat FROM sqlite_stat1')) {
     const count = toNumberOrNull(String(row.stat ?? '').split(' ')[0]);
     const key = String(row.tbl).toLowerCase();
