@@ -48,6 +48,8 @@ export class PostgresConnection {
   /** The running statement's row bytes, counted on the wire; set by the session per statement, null otherwise. */
   rowBudget: WireByteBudget | null = null;
   private hasLeftTransaction = true;
+  /** The session-level statement_timeout sqlgate set (catalog sessions), or null: the server's default. */
+  statementTimeoutMs: number | null = null;
 
   private constructor(readonly client: pg.Client) {
     // Without an 'error' listener, a connection dropped while idle (or destroyed by the gate) would crash the process.

@@ -96,11 +96,25 @@ export class PostgresSession implements Session {
     private readonly connection: PostgresConnection,
     private readonly options: SessionOptions,
     private readonly deps: PostgresSessionDeps,
+    /** False for a catalog session, whose statements run without sqlgate's transaction: nothing to end. */
+    private readonly hasTransaction: boolean,
   ) {}
 
   /** Opens the transaction. On failure the caller still owns the connection and must destroy it. */
   static async begin(connection: PostgresConnection, options: SessionOptions, deps: PostgresSessionDeps): Promise<PostgresSession> {
     const timeoutMs = Math.max(1, Math.trunc(options.timeoutMs));
+    if (options.isCatalog && !options.sessionContext) {
+      // sqlgate's own catalog statements read by construction and need no transaction: each runs in its own, under
+      // a session-level statement_timeout that stays set on the connection for the next catalog session (a user
+      // session's SET LOCAL overrides it; the full reset's RESET ALL clears it). One round trip per statement, none
+      // to begin or end.
+      if (connection.statementTimeoutMs !== timeoutMs) {
+        await connection.client.query(`SET statement_timeout = ${timeoutMs}`);
+        connection.statementTimeoutMs = timeoutMs;
+      }
+      connection.sessionCount++;
+      return new PostgresSession(connection, options, deps, false);
+    }
     // SET LOCAL and set_config(…, true) end with the transaction, so neither the timeout nor the caller leaks to the
     // next session. One round trip.
     const statements = [options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`];
@@ -108,10 +122,11 @@ export class PostgresSession implements Session {
     await connection.client.query(statements.join('; '));
     connection.markTransactionBegun();
     connection.sessionCount++;
-    return new PostgresSession(connection, options, deps);
+    return new PostgresSession(connection, options, deps, true);
   }
 
   execute(sql: string, params: readonly unknown[]): StatementCursor {
+    if (this.options.isCatalog) return this.executeWhole(sql, params);
     const { maxResultBytes } = this.options;
     // Counted from here: this statement's rows only, never the session's own housekeeping.
     this.connection.rowBudget = maxResultBytes === undefined ? null : new WireByteBudget(maxResultBytes);
@@ -157,6 +172,36 @@ export class PostgresSession implements Session {
     };
   }
 
+  /**
+   * sqlgate's own catalog statements: bounded by their WHERE clauses and always read to the end, so they run as one
+   * extended-protocol exchange (Parse, Bind, Describe, Execute and Sync in one write, one round trip) instead of
+   * through a cursor (three), and the batches come from the rows in hand.
+   */
+  private executeWhole(sql: string, params: readonly unknown[]): StatementCursor {
+    let result: Promise<{ columns: readonly ResultColumn[]; rows: unknown[][] }> | undefined;
+    let offset = 0;
+    const run = async () => {
+      const answer = await this.connection.client.query<unknown[]>({ text: sql, values: [...params], rowMode: 'array' });
+      return { columns: await this.describeColumns(answer.fields), rows: answer.rows };
+    };
+    return {
+      read: async (maxRows: number): Promise<RowBatch> => {
+        let whole: Awaited<NonNullable<typeof result>>;
+        try {
+          whole = await (result ??= run());
+        } catch (err) {
+          if (isStatementTimeout(err)) throw timeoutError(this.options.timeoutMs);
+          if (isConnectionFailure(err)) this.isUnhealthy = true;
+          throw err;
+        }
+        const rows = whole.rows.slice(offset, offset + Math.max(0, maxRows));
+        offset += rows.length;
+        return { columns: whole.columns, rows, done: offset >= whole.rows.length, rowsAffected: null };
+      },
+      close: async () => undefined,
+    };
+  }
+
   async cancel(): Promise<void> {
     if (this.isFinished) return;
     // Whatever happens next, this connection was interrupted at an unknown point: never reuse it.
@@ -188,7 +233,11 @@ export class PostgresSession implements Session {
           // COMMIT still ends the transaction, so the connection stays reusable.
           commitError = await client.query('COMMIT').then(() => undefined, (err: unknown) => err);
         }
-        await client.query(outcome === 'commit' ? SESSION_RESET_SQL : `ROLLBACK; ${this.resetAfterRollback()}`);
+        if (this.hasTransaction) {
+          const reset = outcome === 'commit' ? SESSION_RESET_SQL : this.resetAfterRollback();
+          await client.query(outcome === 'commit' ? reset : `ROLLBACK; ${reset}`);
+          if (reset === SESSION_RESET_SQL) this.connection.statementTimeoutMs = null; // RESET ALL
+        }
       } catch {
         this.isUnhealthy = true;
       }
@@ -198,13 +247,10 @@ export class PostgresSession implements Session {
   }
 
   /**
-   * What must follow the rollback so that nothing of this session reaches the next caller. sqlgate's own catalog
-   * statements change nothing of the session (what they SET LOCAL ends with the transaction): the rollback is
-   * enough. A read-only transaction that only the rollback ends needs the short reset (ROLLED_BACK_READ_RESET_SQL);
-   * anything else, the full one.
+   * What must follow the rollback so that nothing of this session reaches the next caller. A read-only transaction
+   * that only the rollback ends needs the short reset (ROLLED_BACK_READ_RESET_SQL); anything else, the full one.
    */
   private resetAfterRollback(): string {
-    if (this.options.isCatalog) return '';
     return this.options.readOnly && !this.connection.transactionWasEnded ? ROLLED_BACK_READ_RESET_SQL : SESSION_RESET_SQL;
   }
 

@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogQuery } from '../../../src/db/catalog-query.js';
 import { runQuery, type QueryRequest } from '../../../src/db/run-query.js';
 import type { Environment } from '../../../src/environments/environment.js';
 import { createTestDatabase, openEnvironment, PG_ADMIN_URL, withPgClient, type TestDatabase } from '../../support/test-databases.js';
@@ -184,6 +185,21 @@ describe('pooled connections', () => {
         await session.finish('rollback');
         expect(await single(env, "SELECT current_setting('TimeZone')"), ending).toBe('UTC');
       }
+    } finally {
+      await env.dialect.close();
+    }
+  });
+
+  it('run catalog statements without a transaction, under their own timeout, which does not bind the next caller', async () => {
+    const env = await openEnvironment('catalog-timeout', database.url, { pool: { max: 1 } });
+    try {
+      const pid = await single(env, 'SELECT pg_backend_pid()');
+      expect(await catalogQuery(env.dialect, "SELECT current_setting('transaction_read_only') AS ro, now() = statement_timestamp() AS own_transaction")).toEqual([{ ro: 'off', own_transaction: true }]);
+      const timedOut = await rejection(catalogQuery(env.dialect, 'SELECT pg_sleep(2)', [], 200));
+      expect(timedOut).toMatchObject({ code: 'SG_TIMEOUT' });
+      // The same connection, a user statement with a longer timeout of its own: the catalog's 200 ms does not apply.
+      expect(await single(env, 'SELECT pg_sleep(0.4)::text', { timeoutMs: 5_000 })).toBe('');
+      expect(await single(env, 'SELECT pg_backend_pid()')).toBe(pid);
     } finally {
       await env.dialect.close();
     }
