@@ -7,6 +7,8 @@
 import { ensureSupportedNode } from './cli/ensure-supported-node.js';
 
 if (ensureSupportedNode() === 'run') {
+  const { applyServerV8Settings } = await import('./cli/v8-settings.js');
+  applyServerV8Settings(); // before anything compiles WebAssembly
   const { runCli } = await import('./cli/run-cli.js');
   const code = await runCli({
     argv: process.argv,
