@@ -6,6 +6,7 @@
 import type { QueryResult } from '../db/run-query.js';
 import type { JsonValue } from '../db/serialize-value.js';
 import { renderRow } from './render-result.js';
+import { rememberRowsJson } from './rows-json.js';
 
 export interface ResultBudget {
   /** Characters for the whole result: the text rows plus their JSON in structured content. */
@@ -60,10 +61,12 @@ export function fitResult(result: QueryResult, budget: ResultBudget): FittedResu
  */
 function wholeJsonChars(rows: readonly JsonValue[][], lines: readonly string[], header: number, maxChars: number): number | undefined {
   if (rows.length === 0) return 2;
-  const jsonChars = JSON.stringify(rows).length;
-  let cost = jsonChars - 2 - (rows.length - 1);
+  const json = JSON.stringify(rows);
+  let cost = json.length - 2 - (rows.length - 1);
   for (const line of lines) cost += line.length + 1;
-  return header + cost <= maxChars ? jsonChars : undefined;
+  if (header + cost > maxChars) return undefined;
+  rememberRowsJson(rows, json); // all of them are kept: the answer reuses it (rows-json.ts)
+  return json.length;
 }
 
 /**

@@ -14,6 +14,7 @@
  */
 import { SUPPORTED_PROTOCOL_VERSIONS, type AuthInfo } from '@modelcontextprotocol/server';
 import type { Identity } from '../../environments/identity.js';
+import { hasRowsJson, rowsJsonOf } from '../../tools/rows-json.js';
 import type { ToolDefinition } from '../../tools/tool.js';
 import type { EnvironmentTools, ToolCallAnswer } from '../create-mcp-server.js';
 
@@ -57,10 +58,26 @@ async function run(tools: EnvironmentTools, { id, tool, input }: DirectCall, req
     const answered = tools.call(tool, input, { identity, signal: controller.signal, confirm: undefined }).catch(asToolError);
     const result = await Promise.race([answered, aborted]);
     if (result === undefined) return new Response(null, { status: 204 });
-    return new Response(JSON.stringify({ result, jsonrpc: '2.0', id }), { status: 200, headers: { 'content-type': 'application/json' } });
+    return new Response(`{"result":${resultJson(result)},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`, { status: 200, headers: { 'content-type': 'application/json' } });
   } finally {
     for (const signal of signals) signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * `JSON.stringify(result)`, with the rows of its structured content taken from the JSON fit-result.ts already made
+ * of them (tools/rows-json.ts) instead of serialised a second time. Members keep their values; only the rows move to
+ * the end of the structured content, which JSON does not care about.
+ */
+export function resultJson(result: ToolCallAnswer): string {
+  const structured = result.structuredContent as Record<string, unknown> | undefined;
+  if (!structured || !hasRowsJson(structured.rows)) return JSON.stringify(result);
+  const { structuredContent: _structured, ...others } = result;
+  const { rows, ...rest } = structured;
+  const restJson = JSON.stringify(rest);
+  const structuredJson = `${restJson.slice(0, -1)}${restJson === '{}' ? '' : ','}"rows":${rowsJsonOf(rows)}}`;
+  const othersJson = JSON.stringify(others);
+  return `${othersJson.slice(0, -1)}${othersJson === '{}' ? '' : ','}"structuredContent":${structuredJson}}`;
 }
 
 /** What the SDK answers for an error thrown by a tool's handler (McpServer#createToolError). */

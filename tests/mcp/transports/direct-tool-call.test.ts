@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Environment } from '../../../src/environments/environment.js';
 import type { Identity } from '../../../src/environments/identity.js';
 import { createMcpServerFactory, type SqlgateServerFactory } from '../../../src/mcp/create-mcp-server.js';
-import { answerToolCallDirectly } from '../../../src/mcp/transports/direct-tool-call.js';
+import { answerToolCallDirectly, resultJson } from '../../../src/mcp/transports/direct-tool-call.js';
+import { rememberRowsJson } from '../../../src/tools/rows-json.js';
 import { answerAsJson } from '../../../src/mcp/transports/stateless-json.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { toolsForEnvironment } from '../../../src/tools/environment-tools.js';
@@ -117,5 +118,27 @@ describe('cancellation', () => {
     // The connection process running the statement was stopped: the environment answers at once.
     const next = answerToolCallDirectly(factory.tools, request(toolCall('execute_sql', { query: 'SELECT 1 AS one' })), { parsedBody: toolCall('execute_sql', { query: 'SELECT 1 AS one' }) })!;
     expect((await next).status).toBe(200);
+  });
+});
+
+describe('resultJson', () => {
+  const rows = [[1, 'a|b', null], [2, { x: 'é"' }, true]];
+  const result = { content: [{ type: 'text' as const, text: 'two rows' }], structuredContent: { columns: [{ name: 'id', type: 'int' }], rows, row_count: 2, truncated: false } };
+
+  it('is the result\'s JSON, with rows whose JSON fit-result made taken from it', () => {
+    expect(JSON.parse(resultJson(result))).toEqual(result);
+    rememberRowsJson(rows, JSON.stringify(rows));
+    expect(JSON.parse(resultJson(result))).toEqual(result);
+    // Taken, not made again: a remembered text (here a stand-in) is what goes out.
+    const standIn = [[7]];
+    rememberRowsJson(standIn, '[[8]]');
+    expect(JSON.parse(resultJson({ ...result, structuredContent: { rows: standIn } })).structuredContent).toEqual({ rows: [[8]] });
+  });
+
+  it('leaves results without remembered rows to JSON.stringify', () => {
+    const error = { content: [{ type: 'text' as const, text: 'SG_READ_ONLY: no' }], isError: true };
+    expect(resultJson(error)).toBe(JSON.stringify(error));
+    const fresh = { ...result, structuredContent: { ...result.structuredContent, rows: [[3]] } };
+    expect(resultJson(fresh)).toBe(JSON.stringify(fresh));
   });
 });
