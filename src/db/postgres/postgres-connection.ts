@@ -56,6 +56,7 @@ export class PostgresConnection {
     client.on('error', () => (this.isLost = true));
     client.on('end', () => (this.isLost = true));
     gateServerMessages(client, () => this.rowBudget);
+    coalesceWrites(client);
     // What the server reports, not what the statements look like: outside a transaction block at a ReadyForQuery, or
     // a completed COMMIT/ROLLBACK (COMMIT AND CHAIN starts a new transaction, so the status alone would not tell).
     const connection = client.connection as unknown as NodeJS.EventEmitter;
@@ -136,6 +137,37 @@ export async function withSideConnection<T>(options: PostgresConnectionOptions, 
     await connection.close();
   }
 }
+
+/**
+ * pg writes each protocol message with a write of its own, and pg-cursor does not cork them as pg's Query does:
+ * Parse, Bind, Describe and Flush were four writes, each waking the backend for a part of the request. Writes made
+ * in one tick go out as one (the socket corked until the next tick), so the server wakes once per round trip. On
+ * the Connection pg built for this client, as postgres-message-gate.ts hooks it, and on whatever stream it has then
+ * (TLS replaces the socket after the handshake).
+ */
+function coalesceWrites(client: pg.Client): void {
+  const connection = client.connection as unknown as { stream: NodeJS.WritableStream & { cork(): void; uncork(): void; writable: boolean }; _send(buffer: Buffer): boolean; flush(): void };
+  if (typeof connection._send !== 'function' || typeof connection.flush !== 'function') return;
+  let corked: { uncork(): void } | null = null;
+  const write = (buffer: Buffer): boolean => {
+    const stream = connection.stream;
+    if (!stream.writable) return false;
+    if (corked !== stream) {
+      stream.cork();
+      corked = stream;
+      process.nextTick(() => {
+        corked = null;
+        stream.uncork();
+      });
+    }
+    return stream.write(buffer);
+  };
+  connection._send = write;
+  connection.flush = () => void write(FLUSH_MESSAGE);
+}
+
+/** The protocol's Flush message: 'H' and its length. */
+const FLUSH_MESSAGE = Buffer.from([0x48, 0, 0, 0, 4]);
 
 function isTlsRefused(err: unknown): boolean {
   return err instanceof Error && err.message === 'The server does not support SSL connections';
