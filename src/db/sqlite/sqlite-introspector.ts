@@ -43,6 +43,9 @@ const SCHEMA_TABLES: Record<string, readonly ('main' | 'temp')[]> = {
 const SCHEMA_TABLE_COLUMNS = ['type', 'name', 'tbl_name', 'rootpage', 'sql'];
 
 export class SqliteIntrospector implements Introspector {
+  /** Whether a list found sqlite_stat1 (ANALYZE has run): later lists read the statistics in the same statement. */
+  private hasSeenStatistics = false;
+
   constructor(private readonly dialect: Dialect) {}
 
   async defaultSchema(): Promise<string | null> {
@@ -51,23 +54,24 @@ export class SqliteIntrospector implements Introspector {
 
   async listTables(filter: ListTablesFilter): Promise<TableSummary[]> {
     if (filter.schema !== undefined && filter.schema !== 'main') return [];
-    // The list and the estimates in one session: one connection taken, one round trip to its process each. The
-    // list says whether there are statistics to read (ANALYZE has run), so without them it is the only one.
+    const nameFilter = [filter.nameContains ?? null, filter.nameContains ?? null];
+    // One round trip to the connection's process where it can be: once ANALYZE has been seen to have run, the list
+    // carries sqlite_stat1's rows along (as JSON). Otherwise, or when the table has gone since, the list says
+    // whether there are statistics, and they are read in a second round trip of the same session.
     return withCatalogSession(this.dialect, async (query) => {
-      const tables = await query(
-        `SELECT name, type, EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1') AS has_stats FROM sqlite_schema
-          WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
-            AND (? IS NULL OR instr(lower(name), lower(?)) > 0)
-          ORDER BY name`,
-        [filter.nameContains ?? null, filter.nameContains ?? null],
-      );
-      const estimates = tables.some((t) => Number(t.has_stats) === 1) ? await rowEstimates(query) : new Map<string, number>();
-      return tables.map((t): TableSummary => ({
-        schema: null,
-        name: String(t.name),
-        kind: t.type === 'view' ? 'view' : 'table',
-        estimatedRows: estimates.get(String(t.name).toLowerCase()) ?? null,
-      }));
+      if (this.hasSeenStatistics) {
+        try {
+          const rows = await query(LIST_SQL.replace('{stats}', STATS_JSON_SQL), nameFilter);
+          return summaries(rows, estimatesFrom(rows[0] ? JSON.parse(String(rows[0].stats)) as unknown[][] : []));
+        } catch (err) {
+          if (!/no such table: sqlite_stat1/i.test(err instanceof Error ? err.message : '')) throw err;
+          this.hasSeenStatistics = false;
+        }
+      }
+      const rows = await query(LIST_SQL.replace('{stats}', HAS_STATS_SQL), nameFilter);
+      const hasStatistics = rows.some((t) => Number(t.stats) === 1);
+      if (hasStatistics) this.hasSeenStatistics = true;
+      return summaries(rows, hasStatistics ? estimatesFrom(await query('SELECT tbl, stat FROM sqlite_stat1')) : new Map());
     });
   }
 
@@ -204,12 +208,30 @@ async function indexesOf(query: CatalogQuery, table: string): Promise<IndexInfo[
   return [...byName.values()];
 }
 
-/** Row counts from sqlite_stat1, which exists once ANALYZE has run (the caller checks). */
-async function rowEstimates(query: CatalogQuery): Promise<Map<string, number>> {
+/** Tables and views of main; {stats} becomes the `stats` column. */
+const LIST_SQL = `SELECT name, type, {stats} AS stats FROM sqlite_schema
+  WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+    AND (? IS NULL OR instr(lower(name), lower(?)) > 0)
+  ORDER BY name`;
+const HAS_STATS_SQL = "EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1')";
+const STATS_JSON_SQL = '(SELECT json_group_array(json_array(tbl, stat)) FROM sqlite_stat1)';
+
+function summaries(rows: readonly Record<string, unknown>[], estimates: Map<string, number>): TableSummary[] {
+  return rows.map((t): TableSummary => ({
+    schema: null,
+    name: String(t.name),
+    kind: t.type === 'view' ? 'view' : 'table',
+    estimatedRows: estimates.get(String(t.name).toLowerCase()) ?? null,
+  }));
+}
+
+/** Row counts from sqlite_stat1's rows (as records, or as [tbl, stat] pairs): the first number of a table's first row. */
+function estimatesFrom(rows: readonly (Record<string, unknown> | unknown[])[]): Map<string, number> {
   const estimates = new Map<string, number>();
-  for (const row of await query('SELECT tbl, stat FROM sqlite_stat1')) {
-    const count = toNumberOrNull(String(row.stat ?? '').split(' ')[0]);
-    const key = String(row.tbl).toLowerCase();
+  for (const row of rows) {
+    const [tbl, stat] = Array.isArray(row) ? row : [row.tbl, row.stat];
+    const count = toNumberOrNull(String(stat ?? '').split(' ')[0]);
+    const key = String(tbl).toLowerCase();
     if (count !== null && !estimates.has(key)) estimates.set(key, count);
   }
   return estimates;

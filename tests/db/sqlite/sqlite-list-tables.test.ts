@@ -1,4 +1,5 @@
 /** listTables on SQLite: row estimates from sqlite_stat1 once ANALYZE has run, and none (null) before. */
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Environment } from '../../../src/environments/environment.js';
 import { createTestDatabase, openEnvironment, type TestDatabase } from '../../support/test-databases.js';
@@ -31,11 +32,35 @@ describe('SQLite listTables', () => {
     ]);
   });
 
-  it('estimates rows from sqlite_stat1 after ANALYZE', async () => {
-    expect(await list(analyzed)).toEqual([
+  it('estimates rows from sqlite_stat1 after ANALYZE, the same when it reads them along with the list', async () => {
+    const env = await openEnvironment('list-analyzed', analyzed.url);
+    envs.push(env);
+    const catalog = env.dialect.introspector();
+    const expected = [
       { schema: null, name: 'n', kind: 'table', estimatedRows: 300 },
       { schema: null, name: 'odd', kind: 'view', estimatedRows: null },
-    ]);
-    expect(await list(analyzed, 'od')).toEqual([{ schema: null, name: 'odd', kind: 'view', estimatedRows: null }]);
+    ];
+    expect(await catalog.listTables({})).toEqual(expected); // finds the statistics
+    expect(await catalog.listTables({})).toEqual(expected); // reads them in the same statement
+    expect(await catalog.listTables({ nameContains: 'od' })).toEqual([expected[1]]);
+  });
+
+  it('lists without estimates again once sqlite_stat1 is gone', async () => {
+    const database = await createTestDatabase('sqlite', [...fill, 'ANALYZE']);
+    const env = await openEnvironment('list-dropped', database.url);
+    try {
+      const catalog = env.dialect.introspector();
+      expect((await catalog.listTables({}))[0]!.estimatedRows).toBe(300);
+      const file = new Database(database.url.replace(/^sqlite:/, ''));
+      file.exec('DROP TABLE sqlite_stat1');
+      file.close();
+      expect(await catalog.listTables({})).toEqual([
+        { schema: null, name: 'n', kind: 'table', estimatedRows: null },
+        { schema: null, name: 'odd', kind: 'view', estimatedRows: null },
+      ]);
+    } finally {
+      await env.dialect.close();
+      await database.drop();
+    }
   });
 });
