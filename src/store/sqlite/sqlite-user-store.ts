@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
 import { assertNamedRoles, assertRoles, assertUserName, type NewUser, type StoredUser, type UserRole, type UserStore } from '../user-store.js';
+import { cachedStatements } from './statement-cache.js';
 
 interface UserRow {
   name: string;
@@ -26,7 +27,11 @@ interface NamedRoleRow {
 }
 
 export class SqliteUserStore implements UserStore {
-  constructor(private readonly db: Database.Database) {}
+  private readonly statement: (sql: string) => Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.statement = cachedStatements(db);
+  }
 
   async add(user: NewUser): Promise<StoredUser> {
     assertUserName(user.name);
@@ -34,13 +39,13 @@ export class SqliteUserStore implements UserStore {
     assertNamedRoles(user.namedRoles ?? []);
     const now = new Date().toISOString();
     this.db.transaction(() => {
-      const taken = this.db.prepare('SELECT name FROM users WHERE name = ?').get(user.name) as { name: string } | undefined;
+      const taken = this.statement('SELECT name FROM users WHERE name = ?').get(user.name) as { name: string } | undefined;
       if (taken) {
         throw new InvalidInputError(`A user named "${taken.name}" already exists.`, {
           hint: 'Names ignore letter case. Use "sqlgate users passwd" to change a password, or choose another name.',
         });
       }
-      this.db.prepare('INSERT INTO users (name, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?)')
+      this.statement('INSERT INTO users (name, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, ?)')
         .run(user.name, user.passwordHash, now, now);
       this.insertRoles(user.name, user.roles, user.namedRoles ?? []);
     }).immediate();
@@ -48,29 +53,29 @@ export class SqliteUserStore implements UserStore {
   }
 
   async get(name: string): Promise<StoredUser | undefined> {
-    const row = this.db.prepare('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
+    const row = this.statement('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
     if (!row) return undefined;
-    const roles = this.db.prepare('SELECT * FROM user_roles WHERE user_name = ? ORDER BY environment').all(row.name) as RoleRow[];
-    const named = this.db.prepare('SELECT * FROM user_named_roles WHERE user_name = ? ORDER BY role').all(row.name) as NamedRoleRow[];
+    const roles = this.statement('SELECT * FROM user_roles WHERE user_name = ? ORDER BY environment').all(row.name) as RoleRow[];
+    const named = this.statement('SELECT * FROM user_named_roles WHERE user_name = ? ORDER BY role').all(row.name) as NamedRoleRow[];
     return toUser(row, roles, named);
   }
 
   async list(): Promise<StoredUser[]> {
-    const rows = this.db.prepare('SELECT * FROM users ORDER BY name').all() as UserRow[];
-    const roles = this.db.prepare('SELECT * FROM user_roles ORDER BY environment').all() as RoleRow[];
-    const named = this.db.prepare('SELECT * FROM user_named_roles ORDER BY role').all() as NamedRoleRow[];
+    const rows = this.statement('SELECT * FROM users ORDER BY name').all() as UserRow[];
+    const roles = this.statement('SELECT * FROM user_roles ORDER BY environment').all() as RoleRow[];
+    const named = this.statement('SELECT * FROM user_named_roles ORDER BY role').all() as NamedRoleRow[];
     const isOf = (row: UserRow) => (r: { user_name: string }) => r.user_name.toLowerCase() === row.name.toLowerCase();
     return rows.map((row) => toUser(row, roles.filter(isOf(row)), named.filter(isOf(row))));
   }
 
   async remove(name: string): Promise<void> {
     // user_roles and user_named_roles rows go with it (ON DELETE CASCADE, foreign_keys is on).
-    const { changes } = this.db.prepare('DELETE FROM users WHERE name = ?').run(name);
+    const { changes } = this.statement('DELETE FROM users WHERE name = ?').run(name);
     if (changes === 0) throw unknownUser(name);
   }
 
   async setPasswordHash(name: string, passwordHash: string): Promise<void> {
-    const { changes } = this.db.prepare('UPDATE users SET password_hash = ?, password_changed_at = ? WHERE name = ?')
+    const { changes } = this.statement('UPDATE users SET password_hash = ?, password_changed_at = ? WHERE name = ?')
       .run(passwordHash, new Date().toISOString(), name);
     if (changes === 0) throw unknownUser(name);
   }
@@ -79,18 +84,18 @@ export class SqliteUserStore implements UserStore {
     assertRoles(roles);
     assertNamedRoles(namedRoles);
     this.db.transaction(() => {
-      const row = this.db.prepare('SELECT name FROM users WHERE name = ?').get(name) as { name: string } | undefined;
+      const row = this.statement('SELECT name FROM users WHERE name = ?').get(name) as { name: string } | undefined;
       if (!row) throw unknownUser(name);
-      this.db.prepare('DELETE FROM user_roles WHERE user_name = ?').run(row.name);
-      this.db.prepare('DELETE FROM user_named_roles WHERE user_name = ?').run(row.name);
+      this.statement('DELETE FROM user_roles WHERE user_name = ?').run(row.name);
+      this.statement('DELETE FROM user_named_roles WHERE user_name = ?').run(row.name);
       this.insertRoles(row.name, roles, namedRoles);
     }).immediate();
   }
 
   private insertRoles(name: string, roles: readonly UserRole[], namedRoles: readonly string[]): void {
-    const insert = this.db.prepare('INSERT INTO user_roles (user_name, environment, can_write) VALUES (?, ?, ?)');
+    const insert = this.statement('INSERT INTO user_roles (user_name, environment, can_write) VALUES (?, ?, ?)');
     for (const role of roles) insert.run(name, role.environment, role.canWrite ? 1 : 0);
-    const insertNamed = this.db.prepare('INSERT INTO user_named_roles (user_name, role) VALUES (?, ?)');
+    const insertNamed = this.statement('INSERT INTO user_named_roles (user_name, role) VALUES (?, ?)');
     for (const role of namedRoles) insertNamed.run(name, role);
   }
 }
