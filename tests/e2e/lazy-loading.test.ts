@@ -24,7 +24,7 @@ const METRICS_TOKEN = 'lazy-loading-token-0123456789abcdef0123456789';
 /** What each optional feature brings in: none of these may be loaded unless its feature is configured. */
 const SQL_SERVER = ['tedious', 'mssql', '@azure/identity'];
 const MYSQL = ['mysql2'];
-const POSTGRES = ['pg', 'pg-cursor', 'libpg-query'];
+const POSTGRES = ['pg', 'libpg-query'];
 const OAUTH = ['oidc-provider', 'koa', 'openid-client', '@node-rs/argon2', 'jose'];
 const METRICS = ['prom-client'];
 /** Tracing's SDK (not @opentelemetry/api: SQL Server's Azure libraries bring that one in themselves). */

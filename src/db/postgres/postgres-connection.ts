@@ -139,8 +139,9 @@ export async function withSideConnection<T>(options: PostgresConnectionOptions, 
 }
 
 /**
- * pg writes each protocol message with a write of its own, and pg-cursor does not cork them as pg's Query does:
- * Parse, Bind, Describe and Flush were four writes, each waking the backend for a part of the request. Writes made
+ * pg writes each protocol message with a write of its own (only pg's Query corks them): a statement's Parse, Bind,
+ * Describe, Execute and Sync (postgres-portal.ts) would be five writes, each waking the backend for a part of the
+ * request. Writes made
  * in one tick go out as one (the socket corked until the next tick), so the server wakes once per round trip. On
  * the Connection pg built for this client, as postgres-message-gate.ts hooks it, and on whatever stream it has then
  * (TLS replaces the socket after the handshake).

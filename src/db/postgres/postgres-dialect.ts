@@ -1,6 +1,6 @@
 /**
- * PostgreSQL through pg and pg-cursor, on our own ResourcePool of pg.Clients (one bounded pool type for every
- * dialect, so a saturated environment answers SG_BUSY the same way everywhere).
+ * PostgreSQL through pg (statements read from a portal, postgres-portal.ts), on our own ResourcePool of pg.Clients
+ * (one bounded pool type for every dialect, so a saturated environment answers SG_BUSY the same way everywhere).
  *
  * open() only builds the pool: connections are made on demand, so a server that is down at start shows up in
  * ping() and as SG_DB_UNAVAILABLE per request, never as a failed start.

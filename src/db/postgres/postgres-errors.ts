@@ -71,7 +71,7 @@ function parameterCountError({ given, used }: { given: number; used: number }, d
   });
 }
 
-/** The one translation of anything pg, pg-cursor or the socket throws; SqlgateErrors pass through unchanged. */
+/** The one translation of anything pg or the socket throws; SqlgateErrors pass through unchanged. */
 export function postgresToError(err: unknown): SqlgateError {
   if (err instanceof SqlgateError) return err;
   if (err instanceof pg.DatabaseError) return fromSqlState(err);

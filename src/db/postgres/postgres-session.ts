@@ -1,43 +1,25 @@
 /**
  * A session on one pooled PostgreSQL connection: one transaction (READ ONLY when asked) with a local
- * statement_timeout, statements streamed through pg-cursor.
+ * statement_timeout, statements read in batches from a portal (postgres-portal.ts), one round trip per batch.
  *
- * pg-cursor always uses the extended protocol (Parse/Bind/Execute), and PostgreSQL refuses more than one statement
+ * Statements use the extended protocol only (Parse/Bind/Execute), and PostgreSQL refuses more than one statement
  * in a Parse, so `SELECT 1; COMMIT; DROP TABLE x` fails in the server before anything runs. Rows are fetched
- * `maxRows` at a time from a named portal, never the whole result.
+ * `maxRows` at a time from the portal, never the whole result.
  */
-import Cursor from 'pg-cursor';
-import type { Client, Connection, FieldDef } from 'pg';
+import type pg from 'pg';
+import type { Client, FieldDef } from 'pg';
 import { CancelledError, QueryFailedError, ResultTooLargeError, UnavailableError } from '../../errors.js';
 import { timeoutError } from '../run-query.js';
 import { WireByteBudget } from '../wire-byte-budget.js';
 import type { Cursor as StatementCursor, ResultColumn, RowBatch, Session, SessionContext, SessionOptions } from '../dialect.js';
 import { sessionContextEntries } from '../session-context.js';
+import { PortalContinue, PortalStart, type PortalBatch } from './postgres-portal.js';
 import { ROLLED_BACK_READ_RESET_SQL, SESSION_RESET_SQL, type PostgresConnection } from './postgres-connection.js';
 import { isConnectionFailure, isStatementTimeout } from './postgres-errors.js';
 import type { PostgresTypeNames } from './postgres-type-names.js';
 
 /** Commands whose completion tag counts changed rows. */
 const WRITE_COMMANDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
-
-/**
- * pg hands COPY messages to whatever query is active, and pg-cursor has no handlers for them: without these, a
- * `COPY … TO STDOUT` throws inside the driver's socket handler and takes the whole process down. COPY data is
- * neither read nor sent; the statement is reported as unsupported instead.
- */
-class CopySafeCursor extends Cursor {
-  hasCopyData = false;
-  hasCopyIn = false;
-
-  handleCopyInResponse(connection: Connection): void {
-    this.hasCopyIn = true;
-    (connection as unknown as { sendCopyFail(message: string): void }).sendCopyFail('sqlgate sends no COPY data');
-  }
-
-  handleCopyData(): void {
-    this.hasCopyData = true;
-  }
-}
 
 /**
  * The caller as transaction-local settings, for row-level security: `current_setting('sqlgate.user', true)`. The
@@ -57,14 +39,6 @@ function copyUnsupported(): QueryFailedError {
   return new QueryFailedError('COPY to or from the client is not supported here.', {
     hint: 'Read rows with SELECT; the row limit applies as usual.',
   });
-}
-
-/** One read of a cursor: the rows, and the result metadata pg-cursor's promise form leaves out. */
-interface CursorBatch {
-  rows: unknown[][];
-  fields: FieldDef[];
-  command: string | null;
-  rowCount: number | null;
 }
 
 /** What a session needs from its dialect: the shared type-name cache, a way to cancel, and its pool slot. */
@@ -131,7 +105,7 @@ export class PostgresSession implements Session {
     // Counted from here: this statement's rows only, never the session's own housekeeping.
     this.connection.rowBudget = maxResultBytes === undefined ? null : new WireByteBudget(maxResultBytes);
     const stopCounting = () => (this.connection.rowBudget = null);
-    const cursor = this.connection.client.query(new CopySafeCursor(sql, [...params], { rowMode: 'array' }));
+    let rowParser: PortalStart['_result'] | null = null;
     let columns: readonly ResultColumn[] | null = null;
     let rowsAffected: number | null = null;
     let isDone = false;
@@ -139,21 +113,23 @@ export class PostgresSession implements Session {
     return {
       read: async (maxRows: number): Promise<RowBatch> => {
         if (isDone || hasFailed || maxRows < 1) return { columns: columns ?? [], rows: [], done: isDone || hasFailed, rowsAffected };
-        let batch: CursorBatch;
+        const exchange = rowParser === null ? new PortalStart(sql, params, maxRows) : new PortalContinue(maxRows, rowParser);
+        rowParser = exchange._result;
+        this.connection.client.query(exchange as unknown as pg.Submittable);
+        let batch: PortalBatch;
         try {
-          batch = await this.readRows(cursor, maxRows);
+          batch = await exchange.done;
         } catch (err) {
           hasFailed = true;
           stopCounting();
           if (isStatementTimeout(err)) throw timeoutError(this.options.timeoutMs);
-          if (cursor.hasCopyIn) throw copyUnsupported();
+          if (exchange.copy === 'in') throw copyUnsupported();
           if (err instanceof ResultTooLargeError) throw this.stopOversizedStatement(err);
           if (isConnectionFailure(err)) this.isUnhealthy = true;
           throw err;
         }
-        // An Execute limited to n rows returns fewer only when the portal is exhausted.
-        isDone = batch.rows.length < maxRows;
-        if (cursor.hasCopyData) {
+        isDone = !batch.isSuspended;
+        if (exchange.copy !== null) {
           hasFailed = true;
           throw copyUnsupported();
         }
@@ -163,11 +139,9 @@ export class PostgresSession implements Session {
       },
       close: async () => {
         stopCounting();
-        if (isDone || hasFailed) return;
+        // Nothing to send: a portal not read to its end is dropped by the next statement's Bind or by the
+        // transaction's end (finish), whichever comes first.
         isDone = true;
-        // Closes the portal and syncs (also when nothing was read yet: the Parse/Bind went out at execute), so
-        // the connection is ready for the next command again.
-        if (!(await this.closeCursor(cursor))) this.isUnhealthy = true;
       },
     };
   }
@@ -286,44 +260,6 @@ export class PostgresSession implements Session {
     this.isUnhealthy = true;
     void this.deps.cancelBackend(this.connection.processId).catch(() => undefined);
     return err;
-  }
-
-  /**
-   * One `read` of pg-cursor, with the result metadata its promise form leaves out. pg-cursor answers a read that
-   * has seen CommandComplete only at the ReadyForQuery after it, and ignores errors in between
-   * (brianc/node-postgres#2468): a connection lost in that window (pg_terminate_backend, a server shutdown) would
-   * leave the read, the tool call and the pooled connection waiting for good. So the end of the connection
-   * answers it too.
-   */
-  private readRows(cursor: CopySafeCursor, maxRows: number): Promise<CursorBatch> {
-    const client = this.connection.client;
-    return new Promise((resolve, reject) => {
-      // Not pg's own error object: pg has already handed that to the cursor, or dropped it (the window above).
-      const onEnd = () => reject(new Error('Connection terminated unexpectedly'));
-      client.once('end', onEnd);
-      cursor.read(maxRows, (err, rows, result) => {
-        client.off('end', onEnd);
-        if (err) reject(err);
-        else resolve({ rows: rows as unknown[][], fields: result?.fields ?? [], command: result?.command ?? null, rowCount: result?.rowCount ?? null });
-      });
-    });
-  }
-
-  /**
-   * pg-cursor's close resolves on the server's ReadyForQuery, which never comes once the socket is gone: so it
-   * also ends when the connection does. True when the cursor closed normally.
-   */
-  private closeCursor(cursor: CopySafeCursor): Promise<boolean> {
-    const client = this.connection.client;
-    if (this.connection.isBroken) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onEnd = () => resolve(false);
-      client.once('end', onEnd);
-      cursor.close().then(
-        () => resolve(true),
-        () => resolve(false),
-      ).finally(() => client.off('end', onEnd));
-    });
   }
 
   private async describeColumns(fields: readonly FieldDef[]): Promise<ResultColumn[]> {
