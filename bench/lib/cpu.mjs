@@ -30,16 +30,34 @@ function ownProcesses(ownGroups) {
   } catch {
     return result;
   }
+  const parents = new Map();
+  const ticksOf = new Map();
   for (const pid of pids) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       const close = stat.lastIndexOf(')');
       const comm = stat.slice(stat.indexOf('(') + 1, close);
       const fields = stat.slice(close + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
       const isOwn = ownGroups.has(Number(fields[2])) || (comm === 'postgres' && isBenchBackend(pid));
-      if (isOwn) result.set(pid, Number(fields[11]) + Number(fields[12]));
+      if (isOwn) result.set(pid, ticks);
+      else {
+        parents.set(pid, fields[1]);
+        ticksOf.set(pid, ticks);
+      }
     } catch {
       // exited meanwhile
+    }
+  }
+  // A server's children are its own work too, in process groups of their own (sqlgate's SQLite connection
+  // processes are detached): a process whose parent is the benchmark's counts as the benchmark's.
+  for (let added = true; added; ) {
+    added = false;
+    for (const [pid, parent] of parents) {
+      if (!result.has(parent)) continue;
+      result.set(pid, ticksOf.get(pid));
+      parents.delete(pid);
+      added = true;
     }
   }
   return result;
