@@ -160,7 +160,10 @@ export function generateDemoData({ seed = DEMO_SEED, nowMs }: DemoDataOptions): 
 
     const method = random.weighted(METHODS, [70, 15, 10, 5]);
     let paidMs = orderedMs + random.int(5, 90) * 1_000;
-    const failedAttempts = incident ? random.int(1, 3) : random.chance(status === 'cancelled' ? 0.45 : 0.07) ? 1 : 0;
+    // The last hour's failed payments are the incident's alone (the seed's "failed transactions in the last hour"):
+    // an ordinary order of the 20 minutes before it pays at once (10 minutes' margin for its retries).
+    const isQuiet = !incident && orderedMs > endMs - HOUR_MS - 10 * 60_000;
+    const failedAttempts = incident ? random.int(1, 3) : random.chance(status === 'cancelled' ? 0.45 : 0.07) && !isQuiet ? 1 : 0;
     for (let attempt = 0; attempt < failedAttempts; attempt++) {
       const reason = incident ? 'processing_error' : random.weighted(FAILURE_REASONS, [40, 25, 15, 12, 8]);
       payments.push([payments.length + 1, orderId, amount, 'USD', method, 'failed', reason, timestamp(paidMs)]);
