@@ -49,6 +49,8 @@ export function addGrantsCommand(program: Command, deps: GrantsCommandDeps): voi
 
   withConfig(grants.command('revoke').argument('<id>', 'grant id (from "sqlgate grants list")'))
     .description('Revoke a grant: its tokens stop working at once and the client must ask for consent again.')
+    // Grant ids are random base64url and one in 64 starts with "-": taken as the id, not refused as an unknown option.
+    .allowUnknownOption()
     .action(deps.guard(async (id: string, options: ConfigOptions) => {
       return withStore(deps.loadConfig(options), async (store, recordAdmin) => {
         if (!(await store.oauth.find('Grant', hashSecret(id)))) {

@@ -53,6 +53,19 @@ describe('sqlgate grants', () => {
     expect(unknown.code).toBe(EXIT_FAILURE);
     expect(unknown.stderr).toContain('There is no grant "grant-1".');
   });
+
+  it('revokes a grant whose id starts with "-" (random base64url ids do, one in 64)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-grants-'));
+    dirs.push(dir);
+    const stateFile = path.join(dir, 'state.sqlite');
+    fs.writeFileSync(path.join(dir, 'sqlgate.yaml'), stringify({ store: { url: `sqlite:${stateFile}` }, environments: { demo: { database: 'sqlite:./demo.sqlite' } } }));
+    const store = await openStateStore({ kind: 'sqlite', file: stateFile });
+    const Adapter = createStoreAdapter(store.oauth);
+    await new Adapter('Grant').upsert('-VO7Gb_84oN8Ag1B', { jti: '-VO7Gb_84oN8Ag1B', accountId: 'alice', clientId: 'client-1', iat: 1_700_000_000, exp: 1_900_000_000, kind: 'Grant' }, 3_600);
+    await store.close();
+    const revoked = await sqlgate(dir, ['grants', 'revoke', '-VO7Gb_84oN8Ag1B']);
+    expect(revoked, revoked.stderr).toMatchObject({ code: 0, stdout: 'Revoked grant -VO7Gb_84oN8Ag1B (1 record(s): the grant and its tokens).\n' });
+  });
 });
 
 describe('sqlgate keys rotate', () => {
