@@ -24,13 +24,18 @@ async function sqlgate(cwd: string, args: string[]) {
 }
 
 describe('sqlgate grants', () => {
-  it('lists grants with their client and scopes, and revokes one with its tokens', async () => {
+  /** A configuration with a SQLite state store in a new folder, and that store opened, with its record adapter. */
+  async function grantsFolder() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-grants-'));
     dirs.push(dir);
     const stateFile = path.join(dir, 'state.sqlite');
     fs.writeFileSync(path.join(dir, 'sqlgate.yaml'), stringify({ store: { url: `sqlite:${stateFile}` }, environments: { demo: { database: 'sqlite:./demo.sqlite' } } }));
     const store = await openStateStore({ kind: 'sqlite', file: stateFile });
-    const Adapter = createStoreAdapter(store.oauth);
+    return { dir, stateFile, store, Adapter: createStoreAdapter(store.oauth) };
+  }
+
+  it('lists grants with their client and scopes, and revokes one with its tokens', async () => {
+    const { dir, stateFile, store, Adapter } = await grantsFolder();
     await new Adapter('Client').upsert('client-1', { client_id: 'client-1', client_name: 'Claude', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'] });
     await new Adapter('Grant').upsert('grant-1', { jti: 'grant-1', accountId: 'alice', clientId: 'client-1', resources: { 'https://data.example.com/demo/mcp': 'sql:read' }, iat: 1_700_000_000, exp: 1_900_000_000, kind: 'Grant' }, 3_600);
     await new Adapter('AccessToken').upsert('token-1', { jti: 'token-1', accountId: 'alice', clientId: 'client-1', grantId: 'grant-1', kind: 'AccessToken' }, 3_600);
@@ -55,12 +60,7 @@ describe('sqlgate grants', () => {
   });
 
   it('revokes a grant whose id starts with "-" (random base64url ids do, one in 64)', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlgate-grants-'));
-    dirs.push(dir);
-    const stateFile = path.join(dir, 'state.sqlite');
-    fs.writeFileSync(path.join(dir, 'sqlgate.yaml'), stringify({ store: { url: `sqlite:${stateFile}` }, environments: { demo: { database: 'sqlite:./demo.sqlite' } } }));
-    const store = await openStateStore({ kind: 'sqlite', file: stateFile });
-    const Adapter = createStoreAdapter(store.oauth);
+    const { dir, store, Adapter } = await grantsFolder();
     await new Adapter('Grant').upsert('-VO7Gb_84oN8Ag1B', { jti: '-VO7Gb_84oN8Ag1B', accountId: 'alice', clientId: 'client-1', iat: 1_700_000_000, exp: 1_900_000_000, kind: 'Grant' }, 3_600);
     await store.close();
     const revoked = await sqlgate(dir, ['grants', 'revoke', '-VO7Gb_84oN8Ag1B']);
