@@ -3,7 +3,8 @@
  * what runs on its result recurses once per level (oidc-provider's client metadata checks, zod schemas,
  * JSON.stringify in logs), so 10 KB of `[` (5,000 levels, far below every size limit) overflowed the stack: a 500
  * from /register, "Maximum call stack size exceeded" echoed by the MCP SDK (issue 9). The check is one pass over
- * the bytes of a clone of the body, at most maxBytes of them, and stops at the first level too many.
+ * the bytes of the body (read from the Node request when its length is declared, else from a clone), at most
+ * maxBytes of them, and stops at the first level too many.
  */
 import type { IncomingMessage } from 'node:http';
 import { JsonDepthScanner } from '../util/json-depth-scanner.js';
@@ -30,7 +31,7 @@ export interface JsonDepthLimitOptions {
 
 /**
  * Middleware for an endpoint that parses its body as JSON: passes a body nested at most `maxDepth` levels and
- * leaves it unread for the handler (the check reads a clone), refuses any other with `refuse`.
+ * leaves it whole for the handler (checkedBodyText, or the body read again), refuses any other with `refuse`.
  */
 export function jsonDepthLimit(options: JsonDepthLimitOptions): MiddlewareHandler {
   const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
