@@ -12,12 +12,7 @@ export function rememberRowsJson(rows: readonly unknown[], json: string): void {
   known.set(rows, json);
 }
 
-/** `JSON.stringify(rows)`, from memory when it was made before. */
-export function rowsJsonOf(rows: readonly unknown[]): string {
-  return known.get(rows) ?? JSON.stringify(rows);
-}
-
-/** Whether the rows' JSON is remembered. */
-export function hasRowsJson(rows: unknown): rows is readonly unknown[] {
-  return Array.isArray(rows) && known.has(rows);
+/** `JSON.stringify(rows)` when it was remembered, else undefined (and for anything but an array). */
+export function rememberedRowsJson(rows: unknown): string | undefined {
+  return Array.isArray(rows) ? known.get(rows) : undefined;
 }

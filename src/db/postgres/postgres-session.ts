@@ -147,9 +147,10 @@ export class PostgresSession implements Session {
   }
 
   /**
-   * sqlgate's own catalog statements: bounded by their WHERE clauses and always read to the end, so they run as one
-   * extended-protocol exchange (Parse, Bind, Describe, Execute and Sync in one write, one round trip) instead of
-   * through a cursor (three), and the batches come from the rows in hand.
+   * sqlgate's own catalog statements: bounded by their WHERE clauses and always read to the end, so each runs as one
+   * extended-protocol exchange for all its rows (one round trip), and the batches come from the rows in hand. They
+   * run outside a transaction, where a portal does not outlive its Sync: the portal reader's later batches could
+   * not follow.
    */
   private executeWhole(sql: string, params: readonly unknown[]): StatementCursor {
     let result: Promise<{ columns: readonly ResultColumn[]; rows: unknown[][] }> | undefined;

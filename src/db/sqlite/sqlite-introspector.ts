@@ -61,14 +61,14 @@ export class SqliteIntrospector implements Introspector {
     return withCatalogSession(this.dialect, async (query) => {
       if (this.hasSeenStatistics) {
         try {
-          const rows = await query(LIST_SQL.replace('{stats}', STATS_JSON_SQL), nameFilter);
+          const rows = await query(LIST_WITH_STATISTICS_SQL, nameFilter);
           return summaries(rows, estimatesFrom(rows[0] ? JSON.parse(String(rows[0].stats)) as unknown[][] : []));
         } catch (err) {
           if (!/no such table: sqlite_stat1/i.test(err instanceof Error ? err.message : '')) throw err;
           this.hasSeenStatistics = false;
         }
       }
-      const rows = await query(LIST_SQL.replace('{stats}', HAS_STATS_SQL), nameFilter);
+      const rows = await query(LIST_SAYING_WHETHER_STATISTICS_SQL, nameFilter);
       const hasStatistics = rows.some((t) => Number(t.stats) === 1);
       if (hasStatistics) this.hasSeenStatistics = true;
       return summaries(rows, hasStatistics ? estimatesFrom(await query('SELECT tbl, stat FROM sqlite_stat1')) : new Map());
@@ -208,13 +208,15 @@ async function indexesOf(query: CatalogQuery, table: string): Promise<IndexInfo[
   return [...byName.values()];
 }
 
-/** Tables and views of main; {stats} becomes the `stats` column. */
-const LIST_SQL = `SELECT name, type, {stats} AS stats FROM sqlite_schema
+/** Tables and views of main, with `stats` as the column. */
+const listSql = (stats: string) => `SELECT name, type, ${stats} AS stats FROM sqlite_schema
   WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
     AND (? IS NULL OR instr(lower(name), lower(?)) > 0)
   ORDER BY name`;
-const HAS_STATS_SQL = "EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1')";
-const STATS_JSON_SQL = '(SELECT json_group_array(json_array(tbl, stat)) FROM sqlite_stat1)';
+/** `stats`: whether sqlite_stat1 exists. */
+const LIST_SAYING_WHETHER_STATISTICS_SQL = listSql("EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1')");
+/** `stats`: sqlite_stat1's rows as a JSON array of [tbl, stat] (fails when the table does not exist). */
+const LIST_WITH_STATISTICS_SQL = listSql('(SELECT json_group_array(json_array(tbl, stat)) FROM sqlite_stat1)');
 
 function summaries(rows: readonly Record<string, unknown>[], estimates: Map<string, number>): TableSummary[] {
   return rows.map((t): TableSummary => ({

@@ -14,9 +14,10 @@
  */
 import { SUPPORTED_PROTOCOL_VERSIONS, type AuthInfo } from '@modelcontextprotocol/server';
 import type { Identity } from '../../environments/identity.js';
-import { hasRowsJson, rowsJsonOf } from '../../tools/rows-json.js';
+import { rememberedRowsJson } from '../../tools/rows-json.js';
 import type { ToolDefinition } from '../../tools/tool.js';
 import type { EnvironmentTools, ToolCallAnswer } from '../create-mcp-server.js';
+import { answerUnlessAborted } from './answer-unless-aborted.js';
 
 /** A tools/call this path can answer: its id, its tool and the validated arguments. */
 interface DirectCall {
@@ -27,7 +28,7 @@ interface DirectCall {
 
 /**
  * Answers the request, or returns undefined when it is not one this path takes (the caller hands it to the SDK).
- * Cancellation as in stateless-json.ts: an aborted request (`request.signal`, or one of `cancelledBy`) ends with
+ * Cancellation as in answer-unless-aborted.ts: an aborted request (`request.signal`, or one of `cancelledBy`) ends with
  * 204 and no body, and its tool sees the abort on its signal.
  */
 export function answerToolCallDirectly(
@@ -40,28 +41,15 @@ export function answerToolCallDirectly(
   return run(tools, direct, request, options);
 }
 
-async function run(tools: EnvironmentTools, { id, tool, input }: DirectCall, request: Request, options: { authInfo?: AuthInfo; cancelledBy?: readonly AbortSignal[] }): Promise<Response> {
+function run(tools: EnvironmentTools, { id, tool, input }: DirectCall, request: Request, options: { authInfo?: AuthInfo; cancelledBy?: readonly AbortSignal[] }): Promise<Response> {
   const controller = new AbortController();
-  const signals = [request.signal, ...(options.cancelledBy ?? [])];
-  let onAbort = () => undefined as void;
-  const aborted = new Promise<undefined>((resolve) => {
-    onAbort = () => {
-      controller.abort(signals.find((signal) => signal.aborted)?.reason);
-      resolve(undefined);
-    };
-    if (signals.some((signal) => signal.aborted)) onAbort();
-    else for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    const identity = options.authInfo?.extra?.identity as Identity | undefined;
-    // Stateless: no channel back to the client, so nobody can be asked to confirm (as on the SDK's stateless leg).
-    const answered = tools.call(tool, input, { identity, signal: controller.signal, confirm: undefined }).catch(asToolError);
-    const result = await Promise.race([answered, aborted]);
-    if (result === undefined) return new Response(null, { status: 204 });
+  const identity = options.authInfo?.extra?.identity as Identity | undefined;
+  // Stateless: no channel back to the client, so nobody can be asked to confirm (as on the SDK's stateless leg).
+  const answer = async () => {
+    const result = await tools.call(tool, input, { identity, signal: controller.signal, confirm: undefined }).catch(asToolError);
     return new Response(`{"result":${resultJson(result)},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`, { status: 200, headers: { 'content-type': 'application/json' } });
-  } finally {
-    for (const signal of signals) signal.removeEventListener('abort', onAbort);
-  }
+  };
+  return answerUnlessAborted([request.signal, ...(options.cancelledBy ?? [])], answer, (reason) => controller.abort(reason));
 }
 
 /**
@@ -71,11 +59,12 @@ async function run(tools: EnvironmentTools, { id, tool, input }: DirectCall, req
  */
 export function resultJson(result: ToolCallAnswer): string {
   const structured = result.structuredContent as Record<string, unknown> | undefined;
-  if (!structured || !hasRowsJson(structured.rows)) return JSON.stringify(result);
+  const rowsJson = rememberedRowsJson(structured?.rows);
+  if (!structured || rowsJson === undefined) return JSON.stringify(result);
   const { structuredContent: _structured, ...others } = result;
-  const { rows, ...rest } = structured;
+  const { rows: _rows, ...rest } = structured;
   const restJson = JSON.stringify(rest);
-  const structuredJson = `${restJson.slice(0, -1)}${restJson === '{}' ? '' : ','}"rows":${rowsJsonOf(rows)}}`;
+  const structuredJson = `${restJson.slice(0, -1)}${restJson === '{}' ? '' : ','}"rows":${rowsJson}}`;
   const othersJson = JSON.stringify(others);
   return `${othersJson.slice(0, -1)}${othersJson === '{}' ? '' : ','}"structuredContent":${structuredJson}}`;
 }

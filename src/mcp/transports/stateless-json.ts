@@ -15,6 +15,7 @@ import {
   type AuthInfo,
   type McpServerFactory,
 } from '@modelcontextprotocol/server';
+import { answerUnlessAborted } from './answer-unless-aborted.js';
 
 export function isJsonAnswerable(request: Request, body: unknown): boolean {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
@@ -51,22 +52,10 @@ export async function answerAsJson(
     transport.close().catch(() => undefined);
     server.close().catch(() => undefined);
   };
-  // Listened to one by one rather than through AbortSignal.any, which costs a signal and its bookkeeping per call.
-  const signals = [request.signal, ...(options.cancelledBy ?? [])];
-  let onAbort = () => undefined as void;
-  const aborted = new Promise<Response>((resolve) => {
-    onAbort = () => {
-      teardown();
-      resolve(new Response(null, { status: 204 }));
-    };
-    if (signals.some((signal) => signal.aborted)) onAbort();
-    else for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true });
-  });
+  const answer = () => transport.handleRequest(request, { parsedBody: options.parsedBody, ...(options.authInfo && { authInfo: options.authInfo }) });
   try {
-    const answered = transport.handleRequest(request, { parsedBody: options.parsedBody, ...(options.authInfo && { authInfo: options.authInfo }) });
-    return await Promise.race([answered, aborted]);
+    return await answerUnlessAborted([request.signal, ...(options.cancelledBy ?? [])], answer, teardown);
   } finally {
-    for (const signal of signals) signal.removeEventListener('abort', onAbort);
     teardown();
   }
 }
