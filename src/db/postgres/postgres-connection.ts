@@ -50,6 +50,8 @@ export class PostgresConnection {
   private hasLeftTransaction = true;
   /** The session-level statement_timeout sqlgate set (catalog sessions), or null: the server's default. */
   statementTimeoutMs: number | null = null;
+  /** ParseCompletes the server sent so far: one more means it read and parsed what was sent since (a sign of life). */
+  parseCompletes = 0;
 
   private constructor(readonly client: pg.Client) {
     // Without an 'error' listener, a connection dropped while idle (or destroyed by the gate) would crash the process.
@@ -66,9 +68,10 @@ export class PostgresConnection {
     connection.on('commandComplete', (message: { text?: string }) => {
       if (ENDS_TRANSACTION.test(message.text ?? '')) this.hasLeftTransaction = true;
     });
+    connection.on('parseComplete', () => this.parseCompletes++);
   }
 
-  /** Called once sqlgate's BEGIN has completed: from here on, transactionWasEnded watches the session's statements. */
+  /** Called once sqlgate's BEGIN has completed or gone out: from here on, transactionWasEnded watches the session's statements. */
   markTransactionBegun(): void {
     this.hasLeftTransaction = false;
   }

@@ -10,12 +10,12 @@ import type { NetworkTarget } from '../../config/database-url.js';
 import type { EnvironmentConfig } from '../../config/schema.js';
 import { UnavailableError, type SqlgateError } from '../../errors.js';
 import { ResourcePool } from '../../util/resource-pool.js';
-import { beginPooledSession } from '../acquire-connection.js';
+import { acquireConnection, beginPooledSession } from '../acquire-connection.js';
 import { pingDialect } from '../ping-dialect.js';
 import type { ConnectionStatus, Dialect, Introspector, PoolStats, PrivilegeReport, Session, SessionOptions, TableRef } from '../dialect.js';
 import { PostgresConnection, withSideConnection } from './postgres-connection.js';
 import { postgresConnectionOptions, resolveSslMode, type PostgresConnectionOptions } from './postgres-connection-options.js';
-import { postgresToError } from './postgres-errors.js';
+import { mayMeanDeadConnection, postgresToError } from './postgres-errors.js';
 import { PostgresIntrospector } from './postgres-introspector.js';
 import { postgresPrivileges } from './postgres-privileges.js';
 import { PostgresSession } from './postgres-session.js';
@@ -68,24 +68,21 @@ export class PostgresDialect implements Dialect {
   async session(options: SessionOptions): Promise<Session> {
     const pool = this.pool;
     if (!pool) throw new UnavailableError('This environment is closed.');
+    const isUsable = (connection: PostgresConnection) => !connection.isBroken;
     return beginPooledSession(pool, {
       maxConnections: this.config.pool.max,
       toError: (err) => this.toError(err),
-      isUsable: (connection) => !connection.isBroken,
+      isUsable,
       begin: (connection) => PostgresSession.begin(connection, options, {
         typeNames: this.typeNames,
         cancelBackend: (processId) => this.cancelBackend(processId),
         terminateBackend: (processId) => this.terminateBackend(processId),
         isBackendRunning: (processId, backendStart) => this.isBackendRunning(processId, backendStart),
-        release: (destroy) => pool.release(connection, { destroy }),
+        acquire: () => acquireConnection(pool, this.config.pool.max, (err) => this.toError(err), isUsable),
+        release: (released, destroy) => pool.release(released, { destroy }),
       }),
-      // A reused connection may have died silently while idle; a fresh one gets the real answer. The backend's own
-      // goodbye (57P01 terminated by an administrator, 57P02/57P03 shutdown, 08xxx) arrives as a DatabaseError
-      // when it is read before the socket's close.
-      mayBeStale: (err, connection) => {
-        const isGoodbye = err instanceof pg.DatabaseError && /^(57P0|08)/.test(err.code ?? '');
-        return connection.sessionCount > 0 && (!(err instanceof pg.DatabaseError) || isGoodbye);
-      },
+      // A reused connection may have died silently while idle; a fresh one gets the real answer.
+      mayBeStale: (err, connection) => connection.sessionCount > 0 && mayMeanDeadConnection(err),
     });
   }
 

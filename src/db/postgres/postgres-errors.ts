@@ -50,6 +50,15 @@ export function isConnectionFailure(err: unknown): boolean {
 }
 
 /**
+ * True when a failure on a reused connection may only mean that it died while idle: the socket's error, or the
+ * backend's goodbye (57P01 terminated by an administrator, 57P02/57P03 shutdown, 08xxx) read before the socket's close.
+ * Another connection gets the real answer.
+ */
+export function mayMeanDeadConnection(err: unknown): boolean {
+  return !(err instanceof pg.DatabaseError) || /^(57P0|08)/.test(err.code ?? '');
+}
+
+/**
  * The server's answer to a Bind with a different number of values than the statement's highest $n: SQLSTATE 08P01
  * (protocol violation), although nothing is wrong with the connection (the server skips to the next Sync and
  * the connection stays usable). Null for any other error.

@@ -1,7 +1,8 @@
 /**
  * A statement read in batches from the unnamed portal, each batch one round trip. The first batch sends Parse, Bind,
- * Describe, Execute (at most `maxRows`) and Sync in one write (the connection coalesces them); every later one sends
- * Execute and Sync. In sqlgate's transaction the Sync ends no transaction and the portal lives on until the next
+ * Describe, Execute (at most `maxRows`) and Sync in one write (the connection coalesces them), after the statements
+ * that open the session's transaction when they have not gone out yet (its prelude); every later one sends Execute
+ * and Sync. In sqlgate's transaction the Sync ends no transaction and the portal lives on until the next
  * Bind or the transaction's end, so a statement that fits one batch costs one round trip: pg-cursor took three
  * (Parse/Bind/Describe and wait for the row description; Execute; Close and Sync), issue 12.
  *
@@ -91,7 +92,14 @@ abstract class PortalExchange {
     this.isSuspended = true;
   }
 
+  /** Completions still to come from the prelude's statements (PortalStart): not the statement's own. */
+  protected preludeCompletions = 0;
+
   handleCommandComplete(message: { text?: string; command?: string }): void {
+    if (this.preludeCompletions > 0) {
+      this.preludeCompletions--;
+      return;
+    }
     this._result.addCommandComplete(message);
   }
 
@@ -124,18 +132,35 @@ abstract class PortalExchange {
   }
 }
 
-/** The statement's first batch: Parse, Bind, Describe, Execute, Sync. */
+/**
+ * The statement's first batch: the prelude, then Parse, Bind, Describe, Execute, Sync. The prelude is the session's
+ * BEGIN and SET LOCAL (postgres-session.ts), each a Parse, Bind and Execute of its own: in the extended protocol an
+ * explicit BEGIN before the Sync opens the transaction that the statement and its later batches run in, as if it
+ * had been a round trip of its own. Statements that return no rows: a prelude completes and is not the result.
+ */
 export class PortalStart extends PortalExchange {
   constructor(
     private readonly text: string,
     private readonly values: readonly unknown[],
     maxRows: number,
+    readonly prelude: readonly string[] = [],
   ) {
     super(maxRows, new Result('array'));
+    this.preludeCompletions = prelude.length;
+  }
+
+  /** The same exchange, not sent yet: for another connection when this one turned out dead before it ran. */
+  again(): PortalStart {
+    return new PortalStart(this.text, this.values, this.maxRows, this.prelude);
   }
 
   submit(connection: Connection): void {
     const protocol = connection as unknown as ProtocolConnection;
+    for (const text of this.prelude) {
+      protocol.parse({ text }, true);
+      protocol.bind({ portal: '', values: [] }, true);
+      protocol.execute({ portal: '', rows: 0 }, true);
+    }
     protocol.parse({ text: this.text }, true);
     protocol.bind({ portal: '', values: this.values.map((value) => utils.prepareValue(value)) }, true);
     protocol.describe({ type: 'P', name: '' }, true);

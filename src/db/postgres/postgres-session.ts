@@ -1,6 +1,7 @@
 /**
  * A session on one pooled PostgreSQL connection: one transaction (READ ONLY when asked) with a local
- * statement_timeout, statements read in batches from a portal (postgres-portal.ts), one round trip per batch.
+ * statement_timeout, statements read in batches from a portal (postgres-portal.ts), one round trip per batch. The
+ * transaction's BEGIN goes out with the first statement, in its round trip.
  *
  * Statements use the extended protocol only (Parse/Bind/Execute), and PostgreSQL refuses more than one statement
  * in a Parse, so `SELECT 1; COMMIT; DROP TABLE x` fails in the server before anything runs. Rows are fetched
@@ -15,7 +16,7 @@ import type { Cursor as StatementCursor, ResultColumn, RowBatch, Session, Sessio
 import { sessionContextEntries } from '../session-context.js';
 import { PortalContinue, PortalStart, type PortalBatch } from './postgres-portal.js';
 import { ROLLED_BACK_READ_RESET_SQL, SESSION_RESET_SQL, type PostgresConnection } from './postgres-connection.js';
-import { isConnectionFailure, isStatementTimeout } from './postgres-errors.js';
+import { isConnectionFailure, isStatementTimeout, mayMeanDeadConnection } from './postgres-errors.js';
 import type { PostgresTypeNames } from './postgres-type-names.js';
 
 /** Commands whose completion tag counts changed rows. */
@@ -53,8 +54,10 @@ export interface PostgresSessionDeps {
   terminateBackend(processId: number): Promise<string | null>;
   /** Whether pg_stat_activity still shows the backend (with that start time, when known). */
   isBackendRunning(processId: number, backendStart: string | null): Promise<boolean>;
+  /** A connection from the pool (usable as far as is known), for a session whose own turned out dead. */
+  acquire(): Promise<PostgresConnection>;
   /** Returns the connection to the pool, or destroys it. */
-  release(destroy: boolean): void;
+  release(connection: PostgresConnection, destroy: boolean): void;
 }
 
 export class PostgresSession implements Session {
@@ -65,14 +68,24 @@ export class PostgresSession implements Session {
   private isReleased = false;
   /** The terminated backend's start time (terminate()), for isRunningInDatabase(). */
   private terminatedBackendStart: string | null = null;
+  /** Whether the connection served sessions before this one: it may have died while idle (sendFirst). */
+  private isReusedConnection: boolean;
 
   private constructor(
-    private readonly connection: PostgresConnection,
+    private connection: PostgresConnection,
     private readonly options: SessionOptions,
     private readonly deps: PostgresSessionDeps,
     /** False for a catalog session, whose statements run without sqlgate's transaction: nothing to end. */
     private readonly hasTransaction: boolean,
-  ) {}
+    /**
+     * The statements that open the transaction, until they go out with the first statement (PortalStart's
+     * prelude); null once sent or sent apart. A session that ends before any statement has no transaction to end.
+     */
+    private unsentBegin: readonly string[] | null = null,
+  ) {
+    this.isReusedConnection = connection.sessionCount > 0;
+    connection.sessionCount++;
+  }
 
   /** Opens the transaction. On failure the caller still owns the connection and must destroy it. */
   static async begin(connection: PostgresConnection, options: SessionOptions, deps: PostgresSessionDeps): Promise<PostgresSession> {
@@ -86,16 +99,17 @@ export class PostgresSession implements Session {
         await connection.client.query(`SET statement_timeout = ${timeoutMs}`);
         connection.statementTimeoutMs = timeoutMs;
       }
-      connection.sessionCount++;
       return new PostgresSession(connection, options, deps, false);
     }
     // SET LOCAL and set_config(…, true) end with the transaction, so neither the timeout nor the caller leaks to the
-    // next session. One round trip.
+    // next session.
     const statements = [options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN', `SET LOCAL statement_timeout = ${timeoutMs}`];
-    if (options.sessionContext) statements.push(sessionContextSql(connection.client, options.sessionContext));
+    if (!options.sessionContext) return new PostgresSession(connection, options, deps, true, statements);
+    // set_config answers with a row, which would count against the statement's max_result_bytes if it came in the
+    // statement's round trip: with the caller's settings, the transaction is opened in a round trip of its own.
+    statements.push(sessionContextSql(connection.client, options.sessionContext));
     await connection.client.query(statements.join('; '));
     connection.markTransactionBegun();
-    connection.sessionCount++;
     return new PostgresSession(connection, options, deps, true);
   }
 
@@ -113,12 +127,20 @@ export class PostgresSession implements Session {
     return {
       read: async (maxRows: number): Promise<RowBatch> => {
         if (isDone || hasFailed || maxRows < 1) return { columns: columns ?? [], rows: [], done: isDone || hasFailed, rowsAffected };
-        const exchange = rowParser === null ? new PortalStart(sql, params, maxRows) : new PortalContinue(maxRows, rowParser);
-        rowParser = exchange._result;
-        this.connection.client.query(exchange as unknown as pg.Submittable);
+        let exchange = rowParser === null ? new PortalStart(sql, params, maxRows, this.takeUnsentBegin()) : new PortalContinue(maxRows, rowParser);
         let batch: PortalBatch;
         try {
-          batch = await exchange.done;
+          for (;;) {
+            const parsedBefore = this.connection.parseCompletes;
+            this.connection.client.query(exchange as unknown as pg.Submittable);
+            const sent = await exchange.done.then((value) => ({ value }), (error: unknown) => ({ error }));
+            if ('value' in sent) {
+              batch = sent.value;
+              break;
+            }
+            if (!(exchange instanceof PortalStart && (await this.beganOnDeadConnection(exchange, sent.error, parsedBefore)))) throw sent.error;
+            exchange = exchange.again();
+          }
         } catch (err) {
           hasFailed = true;
           stopCounting();
@@ -128,6 +150,7 @@ export class PostgresSession implements Session {
           if (isConnectionFailure(err)) this.isUnhealthy = true;
           throw err;
         }
+        rowParser = exchange._result;
         isDone = !batch.isSuspended;
         if (exchange.copy !== null) {
           hasFailed = true;
@@ -177,6 +200,44 @@ export class PostgresSession implements Session {
     };
   }
 
+  /** The transaction's BEGIN for the first statement's exchange, once: nothing when it has gone out already. */
+  private takeUnsentBegin(): readonly string[] {
+    const begin = this.unsentBegin ?? [];
+    this.unsentBegin = null;
+    if (begin.length > 0) this.connection.markTransactionBegun();
+    return begin;
+  }
+
+  /**
+   * Whether the exchange that opened the transaction failed only because the reused connection had died while idle
+   * (its goodbye not read yet, or a peer on the way dropped it) and, if so, moves the session to another connection
+   * for it to be sent again: what beginPooledSession does for a BEGIN sent on its own. Safe because nothing ran:
+   * the server parsed nothing of the exchange (its first answer would be BEGIN's ParseComplete), and nothing
+   * commits before the session's COMMIT.
+   */
+  private async beganOnDeadConnection(exchange: PortalStart, err: unknown, parsedBefore: number): Promise<boolean> {
+    const isDead = exchange.prelude.length > 0 && this.isReusedConnection && !this.isFinished
+      && this.connection.parseCompletes === parsedBefore && mayMeanDeadConnection(err);
+    if (!isDead) return false;
+    const { rowBudget } = this.connection;
+    this.connection.rowBudget = null;
+    this.deps.release(this.connection, true);
+    this.isReleased = true; // until another connection is ours: a destroy() meanwhile has nothing to release
+    const connection = await this.deps.acquire();
+    if (this.isFinished) {
+      // Given up on (timeout, cancel) while waiting for the pool: the connection goes back unused.
+      this.deps.release(connection, false);
+      throw err;
+    }
+    this.connection = connection;
+    this.isReleased = false;
+    this.isReusedConnection = connection.sessionCount > 0;
+    connection.sessionCount++;
+    connection.rowBudget = rowBudget;
+    connection.markTransactionBegun();
+    return true;
+  }
+
   async cancel(): Promise<void> {
     if (this.isFinished) return;
     // Whatever happens next, this connection was interrupted at an unknown point: never reuse it.
@@ -203,12 +264,12 @@ export class PostgresSession implements Session {
     } else if (!this.isUnhealthy && !this.connection.isBroken) {
       const client = this.connection.client;
       try {
-        if (outcome === 'commit') {
+        if (outcome === 'commit' && this.unsentBegin === null) {
           // On its own, so that a failed COMMIT (a deferred constraint) reaches the caller as what it is. A failed
           // COMMIT still ends the transaction, so the connection stays reusable.
           commitError = await client.query('COMMIT').then(() => undefined, (err: unknown) => err);
         }
-        if (this.hasTransaction) {
+        if (this.hasTransaction && this.unsentBegin === null) {
           const reset = outcome === 'commit' ? SESSION_RESET_SQL : this.resetAfterRollback();
           await client.query(outcome === 'commit' ? reset : `ROLLBACK; ${reset}`);
           if (reset === SESSION_RESET_SQL) this.connection.statementTimeoutMs = null; // RESET ALL
@@ -250,7 +311,7 @@ export class PostgresSession implements Session {
   private release(destroy: boolean): void {
     if (this.isReleased) return;
     this.isReleased = true;
-    this.deps.release(destroy);
+    this.deps.release(this.connection, destroy);
   }
 
   /**
