@@ -55,8 +55,11 @@ export class SqliteUserStore implements UserStore {
   async get(name: string): Promise<StoredUser | undefined> {
     const row = this.statement('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
     if (!row) return undefined;
-    const roles = this.statement('SELECT * FROM user_roles WHERE user_name = ? ORDER BY environment').all(row.name) as RoleRow[];
-    const named = this.statement('SELECT * FROM user_named_roles WHERE user_name = ? ORDER BY role').all(row.name) as NamedRoleRow[];
+    // The parameter's COLLATE NOCASE is the column's own: without it, SQLite recompiles these two statements at every
+    // run (an ORDER BY next to an equality whose collation comes from one side only), and this runs on every call
+    // that carries a token (issue 12).
+    const roles = this.statement('SELECT * FROM user_roles WHERE user_name = ? COLLATE NOCASE ORDER BY environment').all(row.name) as RoleRow[];
+    const named = this.statement('SELECT * FROM user_named_roles WHERE user_name = ? COLLATE NOCASE ORDER BY role').all(row.name) as NamedRoleRow[];
     return toUser(row, roles, named);
   }
 
