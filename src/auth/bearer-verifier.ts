@@ -10,7 +10,9 @@
  */
 import { InsufficientScopeError, UnauthorizedError } from '../errors.js';
 import type { Identity } from '../environments/identity.js';
+import type { OAuthRecord } from '../store/oauth-store.js';
 import type { StateStore } from '../store/state-store.js';
+import { StoreReadMemo } from '../store/store-read-memo.js';
 import type { StoredUser } from '../store/user-store.js';
 import { hashSecret } from './hash-secret.js';
 import { isPersonalToken } from './personal-token.js';
@@ -44,11 +46,15 @@ const TOUCH_INTERVAL_MS = 60_000;
 export class BearerVerifier {
   private readonly lastTouched = new Map<string, number>();
   private readonly externalVerifiers = new Map<string, ExternalJwtVerifier>();
+  /** The store's answers while nothing in it changed: every check still sees the store as it is now. */
+  private readonly reads: StoreReadMemo;
 
   constructor(
     private readonly server: AuthorizationServer,
     private readonly store: StateStore,
-  ) {}
+  ) {
+    this.reads = new StoreReadMemo(store.version);
+  }
 
   /** The caller's identity, or UnauthorizedError (401 + challenge) / InsufficientScopeError (403). */
   async verify(check: BearerCheck): Promise<Identity> {
@@ -83,7 +89,7 @@ export class BearerVerifier {
   }
 
   private async oauth(token: string, check: BearerCheck, refuse: (message: string, hint?: string) => never): Promise<Identity> {
-    const record = await this.store.oauth.find('AccessToken', hashSecret(token));
+    const record = await this.findOAuth('AccessToken', hashSecret(token));
     const payload = record?.payload as AccessTokenPayload | undefined;
     const now = Math.floor(Date.now() / 1000);
     if (!payload || (payload.exp !== undefined && payload.exp <= now)) {
@@ -92,7 +98,7 @@ export class BearerVerifier {
     const audiences = Array.isArray(payload.aud) ? payload.aud : payload.aud ? [payload.aud] : [];
     const isForThis = audiences.some((aud) => this.server.environmentOf(aud, check.base)?.name === check.environment.name);
     if (!isForThis) return refuse(`The access token was not issued for "${check.environment.name}".`, `Connect to ${check.base}/${check.environment.name}/mcp to get a token for it.`);
-    if (!payload.grantId || !(await this.store.oauth.find('Grant', hashSecret(payload.grantId)))) {
+    if (!payload.grantId || !(await this.findOAuth('Grant', hashSecret(payload.grantId)))) {
       return refuse('The authorization behind this token was revoked.', 'Connect again.');
     }
     if (!(await this.clientExists(payload.clientId))) return refuse('The client this token was issued to no longer exists.', 'Connect again.');
@@ -135,11 +141,18 @@ export class BearerVerifier {
     if (!clientId) return false;
     if (clientId.startsWith('https://')) return true;
     if (this.server.options.auth.clients.some((c) => c.clientId === clientId)) return true;
-    return (await this.store.oauth.find('Client', hashSecret(clientId))) !== undefined;
+    return (await this.findOAuth('Client', hashSecret(clientId))) !== undefined;
+  }
+
+  /** The store's live record (find() leaves out expired ones: so does a record kept past its expiry). */
+  private async findOAuth(kind: 'AccessToken' | 'Grant' | 'Client', idHash: string): Promise<OAuthRecord | undefined> {
+    const record = await this.reads.read(`oauth ${kind} ${idHash}`, () => this.store.oauth.find(kind, idHash));
+    return record?.expiresAt === undefined || record.expiresAt > Date.now() / 1000 ? record : undefined;
   }
 
   private async personal(token: string, check: BearerCheck, refuse: (message: string, hint?: string) => never): Promise<Identity> {
-    const stored = await this.store.personalTokens.findByHash(hashSecret(token));
+    const tokenHash = hashSecret(token);
+    const stored = await this.reads.read(`pat ${tokenHash}`, () => this.store.personalTokens.findByHash(tokenHash));
     if (!stored || stored.revokedAt || (stored.expiresAt && stored.expiresAt.getTime() <= Date.now())) {
       return refuse('The personal access token is unknown, expired or revoked.', 'Create a new one with "sqlgate tokens create".');
     }
@@ -158,7 +171,7 @@ export class BearerVerifier {
   }
 
   private async currentUser(name: string | undefined, issuedAt: number | undefined, refuse: (message: string) => never): Promise<StoredUser> {
-    const user = name ? await this.store.users.get(name) : undefined;
+    const user = name ? await this.reads.read(`user ${name}`, () => this.store.users.get(name)) : undefined;
     if (!user) return refuse('The user this token was issued to no longer exists.');
     if (issuedAt !== undefined && Math.floor(user.passwordChangedAt.getTime() / 1000) > issuedAt) {
       return refuse('The password changed after this token was issued.');

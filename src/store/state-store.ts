@@ -13,6 +13,12 @@ export interface StateStore {
   readonly secrets: SecretStore;
   /** Where the state lives, for messages (a file path, or a URL with its password masked; never a secret). */
   readonly location: string;
+  /**
+   * A value that differs whenever anything in the store may have changed since it was last read, by this process or
+   * any other, read in microseconds: readers keep what they read while it stays the same (store-read-memo.ts).
+   * Absent where there is no such value (PostgreSQL, shared by several instances): every read goes to the store.
+   */
+  readonly version?: () => string;
   /** Resolves once the store answered a trivial read (readiness); rejects with UnavailableError when it cannot. Writes nothing. */
   ping(): Promise<void>;
   /** Releases the file or connection. Calls after close fail. */

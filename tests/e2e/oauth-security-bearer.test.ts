@@ -261,6 +261,26 @@ describe('personal access tokens', () => {
     expectInvalidToken(await mcp(base, 'demo', bearer(token.token)), 'demo', 'unknown, expired or revoked');
   });
 
+  it('refuses a personal token revoked by another process (as the CLI does) at its very next use', async () => {
+    const token = await personalToken(both);
+    expect((await mcp(base, 'demo', bearer(token.token))).status).toBe(200);
+    expect((await mcp(base, 'demo', bearer(token.token))).status).toBe(200);
+    const otherProcess = new Database(app.sqlgate.store!.location);
+    try {
+      otherProcess.prepare('UPDATE personal_access_tokens SET revoked_at = ? WHERE id = ?').run(new Date().toISOString(), token.id);
+    } finally {
+      otherProcess.close();
+    }
+    expectInvalidToken(await mcp(base, 'demo', bearer(token.token)), 'demo', 'unknown, expired or revoked');
+  });
+
+  it('refuses a personal token from the instant it expires, though it worked a moment before', async () => {
+    const token = await personalToken(both, { expiresAt: new Date(Date.now() + 1_500) });
+    expect((await mcp(base, 'demo', bearer(token.token))).status).toBe(200);
+    await sleep(1_600);
+    expectInvalidToken(await mcp(base, 'demo', bearer(token.token)), 'demo', 'unknown, expired or revoked');
+  });
+
   it('refuses an expired personal token', async () => {
     const token = await personalToken(both, { expiresAt: new Date(Date.now() - 1_000) });
     expectInvalidToken(await mcp(base, 'demo', bearer(token.token)), 'demo', 'unknown, expired or revoked');

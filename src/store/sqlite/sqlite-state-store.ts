@@ -35,7 +35,11 @@ export function openSqliteStateStore(file: string): StateStore {
       cause: err,
     });
   }
+  // data_version changes when another connection (the CLI, a restore) commits; total_changes() counts the rows this
+  // connection changed. Together they change whenever the file's content may have.
+  const version = db.prepare<[], string>("SELECT data_version || ':' || total_changes() FROM pragma_data_version").pluck();
   return {
+    version: () => version.get()!,
     users: new SqliteUserStore(db),
     personalTokens: new SqlitePersonalTokenStore(db),
     oauth: new SqliteOAuthRecordStore(db),
