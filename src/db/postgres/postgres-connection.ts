@@ -38,6 +38,24 @@ export const SESSION_RESET_SQL =
  */
 export const ROLLED_BACK_READ_RESET_SQL = 'SELECT pg_advisory_unlock_all(); DEALLOCATE ALL; DISCARD SEQUENCES';
 
+/**
+ * sqlgate's own catalog statements run as named prepared statements: parsed and planned once per connection, as long
+ * as no user session's reset dropped them, where planning cost as much as running (list_tables, issue 12). Their
+ * texts are constants in the introspectors; past MAX_NAMED_STATEMENTS distinct texts the rest run unnamed, so that
+ * a text built at run time could never grow the server's memory without end.
+ */
+const MAX_NAMED_STATEMENTS = 64;
+const statementNames = new Map<string, string>();
+
+/** The name for a catalog statement's text, or undefined: run it unnamed. */
+export function catalogStatementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    statementNames.set(text, (name = `sqlgate_catalog_${statementNames.size + 1}`));
+  }
+  return name;
+}
+
 /** Completion tags of the statements that end a transaction: COMMIT/END, ROLLBACK/ABORT (AND CHAIN too), 2PC. */
 const ENDS_TRANSACTION = /^(COMMIT|ROLLBACK|PREPARE TRANSACTION)\b/;
 
@@ -79,6 +97,16 @@ export class PostgresConnection {
   /** Whether the server reported the transaction begun at markTransactionBegun() ended since (true before any). */
   get transactionWasEnded(): boolean {
     return this.hasLeftTransaction;
+  }
+
+  /**
+   * pg's record of the named statements it parsed on this connection, emptied after a reset's DEALLOCATE ALL (the
+   * server forgot them): the next catalog statement is parsed again instead of bound to a statement that is gone.
+   */
+  forgetPreparedStatements(): void {
+    const connection = this.client.connection as unknown as { parsedStatements: object; submittedNamedStatements: object };
+    connection.parsedStatements = {};
+    connection.submittedNamedStatements = {};
   }
 
   /** True once the socket is gone; such a connection can only be destroyed. */

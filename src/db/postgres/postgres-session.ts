@@ -15,7 +15,7 @@ import { WireByteBudget } from '../wire-byte-budget.js';
 import type { Cursor as StatementCursor, ResultColumn, RowBatch, Session, SessionContext, SessionOptions } from '../dialect.js';
 import { sessionContextEntries } from '../session-context.js';
 import { PortalContinue, PortalStart, type PortalBatch } from './postgres-portal.js';
-import { ROLLED_BACK_READ_RESET_SQL, SESSION_RESET_SQL, type PostgresConnection } from './postgres-connection.js';
+import { catalogStatementName, ROLLED_BACK_READ_RESET_SQL, SESSION_RESET_SQL, type PostgresConnection } from './postgres-connection.js';
 import { isConnectionFailure, isStatementTimeout, mayMeanDeadConnection } from './postgres-errors.js';
 import type { PostgresTypeNames } from './postgres-type-names.js';
 
@@ -179,7 +179,8 @@ export class PostgresSession implements Session {
     let result: Promise<{ columns: readonly ResultColumn[]; rows: unknown[][] }> | undefined;
     let offset = 0;
     const run = async () => {
-      const answer = await this.connection.client.query<unknown[]>({ text: sql, values: [...params], rowMode: 'array' });
+      const name = catalogStatementName(sql);
+      const answer = await this.connection.client.query<unknown[]>({ name, text: sql, values: [...params], rowMode: 'array' });
       return { columns: await this.describeColumns(answer.fields), rows: answer.rows };
     };
     return {
@@ -272,6 +273,7 @@ export class PostgresSession implements Session {
         if (this.hasTransaction && this.unsentBegin === null) {
           const reset = outcome === 'commit' ? SESSION_RESET_SQL : this.resetAfterRollback();
           await client.query(outcome === 'commit' ? reset : `ROLLBACK; ${reset}`);
+          this.connection.forgetPreparedStatements(); // both resets DEALLOCATE ALL
           if (reset === SESSION_RESET_SQL) this.connection.statementTimeoutMs = null; // RESET ALL
         }
       } catch {

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogQuery } from '../../../src/db/catalog-query.js';
+import { catalogQuery, withCatalogSession } from '../../../src/db/catalog-query.js';
 import { runQuery, type QueryRequest } from '../../../src/db/run-query.js';
 import type { Environment } from '../../../src/environments/environment.js';
 import { createTestDatabase, openEnvironment, PG_ADMIN_URL, withPgClient, type TestDatabase } from '../../support/test-databases.js';
@@ -194,12 +194,35 @@ describe('pooled connections', () => {
     const env = await openEnvironment('catalog-timeout', database.url, { pool: { max: 1 } });
     try {
       const pid = await single(env, 'SELECT pg_backend_pid()');
-      expect(await catalogQuery(env.dialect, "SELECT current_setting('transaction_read_only') AS ro, now() = statement_timestamp() AS own_transaction")).toEqual([{ ro: 'off', own_transaction: true }]);
+      // Not in sqlgate's BEGIN READ ONLY, and each statement in a transaction of its own (now() moves on).
+      const transactionOf = "SELECT current_setting('transaction_read_only') AS ro, now()::text AS began";
+      const [first, second] = await withCatalogSession(env.dialect, async (query) => [...(await query(transactionOf)), ...(await query('SELECT pg_sleep(0.01)')), ...(await query(transactionOf))]
+        .filter((row) => 'ro' in row));
+      expect([first?.ro, second?.ro]).toEqual(['off', 'off']);
+      expect(second?.began).not.toBe(first?.began);
       const timedOut = await rejection(catalogQuery(env.dialect, 'SELECT pg_sleep(2)', [], 200));
       expect(timedOut).toMatchObject({ code: 'SG_TIMEOUT' });
       // The same connection, a user statement with a longer timeout of its own: the catalog's 200 ms does not apply.
       expect(await single(env, 'SELECT pg_sleep(0.4)::text', { timeoutMs: 5_000 })).toBe('');
       expect(await single(env, 'SELECT pg_backend_pid()')).toBe(pid);
+    } finally {
+      await env.dialect.close();
+    }
+  });
+
+  it('prepare catalog statements once per connection, and again after a user session dropped them', async () => {
+    const env = await openEnvironment('catalog-prepared', database.url, { pool: { max: 1 } });
+    try {
+      const prepared = "SELECT name, statement FROM pg_catalog.pg_prepared_statements WHERE name LIKE 'sqlgate\\_catalog\\_%' ORDER BY name";
+      const listTables = () => env.dialect.introspector().listTables({});
+      await listTables();
+      const before = await catalogQuery(env.dialect, prepared);
+      expect(before.map((row) => String(row.statement))).toEqual(expect.arrayContaining([expect.stringContaining('has_table_privilege')]));
+      // A user statement's session ends with DEALLOCATE ALL: the next catalog statement is parsed again, not bound
+      // to a statement the server no longer has.
+      expect(await single(env, 'SELECT count(*) FROM t')).toBe(2);
+      expect((await listTables()).map((table) => table.name)).toContain('t');
+      expect(await catalogQuery(env.dialect, prepared)).not.toHaveLength(0);
     } finally {
       await env.dialect.close();
     }
