@@ -23,6 +23,7 @@ import { addKeysCommand } from './keys.js';
 import { addTokensCommand } from './tokens.js';
 import { addToolsCommand } from './tools.js';
 import { addUsersCommand } from './users.js';
+import { releaseStartupV8Settings } from './v8-settings.js';
 
 /** stdio has no calls to drain (its client went away or asked it to stop): closing takes seconds at most. */
 const STDIO_HANG_AFTER_MS = 10_000;
@@ -93,6 +94,7 @@ export async function runCli(io: CliIo): Promise<number> {
       const userCount = sqlgate.store ? (await sqlgate.store.users.list()).length : undefined;
       // With audit.stream: stdout, standard output is the SIEM's: the banner goes beside the log, on stderr.
       (config.audit.stream?.kind === 'stdout' ? io.stderr : io.stdout)(startBanner(sqlgate, `http://${host}:${port}`, SQLGATE_VERSION, path.resolve(io.argv[1] ?? 'sqlgate'), cwd, userCount));
+      releaseStartupV8Settings();
       const listening = server;
       const graceMs = config.server.shutdownGraceMs;
       onShutdownSignals(logger, () => drainAndClose({
@@ -131,6 +133,7 @@ export async function runCli(io: CliIo): Promise<number> {
       const handle = serveStdio(sqlgate.serverFactory(options.env), {
         onerror: (err) => logger.warn({ err: err.message }, 'stdio transport'),
       });
+      releaseStartupV8Settings();
       onShutdownSignals(logger, async () => {
         await handle.close();
         await sqlgate.close();
