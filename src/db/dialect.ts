@@ -7,6 +7,7 @@
  */
 import type { DialectName } from '../config/database-url.js';
 import type { SqlgateError } from '../errors.js';
+import type { QueryPlanner } from './query-plan.js';
 
 export type { DialectName };
 
@@ -307,4 +308,6 @@ export interface Dialect {
    * UnavailableError when the database cannot be reached; callers that must not fail ping() first.
    */
   privileges(): Promise<PrivilegeReport>;
+  /** How to ask this engine for a statement's estimated plan (execute_sql's explain); null where sqlgate cannot yet. */
+  readonly planner: QueryPlanner | null;
 }

@@ -5,6 +5,7 @@ import { applyPolicyOutcome } from '../policy/statement-policy-check.js';
 import { queryResultShape, toQueryOutput } from './query-result-schema.js';
 import { sessionContextFor } from './session-context.js';
 import { authorizeStatement } from './statement-policy.js';
+import { explainStatement } from './explain-statement.js';
 import { defineTool } from './tool.js';
 
 /** Keeps absurd payloads out of the parser and the database; real analytic queries are far smaller. */
@@ -17,9 +18,10 @@ const inputSchema = z.object({
     .max(1_000)
     .optional()
     .describe('Positional parameters bound by the driver ($1 PostgreSQL, ? MySQL/SQLite, @p1 SQL Server)'),
+  explain: z.boolean().optional().describe('true: return the estimated plan instead of running it'),
 });
 
-const outputSchema = z.object(queryResultShape);
+const outputSchema = z.object({ ...queryResultShape, plan: z.unknown().optional() });
 
 export const executeSqlTool = defineTool({
   name: 'execute_sql',
@@ -34,6 +36,7 @@ export const executeSqlTool = defineTool({
     openWorldHint: false,
   }),
   async run(input, { environment, signal, confirm, identity, beforeChange }) {
+    if (input.explain) return explainStatement(environment, input, { signal, identity });
     const { config, dialect } = environment;
     const { kind, policy } = await authorizeStatement(environment, input.query, confirm, identity);
     if (kind !== 'read') await beforeChange?.();

@@ -19,15 +19,16 @@ export interface AuthorizedStatement extends StatementVerdict {
   readonly policy: PolicyOutcome;
 }
 
-export function authorizeStatement(environment: Environment, sql: string, confirm?: ConfirmWithUser, identity?: Identity): Promise<AuthorizedStatement> {
+/** planOnly: the statement is only planned (execute_sql's explain), nothing changes: no confirmation is asked for. */
+export function authorizeStatement(environment: Environment, sql: string, confirm?: ConfirmWithUser, identity?: Identity, options: { planOnly?: boolean } = {}): Promise<AuthorizedStatement> {
   return withSpan('sqlgate.gate', { 'sqlgate.environment': environment.name }, async (span) => {
-    const authorized = await authorize(environment, sql, confirm, identity);
+    const authorized = await authorize(environment, sql, confirm, identity, options.planOnly === true);
     span.setAttribute('sqlgate.statement_kind', authorized.kind);
     return authorized;
   });
 }
 
-async function authorize(environment: Environment, sql: string, confirm?: ConfirmWithUser, identity?: Identity): Promise<AuthorizedStatement> {
+async function authorize(environment: Environment, sql: string, confirm: ConfirmWithUser | undefined, identity: Identity | undefined, isPlanOnly: boolean): Promise<AuthorizedStatement> {
   const { config } = environment;
   const options = { allowedFunctions: config.allowedFunctions };
   await environment.rules.prepare?.(sql, options); // a long statement is parsed off the main thread
@@ -54,7 +55,7 @@ async function authorize(environment: Environment, sql: string, confirm?: Confir
   }
   // Before asking for a confirmation: a statement the policy refuses is not put to the user.
   const policy = await checkStatementPolicy(environment, sql, identity);
-  if (verdict.isDestructive && config.destructiveStatements === 'confirm') await requireConfirmation(environment, sql, confirm);
+  if (verdict.isDestructive && config.destructiveStatements === 'confirm' && !isPlanOnly) await requireConfirmation(environment, sql, confirm);
   return { ...verdict, policy };
 }
 

@@ -83,6 +83,9 @@ export class MssqlDialect implements Dialect {
     });
   }
 
+  /** SQL Server's estimated plan needs SET SHOWPLAN_XML in a batch of its own around the statement: not built yet. */
+  readonly planner = null;
+
   introspector(): Introspector {
     return this.catalog;
   }

@@ -16,6 +16,7 @@ import { MysqlIntrospector } from './mysql-introspector.js';
 import { mysqlPrivileges } from './mysql-privileges.js';
 import { isThreadRunning } from './mysql-process-list.js';
 import { MysqlSession, type MysqlSessionHooks } from './mysql-session.js';
+import { mysqlPlanner } from './mysql-plan.js';
 
 
 export class MysqlDialect implements Dialect {
@@ -79,6 +80,8 @@ export class MysqlDialect implements Dialect {
       mayBeStale: (err, _connection, attempt) => attempt === 1 && (err as { fatal?: unknown }).fatal === true,
     });
   }
+
+  readonly planner = mysqlPlanner;
 
   introspector(): Introspector {
     return this.catalog;

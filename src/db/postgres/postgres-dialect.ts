@@ -20,6 +20,7 @@ import { PostgresIntrospector } from './postgres-introspector.js';
 import { postgresPrivileges } from './postgres-privileges.js';
 import { PostgresSession } from './postgres-session.js';
 import { PostgresTypeNames } from './postgres-type-names.js';
+import { postgresPlanner } from './postgres-plan.js';
 
 
 export class PostgresDialect implements Dialect {
@@ -85,6 +86,8 @@ export class PostgresDialect implements Dialect {
       mayBeStale: (err, connection) => connection.sessionCount > 0 && mayMeanDeadConnection(err),
     });
   }
+
+  readonly planner = postgresPlanner;
 
   introspector(): Introspector {
     return this.catalog;

@@ -15,6 +15,7 @@ import { sqliteToError } from './sqlite-errors.js';
 import { SqliteIntrospector } from './sqlite-introspector.js';
 import { sqlitePrivileges } from './sqlite-privileges.js';
 import { SqliteSession } from './sqlite-session.js';
+import { sqlitePlanner } from './sqlite-plan.js';
 
 export class SqliteDialect implements Dialect {
   readonly name = 'sqlite' as const;
@@ -64,6 +65,8 @@ export class SqliteDialect implements Dialect {
     const connection = await acquireConnection(pool, this.config.pool.max, (err) => this.toError(err));
     return new SqliteSession(connection, options, !this.config.readOnly, (destroy) => pool.release(connection, { destroy }));
   }
+
+  readonly planner = sqlitePlanner;
 
   introspector(): Introspector {
     return this.catalog;
