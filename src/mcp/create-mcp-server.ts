@@ -19,6 +19,7 @@ import { SQLGATE_VERSION } from '../version.js';
 import { toToolErrorResult } from './error-result.js';
 import type { ToolCallObserver } from '../telemetry/observers.js';
 import { observedToolCall } from './observed-tool-call.js';
+import { publishedSchema } from './published-schema.js';
 
 /** What one tool call needs besides its arguments: its caller, its cancellation, and a way to ask the user. */
 export interface ToolCallContext {
@@ -60,6 +61,7 @@ export function createMcpServerFactory(
   const instructions = describeEnvironment(environment);
   const counted = <T>(call: () => Promise<T>): Promise<T> => (drain ? drain.count(call) : call());
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  const published = new Map(tools.map((tool) => [tool.name, { input: publishedSchema(tool.inputSchema), output: publishedSchema(tool.outputSchema) }]));
 
   const call = (tool: ToolDefinition, input: Record<string, unknown>, { identity, signal, confirm }: ToolCallContext): Promise<ToolCallAnswer> => counted(async () => {
     const started = performance.now();
@@ -125,8 +127,8 @@ export function createMcpServerFactory(
         {
           title,
           description: tool.description,
-          inputSchema: tool.inputSchema,
-          outputSchema: tool.outputSchema,
+          inputSchema: published.get(tool.name)!.input,
+          outputSchema: published.get(tool.name)!.output,
           annotations: hints,
         },
         (input, context) => call(tool, input, {

@@ -18,7 +18,7 @@ const inputSchema = z.object({
     .max(1_000)
     .optional()
     .describe('Positional parameters bound by the driver ($1 PostgreSQL, ? MySQL/SQLite, @p1 SQL Server)'),
-  explain: z.boolean().optional().describe('true: return the estimated plan instead of running it'),
+  explain: z.boolean().optional().describe('Only plan it, do not run'),
 });
 
 const outputSchema = z.object({ ...queryResultShape, plan: z.unknown().optional() });

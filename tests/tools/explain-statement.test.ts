@@ -13,8 +13,16 @@ import { createFixtureEnvironment, type TestEnvironment } from '../support/test-
 
 const DIALECTS: DialectName[] = ['sqlite', 'postgres', 'mysql'];
 
-function run(environment: Environment, args: Record<string, unknown>, confirm?: ConfirmWithUser) {
-  return executeSqlTool.run(executeSqlTool.inputSchema.parse(args), { environment, signal: new AbortController().signal, confirm });
+interface PlanOutput {
+  readonly columns: readonly { name: string }[];
+  readonly rows: readonly unknown[][];
+  readonly row_count: number;
+  readonly plan?: unknown;
+}
+
+async function run(environment: Environment, args: Record<string, unknown>, confirm?: ConfirmWithUser): Promise<{ structured: PlanOutput; text: string }> {
+  const { structured, text } = await executeSqlTool.run(executeSqlTool.inputSchema.parse(args), { environment, signal: new AbortController().signal, confirm });
+  return { structured: structured as unknown as PlanOutput, text };
 }
 
 async function refusal(environment: Environment, args: Record<string, unknown>): Promise<SqlgateError> {

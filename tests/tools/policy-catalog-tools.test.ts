@@ -136,7 +136,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(listed).toEqual(expect.arrayContaining(['customers', 'orders', 'ssn_checks']));
       expect(listed).not.toContain('payroll');
       const { structured, text } = await call(listTablesTool, shop, { name_contains: 'payr' });
-      expect(structured).toEqual({ tables: [], count: 0 });
+      expect(structured).toEqual({ tables: [], count: 0, total: 0, next_cursor: null });
       expect(text).toBe('No tables or views match.');
       expect(tableNames((await call(listTablesTool, shop, {}, caller(['hr']))).structured)).toContain('payroll');
     });
