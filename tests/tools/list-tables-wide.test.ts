@@ -29,9 +29,15 @@ const WIDE: Record<'postgres' | 'mysql', { tables: number; statements: () => str
   },
 };
 
-async function listTables(environment: Environment, args: Record<string, unknown> = {}) {
+interface Listing {
+  readonly tables: readonly { schema: string | null; name: string }[];
+  readonly total: number;
+  readonly next_cursor: string | null;
+}
+
+async function listTables(environment: Environment, args: Record<string, unknown> = {}): Promise<{ structured: Listing; text: string }> {
   const { structured, text } = await listTablesTool.run(listTablesTool.inputSchema.parse(args), { environment, signal: new AbortController().signal });
-  return { structured, text };
+  return { structured: structured as unknown as Listing, text };
 }
 
 describe.each(['postgres', 'mysql'] as const)('list_tables on a wide %s schema', (dialect: DialectName & ('postgres' | 'mysql')) => {
