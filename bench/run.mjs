@@ -31,6 +31,7 @@ import { rssNow, startRssSampler } from './lib/rss.mjs';
 import { LATER_WARMUP_MS, measureScenario, ROUNDS } from './lib/scenario.mjs';
 import { DialectNotBuilt, MAX_RESULT_CHARS, startSqlgate } from './lib/sqlgate-server.mjs';
 import { measureStartup } from './lib/startup.mjs';
+import { measureWideSchemas, renderWideMarkdown } from './lib/wide-schemas.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(ROOT, 'bench', '.work');
@@ -43,6 +44,9 @@ const settings = {
   concurrencies: [1, 10],
   engines: (process.env.BENCH_ENGINES ?? 'postgres,sqlite').split(',').map((e) => e.trim()),
   pgAdminUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  mysqlAdminUrl: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/mysql',
+  /** Calls per row of the wide-schema section (`--only wide`). */
+  wideCalls: Number(process.env.BENCH_WIDE_CALLS ?? 10),
   rows: Number(process.env.BENCH_ROWS ?? SALES_ROWS),
   resultsFile: path.resolve(ROOT, process.env.BENCH_RESULTS ?? 'bench/RESULTS.md'),
   dbhubVersion: process.env.BENCH_DBHUB ?? DBHUB_DEFAULT_VERSION,
@@ -52,12 +56,12 @@ const settings = {
   poolMax: 5,
   /** sqlgate's default max_rows; DBHub gets the same cap, and SELECT * must be cut there. */
   maxRows: 1_000,
-  /** `gate`: only the statement gate's cost (`--only gate` or BENCH_ONLY=gate); null: everything. */
+  /** `gate`: only the statement gate's cost (`--only gate` or BENCH_ONLY=gate); `wide`: only the wide schemas; null: everything. */
   only: null,
   gate: gateSettings(),
 };
 
-/** `--only gate`, `--only=gate` or BENCH_ONLY=gate. */
+/** `--only gate|wide`, `--only=gate|wide` or BENCH_ONLY=gate|wide. */
 function onlyOption() {
   const args = process.argv.slice(2);
   let only = process.env.BENCH_ONLY || null;
@@ -66,7 +70,7 @@ function onlyOption() {
     else if (args[i].startsWith('--only=')) only = args[i].slice('--only='.length);
     else throw new Error(`unknown argument ${args[i]} (the benchmark takes --only gate; everything else is set by BENCH_* variables, see bench/README.md)`);
   }
-  if (only !== null && only !== 'gate') throw new Error(`--only ${only}: the only part that runs alone is "gate"`);
+  if (only !== null && only !== 'gate' && only !== 'wide') throw new Error(`--only ${only}: the parts that run alone are "gate" and "wide"`);
   return only;
 }
 
@@ -92,6 +96,7 @@ async function main() {
   }
   settings.only = onlyOption();
   if (settings.only === 'gate') return gateOnly();
+  if (settings.only === 'wide') return wideOnly();
   fs.mkdirSync(WORK, { recursive: true });
   const started = Date.now();
   const results = { date: new Date(), settings, maxResultChars: MAX_RESULT_CHARS, machine: await machineInfo(ROOT), git: gitState(ROOT), demo: null, sections: [], notes: [] };
@@ -160,6 +165,20 @@ async function gateOnly() {
   fs.writeFileSync(file, existing === null ? renderGateOnlyMarkdown(gate, run) : replaceGateSection(existing, section));
   log(`\n${existing === null ? 'Wrote' : 'Updated the statement gate section of'} ${path.relative(process.cwd(), file)}.`);
   failOnGateRefusals(gate);
+}
+
+/** `--only wide`: list_tables and describe_table on wide schemas (lib/wide-schemas.mjs); replaces its section of RESULTS.md. */
+async function wideOnly() {
+  const machine = await machineInfo(ROOT);
+  log(`sqlgate benchmark, wide schemas only · ${machine.summary}\n`);
+  fs.mkdirSync(WORK, { recursive: true });
+  const wide = await measureWideSchemas({ root: ROOT, work: WORK, pgAdminUrl: settings.pgAdminUrl, mysqlAdminUrl: settings.mysqlAdminUrl, calls: settings.wideCalls, log });
+  const section = renderWideMarkdown(wide, { command: 'npm run bench -- --only wide', date: new Date(), git: gitState(ROOT), machine: machine.summary });
+  const file = settings.resultsFile;
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# sqlgate benchmark results\n';
+  const marked = /<!-- wide:start -->[\s\S]*?<!-- wide:end -->\n?/;
+  fs.writeFileSync(file, marked.test(existing) ? existing.replace(marked, section) : `${existing.trimEnd()}\n\n${section}`);
+  log(`\nRecorded in ${path.relative(process.cwd(), file)}.`);
 }
 
 function failOnGateRefusals(gate) {
