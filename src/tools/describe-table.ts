@@ -1,5 +1,6 @@
 /**
- * describe_table: columns, keys both ways and indexes of one table or view. Under a table/column policy it shows
+ * describe_table: columns, keys both ways and indexes of a table or view, and of up to 19 more in the same call
+ * (`also`: on a schema of thousands of tables the model asks for the few it needs at once). Under a table/column policy it shows
  * what the caller may see (policy/catalog-policy.ts): a hidden table does not exist, denied columns and the keys
  * and indexes naming them are left out, and masked columns say how their values are shown.
  */
@@ -13,7 +14,11 @@ import { defineTool } from './tool.js';
 
 const inputSchema = z.object({
   table: z.string().min(1).max(300).describe('"table" or "schema.table"'),
+  also: z.array(z.string().min(1).max(300)).max(19).optional().describe('More tables to describe'),
 });
+
+/** The most tables one call describes: `table` and 19 in `also`. */
+const MAX_TABLES = 20;
 
 const foreignKey = z.object({
   name: z.string(),
@@ -41,6 +46,11 @@ const outputSchema = z.object({
   foreign_keys: z.array(foreignKey),
   referenced_by: z.array(foreignKey),
   indexes: z.array(z.object({ name: z.string(), columns: z.array(z.string()), unique: z.boolean(), primary: z.boolean() })),
+  // The other tables asked for, each described like the first: a reference to this schema, not a copy of it, in
+  // tools/list.
+  get also() {
+    return z.array(outputSchema).optional();
+  },
 });
 
 export const describeTableTool = defineTool({
@@ -51,8 +61,16 @@ export const describeTableTool = defineTool({
   hints: () => readOnlyHints('Describe table'),
   async run(input, { environment, identity }) {
     const policy = CatalogPolicy.for(environment, identity);
-    const table = await resolveTable(environment.dialect.introspector(), input.table, policy);
-    return { structured: toOutput(table), text: render(table) };
+    const introspector = environment.dialect.introspector();
+    const names = [...new Set([input.table, ...(input.also ?? [])])].slice(0, MAX_TABLES);
+    // One after another: each takes a catalog session, and the pool is shared with everyone's statements.
+    const tables: VisibleTableDetail[] = [];
+    for (const name of names) tables.push(await resolveTable(introspector, name, policy));
+    const [first, ...others] = tables as [VisibleTableDetail, ...VisibleTableDetail[]];
+    return {
+      structured: { ...toOutput(first), ...(others.length > 0 ? { also: others.map(toOutput) } : {}) },
+      text: tables.map(render).join('\n\n'),
+    };
   },
 });
 

@@ -147,6 +147,22 @@ describe.each(dialects)('tools on %s', (dialect) => {
       const error = await callError(describeTableTool, env, { table: '"unclosed' });
       expect(error.code).toBe('SG_INVALID_INPUT');
     });
+
+    it('describes several tables in one call, the first at the top and the others in `also`, each once', async () => {
+      const { structured, text } = await call(describeTableTool, env, { table: 'orders', also: ['customers', 'customer_totals', 'orders'] });
+      expect(structured.name).toBe('orders');
+      const also = structured.also as { name: string; kind: string; columns: unknown[] }[];
+      expect(also.map((t) => [t.name, t.kind])).toEqual([['customers', 'table'], ['customer_totals', 'view']]);
+      expect(also[0]!.columns.length).toBeGreaterThan(2);
+      expect(text.split('\n\n').map((part) => part.split('\n')[0])).toEqual([`table ${qualify('orders')}`, `table ${qualify('customers')}`, `view ${qualify('customer_totals')}`]);
+    });
+
+    it('fails a call for several tables on the first that does not exist, naming it and its closest tables', async () => {
+      const error = await callError(describeTableTool, env, { table: 'orders', also: ['custmers'] });
+      expect(error.code).toBe('SG_TABLE_NOT_FOUND');
+      expect(error.message).toContain('"custmers"');
+      expect(error.hint).toContain(qualify('customers'));
+    });
   });
 
   describe('execute_sql', () => {
