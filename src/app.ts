@@ -7,6 +7,7 @@
  * authorization server (app-authorization.ts), prom-client and OpenTelemetry. A PostgreSQL-only server without
  * OAuth starts in about half the time and memory it would take with all of them loaded.
  */
+import { randomBytes } from 'node:crypto';
 import type { AuditTrail } from './audit/audit-trail.js';
 import type { AuthorizationServer } from './auth/authorization-server.js';
 import { openAuditTrail } from './audit/open-audit-trail.js';
@@ -39,6 +40,7 @@ import type { Listening } from './http/listen.js';
 import { listenForMetrics } from './http/metrics-listener.js';
 import type { StoreProbe } from './http/ready-route.js';
 import { SQLGATE_VERSION } from './version.js';
+import { InputConfirmations } from './mcp/input-confirmations.js';
 
 export interface Sqlgate {
   readonly config: Config;
@@ -108,11 +110,6 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
   // Never throws for a Redis that is down (see limits.on_store_error).
   const limits = await openLimits(config.limits, logger);
   const drain = new Drain();
-  const factories = new Map(
-    environments.list().map((e) => [e.name, createMcpServerFactory(e, toolsByEnvironment.get(e.name)!, logger.child({ environment: e.name }), audit, limits.usage, drain, metrics?.toolCall)]),
-  );
-  // resolve() throws the NotFoundError for an unknown name; every known name has a factory.
-  const serverFactory = (name: string): SqlgateServerFactory => factories.get(environments.resolve(name).name)!;
   let authorization: AuthorizationRoutes | undefined;
   let store: StateStore | undefined;
   const refusals = refusalBudget(securityRecorder(audit, logger.child({ component: 'auth' })), { observe: metrics?.securityEvent });
@@ -131,6 +128,13 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
     await environments.close();
     throw err;
   }
+  // One key for every instance that shares the state store (a confirmation may come back to another one).
+  const confirmations = new InputConfirmations(store ? await requestStateKey(store) : randomBytes(32).toString('base64url'));
+  const factories = new Map(environments.list().map((e) => [e.name, createMcpServerFactory(
+    e, toolsByEnvironment.get(e.name)!, logger.child({ environment: e.name }), audit, limits.usage, drain, metrics?.toolCall, confirmations,
+  )]));
+  // resolve() throws the NotFoundError for an unknown name; every known name has a factory.
+  const serverFactory = (name: string): SqlgateServerFactory => factories.get(environments.resolve(name).name)!;
   // Nothing can fail after this but serving: tracing starts last, and close() stops it last.
   const stopTracing = await startTracing(config.telemetry, logger);
   const toolNames = (name: string) => (toolsByEnvironment.get(name) ?? []).map((t) => t.name);
@@ -168,6 +172,13 @@ export async function createSqlgate(config: Config, logger: Logger): Promise<Sql
     },
   };
 }
+
+/** The HMAC key of 2026-07-28 confirmation states (mcp/input-confirmations.ts), made once per state store. */
+async function requestStateKey(store: StateStore): Promise<string> {
+  return (await store.secrets.get(REQUEST_STATE_KEY)) ?? store.secrets.putIfAbsent(REQUEST_STATE_KEY, randomBytes(32).toString('base64url'));
+}
+
+const REQUEST_STATE_KEY = 'mcp-request-state-key';
 
 /** What /ready checks: the audit trail always (no call is answered without its record), the state store with sign-in. */
 function readinessStores(audit: AuditTrail, store: StateStore | undefined): StoreProbe[] {

@@ -4,7 +4,7 @@
  * closures and reuses the output schemas' JSON Schema, so it is cheap.
  */
 import { randomUUID } from 'node:crypto';
-import { McpServer, type CallToolResult, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, McpServer, type CallToolResult, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { toolCallEvent } from '../audit/tool-call-event.js';
 import { withSpan } from '../telemetry/tracing.js';
@@ -19,6 +19,7 @@ import { SQLGATE_VERSION } from '../version.js';
 import { toToolErrorResult } from './error-result.js';
 import type { ToolCallObserver } from '../telemetry/observers.js';
 import { observedToolCall } from './observed-tool-call.js';
+import type { InputConfirmations } from './input-confirmations.js';
 import { publishedSchema } from './published-schema.js';
 
 /** What one tool call needs besides its arguments: its caller, its cancellation, and a way to ask the user. */
@@ -57,6 +58,8 @@ export function createMcpServerFactory(
   drain?: Drain,
   /** Told of every call once it is answered (the server's metrics); absent: nobody is told. */
   observe?: ToolCallObserver,
+  /** Confirmations on 2026-07-28 requests (input_required); absent: such requests cannot be asked. */
+  confirmations?: InputConfirmations,
 ): SqlgateServerFactory {
   const instructions = describeEnvironment(environment);
   const counted = <T>(call: () => Promise<T>): Promise<T> => (drain ? drain.count(call) : call());
@@ -117,7 +120,7 @@ export function createMcpServerFactory(
   const factory: McpServerFactory = () => {
     const server = new McpServer(
       { name: 'sqlgate', title: `sqlgate · ${environment.name}`, version: SQLGATE_VERSION },
-      { capabilities: { tools: { listChanged: false } }, instructions },
+      { capabilities: { tools: { listChanged: false } }, instructions, ...(confirmations ? { requestState: { verify: confirmations.verify } } : {}) },
     );
     for (const tool of tools) {
       // The title goes on the tool itself; repeating it in the annotations only costs tools/list characters.
@@ -131,13 +134,18 @@ export function createMcpServerFactory(
           outputSchema: published.get(tool.name)!.output,
           annotations: hints,
         },
-        (input, context) => call(tool, input, {
-          // http/ verified the token of this very request and put the caller here; stdio and unauthenticated
-          // servers have none. Read per call, not per server: a legacy SSE session outlives its first request.
-          identity: context.http?.authInfo?.extra?.identity as Identity | undefined,
-          signal: context.mcpReq.signal,
-          confirm: confirmThrough(server, context),
-        }),
+        async (input, context) => {
+          // A 2026-07-28 request cannot be asked in the middle of the call: its confirmation is a round trip of its own.
+          const round = confirmations && asksByInputRequired(context) ? confirmations.forCall(context, environment.name, tool.name) : null;
+          const answer = await call(tool, input, {
+            // http/ verified the token of this very request and put the caller here; stdio and unauthenticated
+            // servers have none. Read per call, not per server: a legacy SSE session outlives its first request.
+            identity: context.http?.authInfo?.extra?.identity as Identity | undefined,
+            signal: context.mcpReq.signal,
+            confirm: round?.confirm ?? confirmThrough(server, context),
+          });
+          return (await round?.pending()) ?? answer;
+        },
       );
       if (outputSchemaJson.has(tool.name)) registered.outputSchemaJson = outputSchemaJson.get(tool.name);
       else outputSchemaJson.set(tool.name, registered.outputSchemaJson);
@@ -167,6 +175,13 @@ function auditedText(text: string): string {
  * requests have no channel back to the client (a fresh server per request knows no client capabilities), so
  * there the answer is undefined and the caller refuses.
  */
+/** A 2026-07-28 request (it carries the per-request envelope) from a client that takes form elicitations. */
+function asksByInputRequired(context: ServerContext): boolean {
+  const envelope = context.mcpReq.envelope as Record<string, unknown> | undefined;
+  const capabilities = envelope?.[CLIENT_CAPABILITIES_META_KEY] as { elicitation?: unknown } | undefined;
+  return envelope !== undefined && capabilities?.elicitation !== undefined;
+}
+
 function confirmThrough(server: McpServer, context: ServerContext): ConfirmWithUser | undefined {
   if (!server.server.getClientCapabilities()?.elicitation) return undefined;
   return async (question) => {

@@ -68,7 +68,7 @@ const DESTRUCTIVE = 'This statement would destroy data in bulk (DELETE or UPDATE
  */
 async function requireConfirmation(environment: Environment, sql: string, confirm: ConfirmWithUser | undefined): Promise<void> {
   const shown = sql.length > 300 ? `${sql.slice(0, 300)}…` : sql;
-  const answer = await confirm?.(`Run this statement on "${environment.name}"? ${DESTRUCTIVE}.\n\n${shown}`);
+  const answer = await confirm?.(`Run this statement on "${environment.name}"? ${DESTRUCTIVE}.\n\n${shown}`, sql);
   if (answer === undefined) {
     throw new ForbiddenError(`${DESTRUCTIVE} and needs the user's confirmation (destructive_statements: confirm), but this client could not be asked: it does not support elicitation, or the request came over stateless HTTP.`, {
       hint: 'Add a WHERE clause that selects the rows to change, use a client that supports elicitation, or ask the operator to change destructive_statements (confirm | refuse | allow) for this environment.',

@@ -11,7 +11,8 @@ import type { Identity } from '../environments/identity.js';
  * Asks the user a yes/no question through the client (MCP elicitation). Resolves true only on an explicit yes,
  * false on no/cancel, and undefined when this client cannot be asked.
  */
-export type ConfirmWithUser = (question: string) => Promise<boolean | undefined>;
+/** `subject` is what is confirmed (the whole statement; the question may show it cut): a confirmation is for it alone. */
+export type ConfirmWithUser = (question: string, subject?: string) => Promise<boolean | undefined>;
 
 export interface ToolContext {
   readonly environment: Environment;
