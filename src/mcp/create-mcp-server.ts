@@ -21,6 +21,8 @@ import type { ToolCallObserver } from '../telemetry/observers.js';
 import { observedToolCall } from './observed-tool-call.js';
 import type { InputConfirmations } from './input-confirmations.js';
 import { publishedSchema } from './published-schema.js';
+import { registerSchemaResources } from './schema-resources.js';
+import { registerStarterPrompts } from './starter-prompts.js';
 
 /** What one tool call needs besides its arguments: its caller, its cancellation, and a way to ask the user. */
 export interface ToolCallContext {
@@ -120,8 +122,15 @@ export function createMcpServerFactory(
   const factory: McpServerFactory = () => {
     const server = new McpServer(
       { name: 'sqlgate', title: `sqlgate · ${environment.name}`, version: SQLGATE_VERSION },
-      { capabilities: { tools: { listChanged: false } }, instructions, ...(confirmations ? { requestState: { verify: confirmations.verify } } : {}) },
+      {
+        capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false } },
+        instructions,
+        cacheHints: CACHE_HINTS,
+        ...(confirmations ? { requestState: { verify: confirmations.verify } } : {}),
+      },
     );
+    registerSchemaResources(server, environment);
+    registerStarterPrompts(server, environment);
     for (const tool of tools) {
       // The title goes on the tool itself; repeating it in the annotations only costs tools/list characters.
       const { title, ...hints } = tool.hints(environment);
@@ -175,6 +184,19 @@ function auditedText(text: string): string {
  * requests have no channel back to the client (a fresh server per request knows no client capabilities), so
  * there the answer is undefined and the caller refuses.
  */
+/**
+ * How long 2026-07-28 clients may keep list and read results. The tool and prompt lists are the same for everyone in
+ * the environment and change only with a restart; the schema resources depend on the caller's table/column policy
+ * and on the schema, so they are the caller's own and kept briefly.
+ */
+const CACHE_HINTS = {
+  'tools/list': { ttlMs: 300_000, cacheScope: 'public' },
+  'prompts/list': { ttlMs: 300_000, cacheScope: 'public' },
+  'resources/templates/list': { ttlMs: 300_000, cacheScope: 'public' },
+  'resources/list': { ttlMs: 60_000, cacheScope: 'private' },
+  'resources/read': { ttlMs: 60_000, cacheScope: 'private' },
+} as const;
+
 /** A 2026-07-28 request (it carries the per-request envelope) from a client that takes form elicitations. */
 function asksByInputRequired(context: ServerContext): boolean {
   const envelope = context.mcpReq.envelope as Record<string, unknown> | undefined;

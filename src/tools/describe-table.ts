@@ -69,7 +69,7 @@ export const describeTableTool = defineTool({
     const [first, ...others] = tables as [VisibleTableDetail, ...VisibleTableDetail[]];
     return {
       structured: { ...toOutput(first), ...(others.length > 0 ? { also: others.map(toOutput) } : {}) },
-      text: tables.map(render).join('\n\n'),
+      text: tables.map(renderTableDescription).join('\n\n'),
     };
   },
 });
@@ -90,7 +90,8 @@ function toOutput(table: VisibleTableDetail) {
   };
 }
 
-function render(table: VisibleTableDetail): string {
+/** The text describe_table gives for one table (also the text of its schema resource, mcp/schema-resources.ts). */
+export function renderTableDescription(table: VisibleTableDetail): string {
   const lines = [`${table.kind} ${qualifiedName(table)}`, 'columns:'];
   for (const c of table.columns) {
     const extras = [c.nullable ? 'null' : 'not null', c.default === null ? '' : `default ${c.default}`].filter(Boolean);

@@ -25,9 +25,9 @@ const EXPECTED_FAILURES: Record<string, string> = {
   // sqlgate does not declare the `logging` capability (it sends no MCP log notifications), so logging/setLevel is
   // rightly "Method not found" (-32601).
   'logging-set-level': 'no logging capability: logging/setLevel → -32601',
-  // sqlgate declares no `completions` capability (and has no prompts); the scenario completes an argument of the
+  // sqlgate declares no `completions` capability; the scenario completes an argument of the
   // suite's sample prompt `test_prompt_with_arguments`.
-  'completion-complete': 'no completions capability and no sample prompt: completion/complete → -32601',
+  'completion-complete': 'no completions capability (and it completes the sample prompt test_prompt_with_arguments): completion/complete → -32601',
 
   // The tools/call scenarios call the suite's own sample tools, which a database server does not have.
   'tools-call-simple-text': 'needs the sample tool test_simple_text',
@@ -55,20 +55,21 @@ const EXPECTED_FAILURES: Record<string, string> = {
   // does not offer.
   'server-sse-polling': 'stateless (no Mcp-Session-Id, no resumability) and needs the sample tool test_reconnection',
 
-  // sqlgate has no resources: it declares no `resources` capability, so resources/* are rightly -32601.
-  'resources-list': 'no resources capability: resources/list → -32601',
-  'resources-read-text': 'no resources (sample resource test://static-text)',
-  'resources-read-binary': 'no resources (sample resource test://static-binary)',
-  'resources-templates-read': 'no resources (sample template test://template/{id}/data)',
-  'resources-subscribe': 'no resources capability: resources/subscribe → -32601',
-  'resources-unsubscribe': 'no resources capability: resources/unsubscribe → -32601',
+  // sqlgate's resources are its tables (sqlgate://<env>/tables/<table>): resources-list passes. The read scenarios
+  // read the suite's own sample resources, and sqlgate offers no subscriptions (a schema changes rarely; clients get
+  // ttlMs/cacheScope hints instead), so resources/subscribe is rightly -32601.
+  'resources-read-text': 'reads the sample resource test://static-text',
+  'resources-read-binary': 'reads the sample resource test://static-binary',
+  'resources-templates-read': 'reads the sample template test://template/{id}/data',
+  'resources-subscribe': 'no resource subscriptions: resources/subscribe → -32601',
+  'resources-unsubscribe': 'no resource subscriptions: resources/unsubscribe → -32601',
 
-  // sqlgate has no prompts: it declares no `prompts` capability, so prompts/* are rightly -32601.
-  'prompts-list': 'no prompts capability: prompts/list → -32601',
-  'prompts-get-simple': 'no prompts (sample prompt test_simple_prompt)',
-  'prompts-get-with-args': 'no prompts (sample prompt test_prompt_with_arguments)',
-  'prompts-get-embedded-resource': 'no prompts (sample prompt test_prompt_with_embedded_resource)',
-  'prompts-get-with-image': 'no prompts (sample prompt test_prompt_with_image)',
+  // sqlgate's prompts are its starter prompts (explore_database, answer_business_question): prompts-list passes. The
+  // get scenarios get the suite's own sample prompts.
+  'prompts-get-simple': 'gets the sample prompt test_simple_prompt',
+  'prompts-get-with-args': 'gets the sample prompt test_prompt_with_arguments',
+  'prompts-get-embedded-resource': 'gets the sample prompt test_prompt_with_embedded_resource',
+  'prompts-get-with-image': 'gets the sample prompt test_prompt_with_image',
 };
 
 /** Budget (~3 min): list ≤ 15 s + server start ≤ 30 s + suite ≤ SUITE_TIMEOUT_MS; the suite itself normally takes ~3 s. */
