@@ -15,12 +15,14 @@ import type { UsageLimiter } from '../limits/usage-limiter.js';
 import type { Drain } from '../util/drain.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ConfirmWithUser, ToolDefinition } from '../tools/tool.js';
+import { RESULT_VIEW_TOOL_META } from '../apps/result-view.js';
 import { SQLGATE_VERSION } from '../version.js';
 import { toToolErrorResult } from './error-result.js';
 import type { ToolCallObserver } from '../telemetry/observers.js';
 import { observedToolCall } from './observed-tool-call.js';
 import type { InputConfirmations } from './input-confirmations.js';
 import { publishedSchema } from './published-schema.js';
+import { registerResultView } from './result-view-resource.js';
 import { registerSchemaResources } from './schema-resources.js';
 import { registerStarterPrompts } from './starter-prompts.js';
 
@@ -130,6 +132,7 @@ export function createMcpServerFactory(
       },
     );
     registerSchemaResources(server, environment);
+    registerResultView(server);
     registerStarterPrompts(server, environment);
     for (const tool of tools) {
       // The title goes on the tool itself; repeating it in the annotations only costs tools/list characters.
@@ -142,6 +145,7 @@ export function createMcpServerFactory(
           inputSchema: published.get(tool.name)!.input,
           outputSchema: published.get(tool.name)!.output,
           annotations: hints,
+          ...(tool.showsRows ? { _meta: RESULT_VIEW_TOOL_META } : {}),
         },
         async (input, context) => {
           // A 2026-07-28 request cannot be asked in the middle of the call: its confirmation is a round trip of its own.

@@ -25,6 +25,7 @@ const outputSchema = z.object({ ...queryResultShape, plan: z.unknown().optional(
 
 export const executeSqlTool = defineTool({
   name: 'execute_sql',
+  showsRows: true,
   description: 'Run one SQL statement and return columns, rows, row_count and truncated. Read-only environments run only reads. Prefer aggregates and LIMIT over listing many rows.',
   inputSchema,
   outputSchema,

@@ -24,6 +24,7 @@ const outputSchema = z.object({ table: z.string(), ...queryResultShape });
 
 export const getTableSampleTool = defineTool({
   name: 'get_table_sample',
+  showsRows: true,
   description: 'Return the first rows of a table or view (default 10, at most 1000) to see what its data looks like.',
   inputSchema,
   outputSchema,

@@ -58,6 +58,8 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
   readonly description: string;
   readonly inputSchema: Input;
   readonly outputSchema: Output;
+  /** Its result is rows (query-result-schema.ts): MCP Apps hosts may show it in the result view (apps/result-view.ts). */
+  readonly showsRows?: boolean;
   hints(environment: Environment): ToolHints;
   run(input: z.output<Input>, context: ToolContext): Promise<ToolOutput<z.output<Output>>>;
 }

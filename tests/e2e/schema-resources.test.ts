@@ -42,7 +42,7 @@ describe.each(Object.entries(eras))('schema resources and prompts (%s)', (era, o
 
   it('lists a resource per table the caller may see, and none the policy hides', async () => {
     const { resources } = await client.listResources();
-    const names = resources.map((r) => r.name);
+    const names = resources.filter((r) => r.uri.startsWith('sqlgate://')).map((r) => r.name);
     expect(names).toEqual(['customers', 'numbers', 'orders']);
     expect(names).not.toContain('type_samples');
     expect(resources.find((r) => r.name === 'orders')).toMatchObject({ uri: 'sqlgate://shop/tables/orders', mimeType: 'text/plain' });
@@ -71,6 +71,16 @@ describe.each(Object.entries(eras))('schema resources and prompts (%s)', (era, o
     } else {
       expect([resources.ttlMs, prompts.ttlMs]).toEqual([undefined, undefined]);
     }
+  });
+
+  it('links the tools that answer rows to the MCP Apps result view, and serves the view', async () => {
+    const { tools } = await client.listTools();
+    const linked = tools.filter((t) => (t._meta as { ui?: { resourceUri?: string } } | undefined)?.ui?.resourceUri === 'ui://sqlgate/result').map((t) => t.name);
+    expect(linked).toEqual(['execute_sql', 'get_table_sample']);
+    const { contents } = await client.readResource({ uri: 'ui://sqlgate/result' });
+    const view = contents[0] as { mimeType: string; text: string };
+    expect(view.mimeType).toBe('text/html;profile=mcp-app');
+    expect(view.text).toContain('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; script-src \'sha256-');
   });
 
   it('offers the starter prompts, the business question filled in', async () => {

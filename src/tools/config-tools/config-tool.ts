@@ -60,6 +60,7 @@ export function buildConfigTool(tool: ToolConfig, environment: Environment): Too
     description: tool.description,
     inputSchema,
     outputSchema: tool.trend ? trendOutputSchema : queryOutputSchema,
+    showsRows: true,
     hints: () => hints,
     async run(input, { signal, confirm, identity, recordStatement, beforeChange }) {
       const bound = await bindParameters(tool.parameters, input, dialect, key);
