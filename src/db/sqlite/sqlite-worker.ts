@@ -186,6 +186,40 @@ port.on('message', (request: Request) => {
   }
 });
 
+/**
+ * Statements by their text, the most recently used kept: the same statement comes again and again (a dashboard's
+ * query, sqlgate's own catalog statements for list_tables), and compiling it cost more than running it (issue 12).
+ * Safe to reuse: closeRows() ends any iteration before the next execute. A changed schema (this connection's DDL or
+ * another's) empties the cache: SQLite would compile a kept statement again by itself when it runs, but its columns
+ * (`SELECT *` after ALTER TABLE … ADD COLUMN) are read before it runs. Long texts are not kept.
+ */
+const MAX_KEPT_STATEMENTS = 64;
+const MAX_KEPT_TEXT = 10_000;
+const keptStatements = new Map<string, Database.Statement>();
+let keptSchemaVersion: unknown = null;
+let schemaVersion: Database.Statement | null = null;
+
+function prepared(sql: string): Database.Statement {
+  schemaVersion ??= db.prepare('PRAGMA schema_version').pluck();
+  const version = schemaVersion.get();
+  if (version !== keptSchemaVersion) {
+    keptStatements.clear();
+    keptSchemaVersion = version;
+  }
+  const kept = keptStatements.get(sql);
+  if (kept) {
+    keptStatements.delete(sql); // to the end: the most recently used
+    keptStatements.set(sql, kept);
+    return kept;
+  }
+  const statement = db.prepare(sql);
+  if (sql.length <= MAX_KEPT_TEXT) {
+    if (keptStatements.size >= MAX_KEPT_STATEMENTS) keptStatements.delete(keptStatements.keys().next().value!);
+    keptStatements.set(sql, statement);
+  }
+  return statement;
+}
+
 function handle(request: Request): Record<string, unknown> {
   switch (request.op) {
     case 'execute': {
@@ -198,7 +232,7 @@ function handle(request: Request): Record<string, unknown> {
         db.exec('BEGIN');
         inTransaction = true;
       }
-      const statement = db.prepare(request.sql);
+      const statement = prepared(request.sql);
       const params = request.params.map(toSqliteParam);
       // The engine's own verdict: `readonly` is false for anything that would write, including
       // INSERT … RETURNING (which is also a `reader`). Refuse before the first step runs.
