@@ -3,7 +3,7 @@
  * whose text is what describe_table says of it. What the caller sees follows the table/column policy, as in
  * list_tables and describe_table: a hidden table is neither listed nor readable, denied columns are left out.
  *
- * The list holds the first MAX_LISTED_TABLES (by schema, then name): a client shows resources to a person, and on a
+ * The list holds the first MAX_LISTED_TABLES, in list_tables' order (by schema, then name): a client shows resources to a person, and on a
  * schema of thousands list_tables' search finds the rest; every table's resource can be read by its URI.
  */
 import { McpServer, ResourceNotFoundError, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
@@ -13,6 +13,7 @@ import { TableNotFoundError } from '../errors.js';
 import { CatalogPolicy } from '../policy/catalog-policy.js';
 import { renderTableDescription } from '../tools/describe-table.js';
 import { qualifiedName, resolveTable } from '../tools/resolve-table.js';
+import { compareTables } from '../tools/table-listing.js';
 
 export const MAX_LISTED_TABLES = 1_000;
 
@@ -24,7 +25,7 @@ export function registerSchemaResources(server: McpServer, environment: Environm
       const listed = await environment.dialect.introspector().listTables({});
       const policy = CatalogPolicy.for(environment, identityOf(context));
       const tables = [...(policy ? await policy.visible(listed) : listed)]
-        .sort((a, b) => (qualifiedName(a) < qualifiedName(b) ? -1 : qualifiedName(a) > qualifiedName(b) ? 1 : 0))
+        .sort(compareTables)
         .slice(0, MAX_LISTED_TABLES);
       return {
         resources: tables.map((table) => ({

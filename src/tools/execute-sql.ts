@@ -1,9 +1,8 @@
 /** execute_sql: one SQL statement with optional positional parameters bound by the driver. */
 import { z } from 'zod';
-import { runQuery } from '../db/run-query.js';
 import { applyPolicyOutcome } from '../policy/statement-policy-check.js';
 import { queryResultShape, toQueryOutput } from './query-result-schema.js';
-import { sessionContextFor } from './session-context.js';
+import { runInEnvironment } from './run-in-environment.js';
 import { authorizeStatement } from './statement-policy.js';
 import { explainStatement } from './explain-statement.js';
 import { defineTool } from './tool.js';
@@ -38,23 +37,16 @@ export const executeSqlTool = defineTool({
   }),
   async run(input, { environment, signal, confirm, identity, beforeChange }) {
     if (input.explain) return explainStatement(environment, input, { signal, identity });
-    const { config, dialect } = environment;
+    const { config } = environment;
     const { kind, policy } = await authorizeStatement(environment, input.query, confirm, identity);
     if (kind !== 'read') await beforeChange?.();
-    const result = await runQuery(dialect, {
+    const result = await runInEnvironment(environment, {
       sql: input.query,
       params: input.params ?? [],
       // A caller who may only read runs in the engine's read-only mode too, not just behind the gate.
       readOnly: config.readOnly || (identity !== undefined && !identity.canWrite),
       maxRows: config.maxRows,
-      timeoutMs: config.statementTimeoutMs,
-      maxBinaryBytes: config.maxBinaryBytes,
-      maxResultBytes: config.maxResultBytes,
-      signal,
-      sessionContext: sessionContextFor(environment, identity),
-      observe: environment.observeStatement,
-      reportRunaway: environment.reportRunaway,
-    });
+    }, { signal, identity });
     applyPolicyOutcome(policy, result);
     return toQueryOutput(result, environment, config.maxRows);
   },

@@ -7,12 +7,11 @@
  * refuse to plan a write in a read-only transaction or connection.
  */
 import { flattenPlan, renderPlanLine } from '../db/query-plan.js';
-import { runQuery } from '../db/run-query.js';
 import type { Environment } from '../environments/environment.js';
 import type { Identity } from '../environments/identity.js';
 import { InvalidInputError } from '../errors.js';
 import { fencedData } from './render-result.js';
-import { sessionContextFor } from './session-context.js';
+import { runInEnvironment } from './run-in-environment.js';
 import { authorizeStatement } from './statement-policy.js';
 
 /** A plan has a few dozen steps; this bounds a pathological one (SQLite answers one row per step). */
@@ -33,7 +32,7 @@ export interface ExplainRequest {
 }
 
 export async function explainStatement(environment: Environment, input: ExplainRequest, context: { signal?: AbortSignal; identity?: Identity }) {
-  const { config, dialect } = environment;
+  const { dialect } = environment;
   const planner = dialect.planner;
   if (!planner) {
     throw new InvalidInputError(`Estimated plans are not available for ${dialect.displayName} in this version of sqlgate.`, {
@@ -41,19 +40,12 @@ export async function explainStatement(environment: Environment, input: ExplainR
     });
   }
   const { kind } = await authorizeStatement(environment, input.query, undefined, context.identity, { planOnly: true });
-  const result = await runQuery(dialect, {
+  const result = await runInEnvironment(environment, {
     sql: planner.statementFor(input.query),
     params: input.params ?? [],
     readOnly: kind === 'read',
     maxRows: MAX_PLAN_STEPS,
-    timeoutMs: config.statementTimeoutMs,
-    maxBinaryBytes: config.maxBinaryBytes,
-    maxResultBytes: config.maxResultBytes,
-    signal: context.signal,
-    sessionContext: sessionContextFor(environment, context.identity),
-    observe: environment.observeStatement,
-    reportRunaway: environment.reportRunaway,
-  });
+  }, context);
   const plan = planner.read(result.rows);
   const steps = flattenPlan(plan.nodes);
   const rows = steps.map(({ depth, node }) => [depth, node.operation, node.relation, node.estimatedRows, node.cost, node.detail]);

@@ -5,14 +5,13 @@
  * view that reaches a denied table, and says which output columns to mask.
  */
 import { z } from 'zod';
-import { runQuery } from '../db/run-query.js';
 import { PolicyDeniedError } from '../errors.js';
 import { CatalogPolicy } from '../policy/catalog-policy.js';
 import { applyPolicyOutcome, checkStatementPolicy } from '../policy/statement-policy-check.js';
 import { readOnlyHints } from './hints.js';
 import { queryResultShape, toQueryOutput } from './query-result-schema.js';
 import { qualifiedName, resolveTable } from './resolve-table.js';
-import { sessionContextFor } from './session-context.js';
+import { runInEnvironment } from './run-in-environment.js';
 import { defineTool } from './tool.js';
 
 const inputSchema = z.object({
@@ -43,19 +42,7 @@ export const getTableSampleTool = defineTool({
     const sql = dialect.sampleSql(table, limit, policy ? table.columns.map((c) => c.name) : undefined);
     recordStatement?.(sql);
     const outcome = policy ? await checkStatementPolicy(environment, sql, identity) : null;
-    const result = await runQuery(dialect, {
-      sql,
-      params: [],
-      readOnly: true,
-      maxRows: limit,
-      timeoutMs: config.statementTimeoutMs,
-      maxBinaryBytes: config.maxBinaryBytes,
-      maxResultBytes: config.maxResultBytes,
-      signal,
-      sessionContext: sessionContextFor(environment, identity),
-      observe: environment.observeStatement,
-      reportRunaway: environment.reportRunaway,
-    });
+    const result = await runInEnvironment(environment, { sql, params: [], readOnly: true, maxRows: limit }, { signal, identity });
     if (outcome) applyPolicyOutcome(outcome, result);
     const notes = limit < input.limit ? [`The environment returns at most ${config.maxRows} rows; showing ${limit}.`] : [];
     const output = toQueryOutput(result, environment, limit, notes);

@@ -84,7 +84,8 @@ export function summarizeSchemas(tables: readonly TableSummary[]): SchemaSummary
   return [...bySchema].map(([schema, counts]) => ({ schema, ...counts }));
 }
 
-function compareTables(a: TableSummary, b: TableSummary): number {
+/** By schema (no schema first), then name, comparing code units: list_tables' pages and the schema resources. */
+export function compareTables(a: Pick<TableSummary, 'schema' | 'name'>, b: Pick<TableSummary, 'schema' | 'name'>): number {
   return compareKeys([a.schema, a.name], [b.schema, b.name]);
 }
 

@@ -10,13 +10,12 @@
  */
 import { z } from 'zod';
 import type { ToolConfig, ToolParameterConfig } from '../../config/tool-schema.js';
-import { runQuery } from '../../db/run-query.js';
 import { applyPolicyOutcome } from '../../policy/statement-policy-check.js';
 import type { Environment } from '../../environments/environment.js';
 import { ConfigError, SqlgateError } from '../../errors.js';
 import type { StatementVerdict } from '../../guard/statement-gate.js';
 import { queryResultShape, toQueryOutput } from '../query-result-schema.js';
-import { sessionContextFor } from '../session-context.js';
+import { runInEnvironment } from '../run-in-environment.js';
 import { authorizeStatement } from '../statement-policy.js';
 import { defineTool, type ToolDefinition, type ToolHints } from '../tool.js';
 import { parseSqlTemplate, renderSqlTemplate, type BoundPart, type SqlTemplate } from './sql-template.js';
@@ -69,19 +68,12 @@ export function buildConfigTool(tool: ToolConfig, environment: Environment): Too
       // The same gate and policy as execute_sql: the identifiers chosen for this call are in the text it sees.
       const checked = await authorizeStatement(environment, statement.sql, confirm, identity);
       if (checked.kind !== 'read') await beforeChange?.();
-      const result = await runQuery(dialect, {
+      const result = await runInEnvironment(environment, {
         sql: statement.sql,
         params: statement.params,
         readOnly: config.readOnly || checked.kind === 'read' || (identity !== undefined && !identity.canWrite),
         maxRows,
-        timeoutMs: config.statementTimeoutMs,
-        maxBinaryBytes: config.maxBinaryBytes,
-        maxResultBytes: config.maxResultBytes,
-        signal,
-        sessionContext: sessionContextFor(environment, identity),
-        observe: environment.observeStatement,
-        reportRunaway: environment.reportRunaway,
-      });
+      }, { signal, identity });
       applyPolicyOutcome(checked.policy, result);
       if (!tool.trend) return toQueryOutput(result, environment, maxRows);
       const summary = summarizeTrend(result.columns, result.rows, tool.trend);
