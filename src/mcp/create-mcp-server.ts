@@ -120,6 +120,7 @@ export function createMcpServerFactory(
   // The SDK converts a tool's output schema to JSON Schema on its first tools/call and memoises it on the
   // registered tool, which lives as long as the server: one HTTP request here. The schemas never change, so the
   // first server's conversion is handed to every later one (the SDK only reads it).
+  const environmentTools: EnvironmentTools = { find: (name: string) => byName.get(name), call };
   const outputSchemaJson = new Map<string, Record<string, unknown> | undefined>();
   const factory: McpServerFactory = () => {
     const server = new McpServer(
@@ -131,7 +132,7 @@ export function createMcpServerFactory(
         ...(confirmations ? { requestState: { verify: confirmations.verify } } : {}),
       },
     );
-    registerSchemaResources(server, environment);
+    registerSchemaResources(server, environment, environmentTools);
     registerResultView(server);
     registerStarterPrompts(server, environment);
     for (const tool of tools) {
@@ -165,7 +166,7 @@ export function createMcpServerFactory(
     }
     return server;
   };
-  return Object.assign(factory, { tools: { find: (name: string) => byName.get(name), call } });
+  return Object.assign(factory, { tools: environmentTools });
 }
 
 /** Who ran a call, for the audit line: the user and the client, or "anonymous" where nobody signs in. */

@@ -1,37 +1,47 @@
 /**
  * An environment's schema as MCP resources (issue 13): one per table or view, `sqlgate://<environment>/tables/<table>`,
- * whose text is what describe_table says of it. What the caller sees follows the table/column policy, as in
- * list_tables and describe_table: a hidden table is neither listed nor readable, denied columns are left out.
+ * whose text is what describe_table says of it. They are list_tables and describe_table by another name: listing
+ * and reading run those tools through the environment's tool path (audit record, limits, log line, metrics, and the
+ * caller's table/column policy), so a resource read is in the audit trail like the describe_table it is. An
+ * environment without either tool has no schema resources.
  *
- * The list holds the first MAX_LISTED_TABLES, in list_tables' order (by schema, then name): a client shows resources to a person, and on a
- * schema of thousands list_tables' search finds the rest; every table's resource can be read by its URI.
+ * The list is list_tables' first page (at most 1,000, by schema then name): a client shows resources to a person,
+ * and on a schema of thousands list_tables' search finds the rest; every table's resource can be read by its URI.
  */
-import { McpServer, ResourceNotFoundError, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
+import { McpServer, ProtocolError, ProtocolErrorCode, ResourceNotFoundError, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
 import type { Environment } from '../environments/environment.js';
 import type { Identity } from '../environments/identity.js';
-import { TableNotFoundError } from '../errors.js';
-import { CatalogPolicy } from '../policy/catalog-policy.js';
-import { renderTableDescription } from '../tools/describe-table.js';
-import { qualifiedName, resolveTable } from '../tools/resolve-table.js';
-import { compareTables } from '../tools/table-listing.js';
+import { qualifiedName } from '../tools/resolve-table.js';
+import type { ToolDefinition } from '../tools/tool.js';
+import type { EnvironmentTools, ToolCallAnswer } from './create-mcp-server.js';
 
-export const MAX_LISTED_TABLES = 1_000;
+interface ListedTable {
+  readonly schema: string | null;
+  readonly name: string;
+  readonly kind: 'table' | 'view';
+  readonly estimated_rows: number | null;
+}
 
-export function registerSchemaResources(server: McpServer, environment: Environment): void {
-  const identityOf = (context: ServerContext) => context.http?.authInfo?.extra?.identity as Identity | undefined;
+export function registerSchemaResources(server: McpServer, environment: Environment, tools: EnvironmentTools): void {
+  const listTables = tools.find('list_tables');
+  const describeTable = tools.find('describe_table');
+  if (!listTables || !describeTable) return;
+  const run = (tool: ToolDefinition, input: Record<string, unknown>, context: ServerContext): Promise<ToolCallAnswer> => tools.call(tool, input, {
+    identity: context.http?.authInfo?.extra?.identity as Identity | undefined,
+    signal: context.mcpReq.signal,
+    confirm: undefined, // reads: nothing to confirm
+  });
   const uriOf = (table: { schema: string | null; name: string }) => `sqlgate://${environment.name}/tables/${encodeURIComponent(qualifiedName(table))}`;
   const template = new ResourceTemplate(`sqlgate://${environment.name}/tables/{table}`, {
     list: async (context) => {
-      const listed = await environment.dialect.introspector().listTables({});
-      const policy = CatalogPolicy.for(environment, identityOf(context));
-      const tables = [...(policy ? await policy.visible(listed) : listed)]
-        .sort(compareTables)
-        .slice(0, MAX_LISTED_TABLES);
+      const answer = await run(listTables, {}, context);
+      if (answer.isError) throw failed(answer);
+      const tables = (answer.structuredContent as { tables: ListedTable[] }).tables;
       return {
         resources: tables.map((table) => ({
           uri: uriOf(table),
           name: qualifiedName(table),
-          description: `${table.kind === 'view' ? 'View' : 'Table'} ${qualifiedName(table)}${table.estimatedRows === null ? '' : ` (~${table.estimatedRows} rows)`}: columns, keys and indexes`,
+          description: `${table.kind === 'view' ? 'View' : 'Table'} ${qualifiedName(table)}${table.estimated_rows === null ? '' : ` (~${table.estimated_rows} rows)`}: columns, keys and indexes`,
           mimeType: 'text/plain',
         })),
       };
@@ -42,13 +52,20 @@ export function registerSchemaResources(server: McpServer, environment: Environm
     description: 'A table or view: columns (type, nullable, default), primary key, foreign keys both ways, indexes',
     mimeType: 'text/plain',
   }, async (uri, variables, context) => {
-    const name = decodeURIComponent(String(variables.table));
-    try {
-      const table = await resolveTable(environment.dialect.introspector(), name, CatalogPolicy.for(environment, identityOf(context)));
-      return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: renderTableDescription(table) }] };
-    } catch (err) {
-      if (err instanceof TableNotFoundError) throw new ResourceNotFoundError(uri.href);
-      throw err;
+    const answer = await run(describeTable, { table: decodeURIComponent(String(variables.table)) }, context);
+    if (answer.isError) {
+      if (textOf(answer).startsWith('SG_TABLE_NOT_FOUND')) throw new ResourceNotFoundError(uri.href);
+      throw failed(answer);
     }
+    return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: textOf(answer) }] };
   });
+}
+
+function textOf(answer: ToolCallAnswer): string {
+  return answer.content.map((block) => (block.type === 'text' ? block.text : '')).join('\n');
+}
+
+/** A tool's refusal or error, as the JSON-RPC error of the resource request: its code and message, as the tool said them. */
+function failed(answer: ToolCallAnswer): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.InternalError, textOf(answer));
 }

@@ -1,11 +1,13 @@
 /**
  * Issue 13: an environment's tables as MCP resources (their describe_table text) and the starter prompts, through
- * the official client in both protocol eras; the table/column policy holds for resources as for the tools, and the
- * 2026-07-28 list results carry cache hints.
+ * the official client in both protocol eras; the table/column policy holds for resources as for the tools, reads are
+ * audited as the tool calls they are, and the 2026-07-28 list results carry cache hints.
  */
+import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODERN_PROTOCOL_VERSION } from '../../src/mcp/protocol-versions.js';
+import { openAuditLog } from '../../src/store/open-state-store.js';
 import { fixtureStatements } from '../support/fixture/index.js';
 import { startApp, type RunningApp } from '../support/start-app.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-databases.js';
@@ -54,6 +56,18 @@ describe.each(Object.entries(eras))('schema resources and prompts (%s)', (era, o
     expect(text.split('\n')[0]).toBe('table customers');
     expect(text).toContain('  name ');
     expect(text).not.toContain('email');
+  });
+
+  it('records a read in the audit trail as the describe_table it is', async () => {
+    await client.readResource({ uri: 'sqlgate://shop/tables/orders' });
+    const audit = await openAuditLog({ kind: 'sqlite', file: path.join(app.dir, 'data', 'sqlgate-audit.sqlite') });
+    try {
+      const records = (await audit.list({}, 10_000)).map((row) => JSON.parse(row.payload) as Record<string, unknown>);
+      expect(records.filter((r) => r.tool === 'describe_table' && JSON.stringify(r).includes('"orders"')).length).toBeGreaterThan(0);
+      expect(records.some((r) => r.tool === 'list_tables')).toBe(true);
+    } finally {
+      await audit.close();
+    }
   });
 
   it('reads a hidden or unknown table as not found', async () => {
