@@ -50,6 +50,11 @@ export function planNumber(value: unknown): number | null {
   return typeof number === 'number' && Number.isFinite(number) ? number : null;
 }
 
+/** A JSON object (not null, not an array): a node of a JSON plan. */
+export function isPlanObject(value: unknown): value is { [key: string]: JsonValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** A JSON plan that a driver may hand over as text or already parsed. */
 export function planJson(value: JsonValue | undefined): JsonValue {
   if (typeof value !== 'string') return value ?? null;

@@ -185,11 +185,6 @@ function auditedText(text: string): string {
 }
 
 /**
- * A yes/no question to the user via elicitation, when the client declared it can answer one. Stateless HTTP
- * requests have no channel back to the client (a fresh server per request knows no client capabilities), so
- * there the answer is undefined and the caller refuses.
- */
-/**
  * How long 2026-07-28 clients may keep list and read results. The tool and prompt lists are the same for everyone in
  * the environment and change only with a restart; the schema resources depend on the caller's table/column policy
  * and on the schema, so they are the caller's own and kept briefly.
@@ -209,6 +204,11 @@ function asksByInputRequired(context: ServerContext): boolean {
   return envelope !== undefined && capabilities?.elicitation !== undefined;
 }
 
+/**
+ * A yes/no question to the user via elicitation, when the client declared it can answer one. Stateless HTTP
+ * requests have no channel back to the client (a fresh server per request knows no client capabilities), so
+ * there the answer is undefined and the caller refuses.
+ */
 function confirmThrough(server: McpServer, context: ServerContext): ConfirmWithUser | undefined {
   if (!server.server.getClientCapabilities()?.elicitation) return undefined;
   return async (question) => {

@@ -5,7 +5,7 @@
  * every `table` is a step that reads a table, every other object that holds a `table` or an operation below it is
  * a step named after its key, and arrays (nested_loop) are siblings.
  */
-import { planDetail, planJson, planNumber, type PlanNode, type QueryPlanner } from '../query-plan.js';
+import { isPlanObject, planDetail, planJson, planNumber, type PlanNode, type QueryPlanner } from '../query-plan.js';
 import type { JsonValue } from '../serialize-value.js';
 
 type JsonObject = { [key: string]: JsonValue };
@@ -14,7 +14,7 @@ export const mysqlPlanner: QueryPlanner = {
   statementFor: (sql) => `EXPLAIN FORMAT=JSON ${sql}`,
   read(rows) {
     const raw = planJson(rows[0]?.[0]);
-    return { raw, nodes: isObject(raw) ? stepsIn(raw) : [] };
+    return { raw, nodes: isPlanObject(raw) ? stepsIn(raw) : [] };
   },
 };
 
@@ -26,8 +26,8 @@ function stepsIn(value: JsonObject): PlanNode[] {
   for (const [key, child] of Object.entries(value)) {
     if (DETAIL_KEYS.has(key)) continue;
     if (Array.isArray(child)) {
-      for (const item of child) if (isObject(item)) steps.push(...(key === 'nested_loop' ? stepsIn(item) : [operationStep(key, item)]));
-    } else if (isObject(child)) {
+      for (const item of child) if (isPlanObject(item)) steps.push(...(key === 'nested_loop' ? stepsIn(item) : [operationStep(key, item)]));
+    } else if (isPlanObject(child)) {
       steps.push(key === 'table' ? tableStep(child) : operationStep(key, child));
     }
   }
@@ -36,7 +36,7 @@ function stepsIn(value: JsonObject): PlanNode[] {
 
 function tableStep(table: JsonObject): PlanNode {
   const text = (key: string) => (typeof table[key] === 'string' ? (table[key] as string) : null);
-  const cost = isObject(table.cost_info) ? planNumber(table.cost_info.prefix_cost ?? table.cost_info.read_cost) : null;
+  const cost = isPlanObject(table.cost_info) ? planNumber(table.cost_info.prefix_cost ?? table.cost_info.read_cost) : null;
   return {
     operation: text('access_type') ?? 'table',
     relation: text('table_name'),
@@ -53,7 +53,7 @@ function tableStep(table: JsonObject): PlanNode {
 
 function operationStep(key: string, body: JsonObject): PlanNode {
   const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : null);
-  const cost = isObject(body.cost_info) ? planNumber(body.cost_info.query_cost ?? body.cost_info.sort_cost) : planNumber(body.cost);
+  const cost = isPlanObject(body.cost_info) ? planNumber(body.cost_info.query_cost ?? body.cost_info.sort_cost) : planNumber(body.cost);
   return {
     operation: key === 'query_block' && body.select_id !== undefined ? `query block #${String(body.select_id)}` : key.replace(/[_-]/g, ' '),
     relation: null,
@@ -68,8 +68,4 @@ function operationStep(key: string, body: JsonObject): PlanNode {
     ]),
     children: stepsIn(body),
   };
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

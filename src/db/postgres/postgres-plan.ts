@@ -3,7 +3,7 @@
  * write is not run either, and a read-only transaction allows its plan). The answer is one row holding
  * `[{ "Plan": { "Node Type", "Plans": [...] } }]`.
  */
-import { planDetail, planJson, planNumber, type PlanNode, type QueryPlanner } from '../query-plan.js';
+import { isPlanObject, planDetail, planJson, planNumber, type PlanNode, type QueryPlanner } from '../query-plan.js';
 
 type PostgresPlanNode = Record<string, unknown>;
 
@@ -14,7 +14,7 @@ export const postgresPlanner: QueryPlanner = {
     const plans = Array.isArray(raw) ? raw : [];
     return {
       raw,
-      nodes: plans.flatMap((entry) => (isObject(entry) && isObject(entry.Plan) ? [nodeOf(entry.Plan)] : [])),
+      nodes: plans.flatMap((entry) => (isPlanObject(entry) && isPlanObject(entry.Plan) ? [nodeOf(entry.Plan)] : [])),
     };
   },
 };
@@ -42,10 +42,6 @@ function nodeOf(plan: PostgresPlanNode): PlanNode {
       keys('Sort Key') && `sort: ${keys('Sort Key')}`,
       keys('Group Key') && `group: ${keys('Group Key')}`,
     ]),
-    children: Array.isArray(plan.Plans) ? (plan.Plans as unknown[]).filter(isObject).map(nodeOf) : [],
+    children: Array.isArray(plan.Plans) ? (plan.Plans as unknown[]).filter(isPlanObject).map(nodeOf) : [],
   };
-}
-
-function isObject(value: unknown): value is PostgresPlanNode {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

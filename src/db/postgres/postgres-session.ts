@@ -68,8 +68,8 @@ export class PostgresSession implements Session {
   private isReleased = false;
   /** The terminated backend's start time (terminate()), for isRunningInDatabase(). */
   private terminatedBackendStart: string | null = null;
-  /** Whether the connection served sessions before this one: it may have died while idle (sendFirst). */
-  private isReusedConnection: boolean;
+  /** Whether the connection served sessions before this one: it may have died while idle (beganOnDeadConnection). */
+  private isReusedConnection = false;
 
   private constructor(
     private connection: PostgresConnection,
@@ -83,6 +83,12 @@ export class PostgresSession implements Session {
      */
     private unsentBegin: readonly string[] | null = null,
   ) {
+    this.adopt(connection);
+  }
+
+  /** Makes `connection` the session's, counting the session on it. */
+  private adopt(connection: PostgresConnection): void {
+    this.connection = connection;
     this.isReusedConnection = connection.sessionCount > 0;
     connection.sessionCount++;
   }
@@ -230,10 +236,8 @@ export class PostgresSession implements Session {
       this.deps.release(connection, false);
       throw err;
     }
-    this.connection = connection;
+    this.adopt(connection);
     this.isReleased = false;
-    this.isReusedConnection = connection.sessionCount > 0;
-    connection.sessionCount++;
     connection.rowBudget = rowBudget;
     connection.markTransactionBegun();
     return true;
